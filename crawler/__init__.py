@@ -1,0 +1,1 @@
+"""Fetching: spiders, discovery rules, downloader middlewares and the `nianbao` CLI."""

@@ -1,0 +1,9 @@
+"""The report extractor: text or HTML of a 政府信息公开工作年度报告 in, the spec record out.
+
+A pure library (no Scrapy): used by the pipelines, by `nianbao reprocess` and by `nianbao extract`.
+
+    extract_report(text: str | None = None, *, html: str | None = None, title: str | None = None) -> dict
+
+returns the record of ../shared/spec/report-record.md (`is_report`, `agency`, `year`, `template`,
+`published`, `active`, `requests`, `review_litigation`, `legacy`, `checks`, `sections`).
+"""

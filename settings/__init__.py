@@ -1,0 +1,1 @@
+"""Scrapy settings: `default` (embedded SQLite, polite), `nightly`, `distributed`."""

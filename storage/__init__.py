@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the content-addressed raw store, exports."""
