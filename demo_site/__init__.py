@@ -1,1 +1,91 @@
-"""A bundled, data-driven county 政务公开 portal built from the seed reports, served locally."""
+"""A bundled, data-driven county 政务公开 portal built from the seed reports, served locally.
+
+`load_site()` reads the description (data/site.toml), `serve()` starts a local server, `truth()` says
+which URLs hold annual reports (and which documents are not reports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from demo_site.seeds import load_seed
+from demo_site.site import Page, Site, load_site
+
+__all__ = ["ExpectedReport", "NonReport", "Truth", "load_site", "serve", "truth"]
+
+# Kinds of page that are documents (as opposed to navigation: home, channels, lists).
+DOCUMENT_KINDS = frozenset({"report", "attachment", "news", "article", "stub"})
+
+
+@dataclass(frozen=True)
+class ExpectedReport:
+    """One annual report on the site: `url` is its primary copy, `urls` every copy (page, PDF)."""
+
+    seed: str
+    url: str
+    urls: tuple[str, ...]
+    agency: str
+    year: int
+    template: str
+    published: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class NonReport:
+    url: str
+    title: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Truth:
+    reports: list[ExpectedReport] = field(default_factory=list)
+    non_reports: list[NonReport] = field(default_factory=list)
+
+    def report_for(self, url: str) -> ExpectedReport | None:
+        return next((r for r in self.reports if url in r.urls), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reports": [asdict(r) for r in self.reports],
+            "non_reports": [asdict(n) for n in self.non_reports],
+        }
+
+
+def truth(base_url: str = "", site: Site | None = None) -> Truth:
+    """The expected annual reports and the non-report documents, URLs prefixed with `base_url`."""
+    site = site or load_site()
+    base = base_url.rstrip("/")
+    by_seed: dict[str, list[Page]] = {}
+    non_reports: list[NonReport] = []
+    for page in site.pages.values():
+        if page.report and page.seed:
+            by_seed.setdefault(page.seed, []).append(page)
+        elif page.kind in DOCUMENT_KINDS:
+            non_reports.append(NonReport(base + page.path, page.title, page.kind))
+    reports = []
+    for seed_id, pages in sorted(by_seed.items()):
+        primary = next((p for p in pages if p.primary), pages[0])
+        gold = load_seed(seed_id).gold
+        reports.append(
+            ExpectedReport(
+                seed=seed_id,
+                url=base + primary.path,
+                urls=tuple(base + p.path for p in pages),
+                agency=gold["agency"],
+                year=gold["year"],
+                template=gold["template"],
+                published=gold.get("published"),
+                title=primary.title,
+            )
+        )
+    return Truth(reports, non_reports)
+
+
+def serve(host: str = "127.0.0.1", port: int = 0, site: Site | None = None):  # noqa: ANN201
+    """Start the demo server in a background thread; see demo_site.server.serve."""
+    from demo_site.server import serve as _serve
+
+    return _serve(host=host, port=port, site=site)

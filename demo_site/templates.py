@@ -1,0 +1,400 @@
+"""Renderers for the demo site's page templates, by name (`template` in data/site.toml).
+
+A renderer takes (site, page) and returns the page's HTML text (or bytes with a content type for
+binary pages). Adding a CMS family means adding its pages to the description and, when its markup
+differs, one renderer registered in `RENDERERS`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from demo_site.seeds import SITESERVER_PAGE, Seed, legacy_rows, load_seed
+from demo_site.tables import Table, report_tables
+
+if TYPE_CHECKING:
+    from demo_site.site import Page, Site
+
+Renderer = Callable[["Site", "Page"], "str | tuple[bytes, str]"]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(name: str) -> Callable[[Renderer], Renderer]:
+    def register(fn: Renderer) -> Renderer:
+        RENDERERS[name] = fn
+        return fn
+
+    return register
+
+
+def render_page(site: Site, page: Page) -> tuple[bytes, str]:
+    """The bytes and Content-Type of `page`."""
+    try:
+        fn = RENDERERS[page.template]
+    except KeyError:
+        raise ValueError(f"demo site: page {page.path} names unknown template {page.template!r}") from None
+    out = fn(site, page)
+    if isinstance(out, tuple):
+        return out
+    ctype = "text/html"
+    if page.header_charset:
+        ctype += f"; charset={page.encoding}"
+    return out.encode(page.encoding), ctype
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def href(from_path: str, to: str) -> str:
+    """TRS-style relative link (./202101/t….html, ../index.html) within one column, else absolute."""
+    if not to.startswith("/") or to == "/":
+        return to
+    src_dir = posixpath.dirname(from_path)
+    if src_dir != "/" and to.startswith(src_dir + "/"):
+        return "./" + posixpath.relpath(to, src_dir)
+    return to
+
+
+def a(from_path: str, to: str, text: str, **attrs: str) -> str:
+    extra = "".join(f' {k.rstrip("_")}="{escape(v)}"' for k, v in attrs.items())
+    return f'<a href="{escape(href(from_path, to))}"{extra}>{escape(text)}</a>'
+
+
+def breadcrumbs(site: Site, page: Page) -> list[tuple[str, str]]:
+    """(title, path) of the home page and every ancestor directory that has an index page."""
+    crumbs = [("首页", "/")]
+    parts = page.path.strip("/").split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        index = "/" + "/".join(parts[:i]) + "/index.html"
+        if index in site.pages and index != page.path:
+            crumbs.append((site.pages[index].title, index))
+    return crumbs
+
+
+def _meta_charset(page: Page) -> str:
+    cs = page.declared_charset
+    return f'<meta charset="{cs}">' if cs else ""
+
+
+def chrome(site: Site, page: Page, main: str, head_extra: str = "") -> str:
+    """The portal furniture around `main`: header, navigation, breadcrumbs, footer."""
+    s = site.settings
+    nav = "".join(f"<li>{a(page.path, p, t)}</li>" for t, p in s.get("nav", []))
+    crumbs = " &gt; ".join(a(page.path, p, t) for t, p in breadcrumbs(site, page))
+    if page.path != "/":
+        crumbs += f" &gt; <span>{escape(page.title if page.kind in ('list', 'channel') else '正文')}</span>"
+    title = page.title if page.path == "/" else f"{page.title}_{site.name}"
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+{_meta_charset(page)}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="SiteName" content="{escape(site.name)}">
+<meta name="SiteDomain" content="{escape(s.get("host_name", ""))}">
+<meta name="SiteIDCode" content="{escape(s.get("site_code", ""))}">
+<title>{escape(title)}</title>
+<link rel="stylesheet" href="/css/style.css">
+{head_extra}</head>
+<body>
+<div class="top-bar"><span>欢迎访问{escape(site.name)}门户网站</span> <a href="javascript:void(0)">无障碍浏览</a> <a href="javascript:void(0)">长者模式</a></div>
+<div class="header"><h1 class="logo">{escape(site.name)}</h1>
+<form class="search" action="javascript:void(0)"><input type="text" name="searchword" placeholder="请输入关键字"><button type="submit">搜索</button></form></div>
+<ul class="nav">{nav}</ul>
+<div class="position">当前位置：{crumbs}</div>
+<div class="main">
+{main}
+</div>
+<div class="footer">
+<p>主办单位：{escape(site.name)}办公室　承办单位：{escape(site.name)}办公室政务公开科　联系电话：0871-6612345</p>
+<p><a href="https://beian.miit.gov.cn/" target="_blank">{escape(s.get("icp", ""))}</a>　{escape(s.get("police", ""))}　网站标识码：{escape(s.get("site_code", ""))}</p>
+<p><a href="javascript:void(0)">网站地图</a> | <a href="javascript:void(0)">联系我们</a> | <a href="javascript:void(0)">隐私声明</a></p>
+</div>
+</body>
+</html>
+"""
+
+
+def _article_head(site: Site, page: Page, source: str | None = None) -> str:
+    source = source or site.name
+    return f"""<div class="article">
+<h1 class="article-title">{escape(page.title)}</h1>
+<div class="article-info">发布时间：{escape(page.date)}　来源：{escape(source)}　浏览次数：<span id="hits">--</span>
+<span class="font-size">【字号：<a href="javascript:doZoom(18)">大</a> <a href="javascript:doZoom(16)">中</a> <a href="javascript:doZoom(14)">小</a>】</span></div>
+"""
+
+
+_ARTICLE_TAIL = """<div class="article-tools"><a href="javascript:window.print()">【打印本页】</a> <a href="javascript:window.close()">【关闭窗口】</a></div>
+</div>
+"""
+
+
+def paragraphs(paras: list[str] | tuple[str, ...]) -> str:
+    return "\n".join(f"<p>{escape(p)}</p>" for p in paras)
+
+
+def _links(page: Page) -> str:
+    if not page.links:
+        return ""
+    return '<ul class="related">' + "".join(f"<li>{a(page.path, p, t)}</li>" for t, p in page.links) + "</ul>"
+
+
+# ---------------------------------------------------------------- portal pages
+
+
+@renderer("robots")
+def robots(site: Site, page: Page) -> tuple[bytes, str]:
+    return b"User-agent: *\nDisallow: /test/\n", "text/plain; charset=utf-8"
+
+
+@renderer("css")
+def css(site: Site, page: Page) -> tuple[bytes, str]:
+    rules = "body{font-family:'Microsoft YaHei',SimSun,sans-serif}.nav li{display:inline;margin:0 1em}table{border-collapse:collapse}\n"
+    return rules.encode(), "text/css"
+
+
+@renderer("home")
+def home(site: Site, page: Page) -> str:
+    news = "".join(
+        f'<li>{a(page.path, p, site.pages[p].title)}<span class="date">{site.pages[p].date}</span></li>'
+        for p in page.items
+    )
+    main = f"""<div class="banner">{escape(site.name)}欢迎您</div>
+<div class="box news"><h2>{a(page.path, "/xwzx/index.html", "政务动态")}</h2><ul>{news}</ul></div>
+<div class="box xxgk"><h2>{a(page.path, "/zwgk/xxgk/index.html", "政府信息公开")}</h2>{_links(page)}</div>
+<div class="box"><h2>政务服务</h2><p>{a(page.path, "/zwfw/index.html", "网上办事大厅")}　{a(page.path, "/hdjl/index.html", "区长信箱")}</p></div>"""
+    return chrome(site, page, main)
+
+
+@renderer("channel")
+def channel(site: Site, page: Page) -> str:
+    main = f'<div class="column"><h2 class="column-title">{escape(page.title)}</h2>{_links(page)}</div>'
+    return chrome(site, page, main)
+
+
+def _page_name(index: int) -> str:
+    return "index.html" if index == 0 else f"index_{index}.html"
+
+
+@renderer("list")
+def list_page(site: Site, page: Page) -> str:
+    """A TRS column list: relative item links, createPageHTML() script and plain page links."""
+    items = "\n".join(
+        f"<li>{a(page.path, p, site.pages[p].title, title=site.pages[p].title, target='_blank')}"
+        f'<span class="date">{site.pages[p].date}</span></li>'
+        for p in page.items
+    )
+    count = int(page.extra.get("page_count", 1))
+    cur = int(page.extra.get("page_index", 0))
+    pager = ""
+    if count > 1:
+        plain = []
+        if cur > 0:
+            plain.append(f'<a href="./{_page_name(0)}">首页</a> <a href="./{_page_name(cur - 1)}">上一页</a>')
+        if cur < count - 1:
+            plain.append(
+                f'<a href="./{_page_name(cur + 1)}">下一页</a> <a href="./{_page_name(count - 1)}">尾页</a>'
+            )
+        pager = f"""<div class="page">
+<script type="text/javascript">
+var currentPage = {cur};//所在页从0开始
+var countPage = {count}//共多少页
+createPageHTML({count}, {cur}, "index", "html");
+</script>
+<noscript>{" ".join(plain)}</noscript>
+<span class="page-links">{" ".join(plain)}</span>
+</div>"""
+    main = f"""<div class="column"><h2 class="column-title">{escape(page.title)}</h2>
+<ul class="list">
+{items}
+</ul>
+{pager}</div>"""
+    head = """<script type="text/javascript">
+function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
+  if(_nPageCount == null || _nPageCount<=1){ return; }
+  var nCurrIndex = _nCurrIndex || 0;
+  if(nCurrIndex < _nPageCount-1){
+    document.write("<a href=\\""+_sPageName+"_" + (nCurrIndex+1) + "."+_sPageExt+"\\">下一页</a> ");
+  }
+}
+</script>
+"""
+    return chrome(site, page, main, head)
+
+
+@renderer("article")
+def article(site: Site, page: Page) -> str:
+    main = (
+        _article_head(site, page)
+        + f'<div class="article-content" id="zoom">\n{paragraphs(page.body)}\n{_links(page)}\n</div>\n'
+        + _ARTICLE_TAIL
+    )
+    return chrome(site, page, main)
+
+
+# ---------------------------------------------------------------- report pages
+
+
+def _fallback_table_html(table: Table) -> str:
+    """Plain <table> markup from flat rows; a row with fewer cells spans its last cell to the width."""
+    title, rows = table
+    width = max(len(r) for r in rows)
+    out = [
+        f'<p class="table-title"><strong>{escape(title)}</strong></p>',
+        '<table border="1" cellspacing="0" cellpadding="2">',
+    ]
+    for row in rows:
+        tds = [f"<td>{escape(c)}</td>" for c in row[:-1]]
+        span = width - len(row) + 1
+        tds.append(
+            f'<td colspan="{span}">{escape(row[-1])}</td>' if span > 1 else f"<td>{escape(row[-1])}</td>"
+        )
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def tables_html(seed: Seed) -> str:
+    """The record's tables as HTML: the extractor's national-template renderer when present."""
+    try:
+        from extractor.render import render_html_tables  # type: ignore[import-not-found]
+    except ImportError:
+        render_html_tables = None
+    if render_html_tables is not None:
+        out: Any = render_html_tables(seed.gold)
+        if isinstance(out, dict):
+            return "\n".join(out.values())
+        if isinstance(out, (list, tuple)):
+            return "\n".join(out)
+        return str(out)
+    labels = [r[0] for r in legacy_rows(seed.text)] if seed.template == "pre2019" else None
+    return "\n".join(_fallback_table_html(t) for t in report_tables(seed.gold, labels))
+
+
+def _signature(seed: Seed) -> str:
+    out = f'<p style="text-align:right">{escape(seed.agency)}</p>'
+    if seed.gold.get("published"):
+        y, m, d = (int(x) for x in seed.gold["published"].split("-"))
+        out += f'<p style="text-align:right">{y}年{m}月{d}日</p>'
+    return out
+
+
+def report_body_html(seed: Seed) -> str:
+    """Sections 一, the tables, 五 and 六 of a 2019/2021-template report, then its signature."""
+    h = seed.headings
+    parts = [
+        f"<h3>一、{escape(h.get('overview', '总体情况'))}</h3>",
+        paragraphs(seed.prose.get("overview", [])),
+    ]
+    parts.append(tables_html(seed))
+    for num, key, default in (
+        ("五", "problems", "存在的主要问题及改进情况"),
+        ("六", "other", "其他需要报告的事项"),
+    ):
+        if key in seed.prose:
+            parts.append(f"<h3>{num}、{escape(h.get(key, default))}</h3>")
+            parts.append(paragraphs(seed.prose[key]))
+    parts.append(_signature(seed))
+    return "\n".join(parts)
+
+
+def _info_table(page: Page, seed: Seed, index_no: str) -> str:
+    return f"""<table class="xxgk-info">
+<tr><th>索引号：</th><td>{escape(index_no)}</td><th>信息分类：</th><td>政府信息公开年报</td></tr>
+<tr><th>发布机构：</th><td>{escape(seed.agency)}</td><th>发布日期：</th><td>{escape(page.date)}</td></tr>
+<tr><th>名　　称：</th><td colspan="3">{escape(page.title)}</td></tr>
+</table>
+"""
+
+
+def _index_no(page: Page) -> str:
+    digits = "".join(ch for ch in page.path if ch.isdigit())[-7:]
+    return f"11530399MB{page.date[:4]}-{digits}"
+
+
+def _attachments(page: Page) -> str:
+    if not page.attachments:
+        return ""
+    items = "".join(
+        f"<li>{a(page.path, p, t, OLDSRC=p.rsplit('/', 1)[-1], title=t)}</li>" for t, p in page.attachments
+    )
+    return f'<div class="attachments"><p>附件：</p><ul>{items}</ul></div>'
+
+
+@renderer("report_html")
+def report_html(site: Site, page: Page) -> str:
+    seed = load_seed(page.seed or "")
+    editor = page.extra.get("editor")
+    editor_html = f'<p class="editor">责任编辑：{escape(editor)}</p>' if editor else ""
+    main = (
+        _article_head(site, page, seed.agency)
+        + _info_table(page, seed, _index_no(page))
+        + f'<div class="article-content TRS_Editor" id="zoom">\n<h2 style="text-align:center">{escape(seed.agency)}</h2>\n'
+        + f'<h2 style="text-align:center">{escape(page.title.removeprefix(seed.agency))}</h2>\n'
+        + report_body_html(seed)
+        + "\n</div>\n"
+        + _attachments(page)
+        + editor_html
+        + _ARTICLE_TAIL
+    )
+    return chrome(site, page, main)
+
+
+@renderer("report_attachment")
+def report_attachment(site: Site, page: Page) -> str:
+    """A report published only as an attachment: a short notice and the file link."""
+    seed = load_seed(page.seed or "")
+    main = (
+        _article_head(site, page, seed.agency)
+        + _info_table(page, seed, _index_no(page))
+        + f'<div class="article-content" id="zoom"><p>{escape(page.title)}详见附件。</p></div>\n'
+        + _attachments(page)
+        + _ARTICLE_TAIL
+    )
+    return chrome(site, page, main)
+
+
+@renderer("report_siteserver")
+def report_siteserver(site: Site, page: Page) -> str:
+    """A SiteServer (SS.GovPublic) content page whose body still carries [SITESERVER_PAGE] markers."""
+    seed = load_seed(page.seed or "")
+    paras: list[str] = []
+    markers = 0
+    for p in seed.prose.get("overview", []):
+        if p.strip() == SITESERVER_PAGE:
+            # The FCKeditor "nextpage" button wraps the marker in a yellow span; later edits lose the span.
+            paras.append(
+                f'<p><span style="background-color:#ffff00">{SITESERVER_PAGE}</span></p>'
+                if markers == 0
+                else f"<p>{SITESERVER_PAGE}</p>"
+            )
+            markers += 1
+        else:
+            paras.append(f"<p>{escape(p)}</p>")
+    main = f"""<div class="stl-content">
+<table class="govpublic" border="1" cellspacing="0">
+<tr><td>索引号：</td><td>{escape(_index_no(page))}</td><td>信息分类：</td><td>政府信息公开年报</td></tr>
+<tr><td>发布机构：</td><td>{escape(seed.agency)}</td><td>文号：</td><td></td></tr>
+<tr><td>发布日期：</td><td>{escape(page.date)}</td><td>关键词：</td><td>年度报告</td></tr>
+</table>
+<h1>{escape(page.title)}</h1>
+<div class="content" id="zoom">
+{chr(10).join(paras)}
+{_signature(seed)}
+<p>附件1</p>
+{tables_html(seed)}
+</div>
+<div class="article-tools"><a href="javascript:window.print()">【打印】</a> <a href="javascript:window.close()">【关闭】</a></div>
+</div>"""
+    return chrome(site, page, main, '<meta name="generator" content="SiteServer CMS">\n')
+
+
+@renderer("pdf_report")
+def pdf_report(site: Site, page: Page) -> tuple[bytes, str]:
+    from demo_site.pdf import render_report_pdf
+
+    seed = load_seed(page.seed or "")
+    labels = [r[0] for r in legacy_rows(seed.text)] if seed.template == "pre2019" else None
+    return render_report_pdf(seed.gold, seed.prose, page.title, seed.headings, labels), "application/pdf"
