@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from crawler.cli.app import app
-
 # Importing a command module registers its command(s) on `app`.
-from crawler.cli import extract_cmd  # noqa: F401,E402
+from crawler.cli import (  # noqa: F401
+    crawl_cmd,
+    export_cmd,
+    extract_cmd,
+    status_cmd,
+)
+from crawler.cli.app import app
 
 
 def main() -> None:

@@ -1,0 +1,40 @@
+"""What the spider hands to the pipelines: one HTTP exchange, successful or not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class FetchedResponse:
+    """One response (or failure) and what the pipelines learn about it on the way through."""
+
+    url: str
+    final_url: str | None
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: datetime
+    referrer: str | None = None
+    anchor_text: str | None = None
+    depth: int = 0
+    site_host: str | None = None
+    seed_url: str | None = None
+    agency_hint: str | None = None
+    region_hint: str | None = None
+    error: str | None = None
+    from_store: bool = False
+    stored_fetch_id: int | None = None
+    # filled by the pipelines
+    fetch_id: int | None = None
+    sha256: str | None = None
+    kind: str | None = None
+    document_id: int | None = None
+    report_id: int | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300

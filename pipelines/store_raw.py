@@ -1,0 +1,59 @@
+"""Step 1: keep the raw bytes exactly as fetched and record the HTTP exchange (Fetch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.items import FetchedResponse
+from pipelines.base import StoragePipeline
+from pipelines.sniff import sniff_kind
+from storage.blobs import sha256_hex
+from storage.records import ensure_site, record_fetch, record_visit
+
+
+class StoreRawPipeline(StoragePipeline):
+    """Body into the content-addressed store, then one Fetch row (and the run's visit) in one transaction."""
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, FetchedResponse):
+            return item
+        headers = item.headers
+        if item.body:
+            item.kind = sniff_kind(item.body, content_type=headers.get("content-type"),
+                                   url=item.final_url or item.url,
+                                   content_disposition=headers.get("content-disposition"))
+        if item.from_store:
+            item.fetch_id = item.stored_fetch_id
+            item.sha256 = sha256_hex(item.body) if item.body else None
+            self.stats.inc_value("nianbao/fetches/from_store")
+            return item
+        item.sha256 = self.storage.raw.put(item.body) if item.body else None
+
+        def store(session: Any) -> int:
+            site_id = None
+            if item.site_host:
+                site = ensure_site(session, item.site_host, item.seed_url or item.url,
+                                   item.agency_hint, item.region_hint)
+                site_id = site.id
+            fetch = record_fetch(
+                session, url=item.url, status=item.status, sha256=item.sha256, error=item.error,
+                final_url=item.final_url, headers=headers, fetched_at=item.fetched_at,
+                content_type=headers.get("content-type"), size=len(item.body) if item.body else None,
+                kind=item.kind, etag=headers.get("etag"), last_modified=headers.get("last-modified"),
+                referrer=item.referrer, anchor_text=item.anchor_text, depth=item.depth, site_id=site_id,
+                job=spider_job(spider),
+            )
+            if self.run_id is not None:
+                record_visit(session, self.run_id, item.url, fetch.id)
+            return fetch.id
+
+        item.fetch_id = self.storage.run(store)
+        self.stats.inc_value("nianbao/fetches/stored")
+        if item.error:
+            self.stats.inc_value("nianbao/fetches/errors")
+        return item
+
+
+def spider_job(spider: Any) -> str | None:
+    crawler = getattr(spider, "crawler", None)
+    return crawler.settings.get("NIANBAO_JOB") if crawler is not None else None

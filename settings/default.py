@@ -1,0 +1,86 @@
+"""Embedded default: one process, SQLite + local raw store, polite to many government hosts at once.
+
+Throughput comes from many hosts in parallel (CONCURRENT_REQUESTS), never from hammering one host
+(CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY, AutoThrottle, back-off on errors).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    NIANBAO_VERSION = version("nianbao")
+except PackageNotFoundError:  # running from a checkout that is not installed
+    NIANBAO_VERSION = "0.0.0"
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Identify truthfully; operators set their own contact URL (NIANBAO_CONTACT_URL / --contact).
+NIANBAO_CONTACT_URL = "https://github.com/nianbao-project/nianbao"
+
+
+def user_agent(contact: str) -> str:
+    """A truthful User-Agent: who we are and where to reach the operator."""
+    return f"nianbao/{NIANBAO_VERSION} (+{contact}; research crawler for 政府信息公开工作年度报告)"
+
+
+USER_AGENT = user_agent(NIANBAO_CONTACT_URL)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+}
+
+# Politeness
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+DEPTH_LIMIT = 6
+DEPTH_PRIORITY = 1  # breadth-first: list pages before deep pages
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# Retries with exponential back-off per host (crawler.middlewares.BackoffRetryMiddleware)
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+NIANBAO_BACKOFF_BASE = 2.0  # seconds added to the host's delay, doubled per retry
+NIANBAO_BACKOFF_MAX = 120.0
+
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.StoredResponseMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "pipelines.store_raw.StoreRawPipeline": 100,
+    "pipelines.documents.DocumentPipeline": 300,
+    "pipelines.reports.ReportPipeline": 500,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlProgress": 500,
+}
+
+# nianbao storage (the CLI fills these from --db / --data-dir / environment)
+NIANBAO_DATABASE_URL = None
+NIANBAO_DATA_DIR = "data"
+NIANBAO_JOB = None
+NIANBAO_RUN_ID = None
+NIANBAO_PROGRESS = "auto"  # "auto": live display on a terminal, log lines otherwise; "off"
+NIANBAO_PROGRESS_INTERVAL = 10.0  # seconds between plain progress lines
