@@ -1,0 +1,62 @@
+"""SiteServer CMS: the `[SITESERVER_PAGE]` page-break marker and the `_2, _3 ...` pages it produces."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+MARKER = "[SITESERVER_PAGE]"
+_MARK = r"(?:\[|&#91;|&#x5b;|&lsqb;|&lbrack;)\s*SITESERVER_PAGE\s*(?:\]|&#93;|&#x5d;|&rsqb;|&rbrack;)"
+# The marker alone, or wrapped in the <span>/<p>/<div> the editors put around it.
+_MARKER_RE = re.compile(
+    r"(?:<(p|span|div|strong|font)\b[^>]*>\s*(?:&nbsp;|\s)*)?" + _MARK + r"(?(1)(?:&nbsp;|\s)*</\1\s*>)",
+    re.IGNORECASE,
+)
+_HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_PAGE_SUFFIX = re.compile(r"^(?P<stem>.*?)(?:_(?P<n>\d{1,4}))?(?P<ext>\.[A-Za-z0-9]+)?$")
+
+
+def strip_siteserver_markers(text: str) -> str:
+    """Remove every `[SITESERVER_PAGE]` marker (raw, entity-escaped or wrapped in an empty tag)."""
+    if not text:
+        return text
+    return _MARKER_RE.sub("", text)
+
+
+def has_marker(text: str) -> bool:
+    return bool(text) and re.search(_MARK, text, re.IGNORECASE) is not None
+
+
+def _split(url: str) -> tuple[str, str, int] | None:
+    """(url without page suffix and extension, extension, page number) of a content URL."""
+    parts = urlsplit(url)
+    path = parts.path
+    head, _, last = path.rpartition("/")
+    m = _PAGE_SUFFIX.match(last)
+    if not m or not last:
+        return None
+    stem = urlunsplit((parts.scheme, parts.netloc, head + "/" + m.group("stem"), "", ""))
+    return stem, m.group("ext") or "", int(m.group("n") or 1)
+
+
+def siteserver_page_urls(html: str, url: str) -> list[str]:
+    """The `_2, _3 ...` pages of the split article `url` that `html` links to (首页/下一页/末页 or
+    page numbers), in order, with gaps up to the highest page filled in. Page 1 is not listed."""
+    me = _split(url)
+    if me is None or not html:
+        return []
+    stem, ext, _n = me
+    pages: set[int] = set()
+    for href in _HREF.findall(html):
+        href = href.replace("&amp;", "&")
+        if href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        other = _split(urljoin(url, href))
+        if other is None:
+            continue
+        o_stem, o_ext, o_n = other
+        if o_stem == stem and o_ext == ext and o_n >= 2:
+            pages.add(o_n)
+    if not pages:
+        return []
+    return [f"{stem}_{n}{ext}" for n in range(2, max(pages) + 1)]

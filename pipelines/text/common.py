@@ -1,0 +1,50 @@
+"""Small text helpers shared by the extractors: whitespace, CJK joining, quality figures."""
+
+from __future__ import annotations
+
+import re
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_WS_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\r\n\u00a0\u3000]+(?=[{_CJK}])")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
+
+
+def clean_cell(text: str) -> str:
+    """One table cell on one line: inner line breaks and spacing between CJK characters removed."""
+    text = _ZERO_WIDTH.sub("", text or "").replace("\u00a0", " ").replace("\u3000", " ")
+    text = _WS_BETWEEN_CJK.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def normalize_text(text: str) -> str:
+    """Final clean-up of an extracted text: no zero-width characters, NBSPs, trailing blanks or runs
+    of empty lines."""
+    text = _ZERO_WIDTH.sub("", text or "").replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip(" ") for line in text.split("\n")]
+    out = "\n".join(lines)
+    out = re.sub(r"\n{3,}", "\n\n", out)
+    return out.strip("\n") + ("\n" if out.strip() else "")
+
+
+def quality(text: str) -> dict:
+    """CJK share of the non-space characters, `(cid:NNN)` share and U+FFFD share."""
+    cids = len(_CID.findall(text))
+    chars = [c for c in (_CID.sub("", text) if cids else text) if not c.isspace()]
+    n = len(chars) or 1
+    cjk = sum(1 for c in chars if is_cjk(c))
+    return {
+        "chars": len(chars),
+        "cjk_ratio": round(cjk / n, 4),
+        "cid_ratio": round(cids / (cids + len(chars)), 4) if cids else 0.0,
+        "replacement_ratio": round(text.count("\ufffd") / n, 6),
+    }
+
+
+def cid_ratio(text: str) -> float:
+    return quality(text)["cid_ratio"]

@@ -1,0 +1,302 @@
+"""Main text of an HTML page: trafilatura for the main content, tables kept as rows of tab-separated
+cells (merged cells expanded into a full grid), headings kept, page furniture removed, title and
+publication date read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from pipelines.siteserver import strip_siteserver_markers
+from pipelines.text.common import clean_cell, normalize_text
+
+_FURNITURE_ATTR = re.compile(
+    r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|position|location|weizhi|dqwz|curpos|share|bdshare|"
+    r"jiathis|print|fontsize|font-size|zihao|zh_?size|footer|foot|copyright|banquan|bottom|sidebar|"
+    r"related|xgwz|xgxx|toolbar|tools|skip|search|login)([\s_-]|\d|$)",
+    re.IGNORECASE,
+)
+_FURNITURE_LINE = re.compile(
+    r"^\s*(?:"
+    r"(?:当前位置|您(?:现在)?的?位置|所在位置)\s*[:：].*"
+    r"|.*字号\s*[:：]?\s*[\[【(（]?\s*大\s*[|｜]?\s*中\s*[|｜]?\s*小.*"
+    r"|.*[【\[]\s*(?:打印|关闭|打印本页|关闭窗口|打印此页|收藏|返回顶部)\s*[】\]].*"
+    r"|(?:打印本页|关闭窗口|打印|关闭|返回顶部|返回|收藏|分享|分享到)[\s|｜:：]*(?:(?:打印本页|关闭窗口|打印|关闭|返回顶部|收藏)[\s|｜]*)*"
+    r"|分享到\s*[:：]?.*"
+    r"|.*(?:ICP备|ICP证|网站标识码|公网安备|网站识别码|政府网站找错|版权所有|主办单位\s*[:：]|承办单位\s*[:：]|技术支持\s*[:：]).*"
+    r"|(?:扫一扫|微信扫一扫|在手机上查看|手机版|无障碍|适老化|上一篇|下一篇)\s*[:：]?.*"
+    r")\s*$"
+)
+_FURNITURE_MAXLEN = 120
+_META_LABELS = ("索引号", "信息分类", "发布机构", "文号", "发文字号", "发布日期", "成文日期", "生成日期", "主题分类",
+                "有效性", "公开方式", "公开范围", "信息名称", "发文机关", "主题词", "体裁分类", "组配分类", "内容概述")
+_DATE_LABEL = re.compile(
+    r"(?:发布|发文|公开|成文|生成|更新)?(?:时间|日期)\s*[:：]?\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
+)
+_META_DATE_NAMES = ("pubdate", "publishdate", "articlepublishtime", "article:published_time", "dc.date",
+                    "dc.date.issued", "firstpublishedtime", "publish_time", "releasedate", "others")
+_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+               "table", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "form", "hr", "header"}
+PLACEHOLDER = "NBTBL{:04d}X"
+_PLACEHOLDER_RE = re.compile(r"NBTBL(\d{4})X")
+
+
+@dataclass
+class HtmlText:
+    text: str
+    title: str | None
+    published: str | None
+    extractor: str
+    tables: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _date(y: str, m: str, d: str) -> str | None:
+    yi, mi, di = int(y), int(m), int(d)
+    if 1990 <= yi <= 2100 and 1 <= mi <= 12 and 1 <= di <= 31:
+        return f"{yi:04d}-{mi:02d}-{di:02d}"
+    return None
+
+
+def table_rows(table: etree._Element) -> list[list[str]]:
+    """The table as a full grid (rowspan/colspan expanded; a merged cell's text sits in its first
+    slot, the others are empty). Rows whose cells are all empty are dropped."""
+    rows = [r for r in table.iter("tr") if _owner_table(r) is table]
+    grid: dict[tuple[int, int], str] = {}
+    width = 0
+    for ri, tr in enumerate(rows):
+        ci = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            while (ri, ci) in grid:
+                ci += 1
+            try:
+                rs = max(1, min(int(cell.get("rowspan", "1") or 1), 500))
+            except ValueError:
+                rs = 1
+            try:
+                cs = max(1, min(int(cell.get("colspan", "1") or 1), 100))
+            except ValueError:
+                cs = 1
+            text = clean_cell(_cell_text(cell)).replace("\t", " ")
+            for dr in range(rs):
+                for dc in range(cs):
+                    if (ri + dr, ci + dc) not in grid:
+                        grid[(ri + dr, ci + dc)] = text if dr == 0 and dc == 0 else ""
+            ci += cs
+            width = max(width, ci)
+    out = []
+    for ri in range(len(rows) + 1):
+        row = [grid.get((ri, c), "") for c in range(width)]
+        if any(row):
+            out.append(row)
+    return out
+
+
+def _cell_text(cell: etree._Element) -> str:
+    parts = []
+    for node in cell.iter():
+        if node is not cell and isinstance(node.tag, str) and node.tag.lower() in ("br", "p", "div") and parts:
+            parts.append("\n")
+        if node.text and node is not cell and isinstance(node.tag, str) and node.tag.lower() in ("script", "style"):
+            continue
+        if node.text:
+            parts.append(node.text)
+        if node is not cell and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
+
+
+def _owner_table(el: etree._Element) -> etree._Element | None:
+    for anc in el.iterancestors():
+        if isinstance(anc.tag, str) and anc.tag.lower() == "table":
+            return anc
+    return None
+
+
+def render_table(rows: list[list[str]]) -> str:
+    return "\n".join("\t".join(r).rstrip("\t") if not any(r[1:]) else "\t".join(r) for r in rows)
+
+
+def _is_meta_table(rows: list[list[str]]) -> bool:
+    cells = [c for r in rows for c in r if c]
+    if not cells:
+        return False
+    labels = sum(1 for c in cells if any(c.rstrip("：:").endswith(lab) for lab in _META_LABELS))
+    return labels >= 2 and labels * 3 >= len([c for c in cells if len(c) < 12])
+
+
+def _text_of(el: etree._Element) -> str:
+    return clean_cell(" ".join(el.itertext()))
+
+
+def _remove(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def block_text(root: etree._Element) -> str:
+    """Plain text of an element with a line break at every block boundary (fallback extractor)."""
+    out: list[str] = []
+
+    def walk(el: etree._Element) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag in ("script", "style", "noscript", "template"):
+            if el.tail:
+                out.append(el.tail)
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            out.append("\n")
+        if el.text:
+            out.append(el.text)
+        for child in el:
+            walk(child)
+        if block:
+            out.append("\n")
+        if el.tail:
+            out.append(el.tail)
+
+    walk(root)
+    lines = [re.sub(r"[ \t\u00a0\u3000]+", " ", line).strip() for line in "".join(out).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _published(doc: etree._Element, info_texts: list[str], html: str, url: str) -> str | None:
+    for text in info_texts:
+        m = _DATE_LABEL.search(text)
+        if m and (d := _date(*m.groups())):
+            return d
+    for meta in doc.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").lower()
+        if name in _META_DATE_NAMES:
+            m = re.search(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})", meta.get("content") or "")
+            if m and (d := _date(*m.groups())):
+                return d
+    try:
+        from htmldate import find_date
+
+        found = find_date(html, url=url or None, extensive_search=False, original_date=True)
+        if found:
+            return found[:10]
+    except Exception:  # noqa: BLE001 - htmldate is a best-effort fallback
+        return None
+    return None
+
+
+def _title(doc: etree._Element) -> str | None:
+    for xp in ("//meta[@name='ArticleTitle']/@content", "//meta[@property='og:title']/@content",
+               "//h1", "//title"):
+        found = doc.xpath(xp)
+        for item in found:
+            text = clean_cell(item if isinstance(item, str) else " ".join(item.itertext()))
+            if text:
+                return text
+    return None
+
+
+def extract_html(html: str, url: str = "") -> HtmlText:
+    """The main text of one decoded HTML page."""
+    html = strip_siteserver_markers(html or "")
+    notes: list[str] = []
+    if not html.strip():
+        return HtmlText("", None, None, "none", notes=["empty page"])
+    html_for_parse = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    try:
+        doc = lxml.html.document_fromstring(html_for_parse)
+    except (etree.ParserError, ValueError) as exc:
+        return HtmlText("", None, None, "none", notes=[f"unparseable HTML: {exc}"])
+    title = _title(doc)
+    for el in doc.xpath("//script|//style|//noscript|//iframe|//object|//embed|//template|//nav|//footer|//select"):
+        _remove(el)
+    for comment in doc.xpath("//comment()"):
+        _remove(comment)
+
+    body_len = len(_text_of(doc)) or 1
+    info_texts: list[str] = []
+    for el in list(doc.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        attrs = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        if attrs and _FURNITURE_ATTR.search(attrs):
+            if el.xpath(".//table") and len(_text_of(el)) > 300:
+                continue
+            if len(_text_of(el)) > 0.3 * body_len and body_len > 500:
+                continue
+            info_texts.append(_text_of(el))
+            _remove(el)
+
+    # Data tables (no nested table, at least 2x2) become placeholders; layout tables are unwrapped.
+    tables: list[str] = []
+    for table in list(doc.iter("table")):
+        if table.xpath(".//table"):
+            continue
+        rows = table_rows(table)
+        if _is_meta_table(rows):
+            info_texts.append(" ".join(c for r in rows for c in r))
+            _remove(table)
+            continue
+        width = max((sum(1 for c in r if c) for r in rows), default=0)
+        if len(rows) >= 2 and width >= 2 or len(rows) == 1 and width >= 3:
+            p = etree.Element("p")
+            p.text = PLACEHOLDER.format(len(tables))
+            p.tail = table.tail
+            table.getparent().replace(table, p)
+            tables.append(render_table(rows))
+    for el in list(doc.iter("table", "tbody", "thead", "tfoot", "tr", "td", "th")):
+        el.tag = "div"
+    for text in [_text_of(el) for el in doc.iter("p", "div", "span", "td", "li")][:400]:
+        if _DATE_LABEL.search(text) and len(text) < 200:
+            info_texts.append(text)
+            break
+
+    published = _published(doc, info_texts, html, url)
+    tree_html = lxml.html.tostring(doc, encoding="unicode")
+    extracted = trafilatura.extract(
+        tree_html, url=url or None, include_tables=True, include_comments=False, include_formatting=False,
+        include_links=False, include_images=False, deduplicate=False, favor_recall=True,
+    )
+    extractor = "trafilatura+lxml-tables"
+    fallback = block_text(doc.body if doc.find("body") is not None else doc)
+    if not extracted or len(extracted) < 0.5 * len(fallback) and len(_PLACEHOLDER_RE.findall(extracted)) < len(tables):
+        extracted = fallback
+        extractor = "lxml-blocks+lxml-tables"
+        notes.append("trafilatura missed the main content; used block text")
+    else:
+        missing = set(range(len(tables))) - {int(n) for n in _PLACEHOLDER_RE.findall(extracted)}
+        if missing:
+            extracted = fallback
+            extractor = "lxml-blocks+lxml-tables"
+            notes.append(f"trafilatura dropped {len(missing)} table(s); used block text")
+
+    lines = []
+    for line in extracted.split("\n"):
+        stripped = line.strip()
+        if stripped and len(stripped) <= _FURNITURE_MAXLEN and _FURNITURE_LINE.match(stripped):
+            continue
+        lines.append(line)
+    text = "\n".join(lines)
+    seen: set[int] = set()
+
+    def put_table(m: re.Match) -> str:
+        i = int(m.group(1))
+        if i in seen:
+            return ""
+        seen.add(i)
+        return "\n" + tables[i] + "\n"
+
+    text = _PLACEHOLDER_RE.sub(put_table, text)
+    return HtmlText(normalize_text(text), title, published, extractor, len(tables), notes)

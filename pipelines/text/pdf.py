@@ -1,0 +1,271 @@
+"""PDF text: pdfminer.six without its slow layout analysis (characters and ruling lines only; rows
+and cells are rebuilt by `layout.assemble`), `(cid:NNN)` pages retried with pdfium, image-only pages
+OCRed, tables continued across pages joined, page furniture dropped. Never raises."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipelines.text.common import cid_ratio, normalize_text
+from pipelines.text.layout import Glyph, Rule, assemble
+
+CID_RETRY_RATIO = 0.02
+OCR_MIN_CHARS = 10
+OCR_DPI = 300
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－_\s]*\d{1,4}[-—–－_\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页\s*第\s*\d+\s*页"
+    r"|P\.?\s*\d{1,4}|Page\s+\d+(?:\s*(?:of|/)\s*\d+)?(?:\s*[-—].*)?|\d{1,4}\s*/\s*\d{1,4})\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class PdfText:
+    text: str
+    extractor: str
+    pages: int = 0
+    error: str | None = None
+    quality: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Page:
+    lines: list[str]
+    chars: int = 0
+    cid: float = 0.0
+    images: int = 0
+    rules: list[Rule] = field(default_factory=list)
+    source: str = "pdfminer"
+    ocr_conf: float | None = None
+
+
+def _walk(items, out_chars, out_rules, out_images, height):
+    from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTLine, LTRect
+
+    for item in items:
+        if isinstance(item, LTChar):
+            out_chars.append(Glyph(item.x0, item.x1, height - item.y1, height - item.y0, item.get_text()))
+        elif isinstance(item, LTFigure):
+            _walk(item, out_chars, out_rules, out_images, height)
+        elif isinstance(item, LTImage):
+            out_images.append(item)
+        elif isinstance(item, (LTLine, LTRect, LTCurve)):
+            w, h = item.x1 - item.x0, item.y1 - item.y0
+            if w <= 2.5 and h > 4:
+                out_rules.append(Rule((item.x0 + item.x1) / 2, height - item.y1, height - item.y0))
+            elif isinstance(item, LTRect) and w > 2.5 and h > 2.5:
+                out_rules.append(Rule(item.x0, height - item.y1, height - item.y0))
+                out_rules.append(Rule(item.x1, height - item.y1, height - item.y0))
+
+
+def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        parser = PDFParser(io.BytesIO(body))
+        document = PDFDocument(parser, password="")
+    except PDFPasswordIncorrect:
+        errors.append("encrypted PDF: a password is required to open it")
+        return None
+    except PDFEncryptionError as exc:
+        errors.append(f"encrypted PDF: unsupported encryption ({exc})")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is recorded, never raised
+        errors.append(f"corrupt PDF: pdfminer could not open it ({type(exc).__name__}: {exc})")
+        return None
+    rsrc = PDFResourceManager(caching=True)
+    device = PDFPageAggregator(rsrc, laparams=None)
+    interpreter = PDFPageInterpreter(rsrc, device)
+    pages: list[_Page] = []
+    try:
+        page_iter = PDFPage.create_pages(document)
+        for i, page in enumerate(page_iter):
+            try:
+                interpreter.process_page(page)
+                layout = device.get_result()
+                chars: list[Glyph] = []
+                rules: list[Rule] = []
+                images: list = []
+                _walk(layout, chars, rules, images, layout.height)
+                lines = assemble(chars, rules)
+                text = "\n".join(lines)
+                pages.append(_Page(lines, len(chars), cid_ratio(text), len(images), rules))
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"page {i + 1}: pdfminer failed ({type(exc).__name__}: {exc})")
+                pages.append(_Page([], 0, 0.0, 0, [], "failed"))
+    except Exception as exc:  # noqa: BLE001 - a broken page tree: keep the pages read so far
+        errors.append(f"corrupt PDF: page tree unreadable after {len(pages)} page(s) ({type(exc).__name__}: {exc})")
+    return pages
+
+
+def _open_pdfium(body: bytes, errors: list[str]):
+    try:
+        import pypdfium2 as pdfium
+
+        return pdfium.PdfDocument(body)
+    except Exception as exc:  # noqa: BLE001
+        msg = str(exc)
+        if "password" in msg.lower():
+            errors.append("encrypted PDF: a password is required to open it")
+        else:
+            errors.append(f"corrupt PDF: pdfium could not open it ({msg})")
+        return None
+
+
+def _pdfium_page(pdf, index: int, rules: list[Rule]) -> _Page:
+    page = pdf[index]
+    try:
+        height = page.get_height()
+        textpage = page.get_textpage()
+        glyphs: list[Glyph] = []
+        for ci in range(textpage.count_chars()):
+            ch = textpage.get_text_range(ci, 1)
+            if not ch or ch.isspace():
+                continue
+            left, bottom, right, top = textpage.get_charbox(ci)
+            glyphs.append(Glyph(left, right, height - top, height - bottom, ch))
+        textpage.close()
+        lines = assemble(glyphs, rules)
+        return _Page(lines, len(glyphs), cid_ratio("\n".join(lines)), 0, rules, "pdfium")
+    finally:
+        page.close()
+
+
+def _ocr_page(pdf, index: int) -> _Page:
+    from pipelines.text.ocr import ocr_image
+
+    page = pdf[index]
+    try:
+        image = page.render(scale=OCR_DPI / 72).to_pil()
+    finally:
+        page.close()
+    result = ocr_image(image)
+    return _Page(result.lines, result.words, 0.0, 1, [], "tesseract", result.confidence)
+
+
+def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Drop page numbers and running headers/footers (a short line repeated at the top or bottom of
+    most pages)."""
+    edge: Counter[str] = Counter()
+    for lines in pages:
+        content = [ln for ln in lines if ln.strip()]
+        for ln in set(content[:2] + content[-2:]):
+            if "\t" not in ln and len(ln.strip()) <= 40:
+                edge[re.sub(r"\d+", "#", ln.strip())] += 1
+    running = {k for k, n in edge.items() if len(pages) >= 3 and n >= max(3, 0.6 * len(pages))}
+    out = []
+    for lines in pages:
+        kept = []
+        content_idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        edges = set(content_idx[:2] + content_idx[-2:])
+        for i, ln in enumerate(lines):
+            s = ln.strip()
+            if i in edges and (_PAGE_NUMBER.match(s) or re.sub(r"\d+", "#", s) in running):
+                continue
+            kept.append(ln)
+        out.append(kept)
+    return out
+
+
+def _norm_row(line: str) -> str:
+    return re.sub(r"\s+", "", line)
+
+
+def join_page_lines(pages: list[list[str]]) -> str:
+    """Pages in order; a table that runs over a page break is continued without a break and without
+    the header rows the next page repeats."""
+    out: list[str] = []
+    for lines in pages:
+        lines = [ln for ln in lines]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        prev_rows = []
+        for ln in reversed(out):
+            if "\t" in ln:
+                prev_rows.append(ln)
+            elif ln.strip():
+                break
+        prev_rows.reverse()
+        if out and prev_rows and lines and "\t" in lines[0]:
+            # continuation: skip rows that repeat the table's own header rows
+            header = {_norm_row(r) for r in prev_rows[:6]}
+            while lines and "\t" in lines[0] and _norm_row(lines[0]) in header:
+                lines.pop(0)
+            while out and not out[-1].strip():
+                out.pop()
+            out.extend(lines)
+        else:
+            if out:
+                out.append("")
+            out.extend(lines)
+    return "\n".join(out)
+
+
+def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
+    """Text of one PDF. Errors (encrypted, corrupt, truncated, unreadable pages) are recorded in
+    `error`, with whatever text could be recovered."""
+    errors: list[str] = []
+    if not body or b"%PDF" not in body[:1024]:
+        return PdfText("", "none", 0, "not a PDF (no %PDF header)")
+    truncated = b"%%EOF" not in body[-2048:]
+    if truncated:
+        errors.append("truncated PDF: no %%EOF at the end of the file")
+    pages = _pdfminer_pages(body, errors)
+    pdf = None
+    if pages is None or (not pages):
+        pdf = _open_pdfium(body, errors)
+        if pdf is None:
+            return PdfText("", "none", 0, "; ".join(dict.fromkeys(errors)) or "unreadable PDF")
+        pages = [_Page([], 0, 1.0, 0, [], "failed") for _ in range(len(pdf))]
+        if any("encrypted" in e for e in errors):
+            errors = [e for e in errors if "encrypted" not in e]
+    used: Counter[str] = Counter()
+    confs: list[float] = []
+    for i, page in enumerate(pages):
+        needs_retry = page.source == "failed" or page.cid > CID_RETRY_RATIO
+        if needs_retry:
+            pdf = pdf or _open_pdfium(body, errors)
+            if pdf is not None and i < len(pdf):
+                try:
+                    retry = _pdfium_page(pdf, i, page.rules)
+                    if retry.chars and (page.source == "failed" or retry.cid < page.cid):
+                        retry.images = page.images
+                        pages[i] = page = retry
+                except Exception as exc:  # noqa: BLE001
+                    errors.append(f"page {i + 1}: pdfium failed ({type(exc).__name__}: {exc})")
+        if ocr and (page.chars < OCR_MIN_CHARS or page.cid > 0.3):
+            pdf = pdf or _open_pdfium(body, errors)
+            if pdf is not None and i < len(pdf):
+                from pipelines.text.ocr import tesseract_available
+
+                if not tesseract_available():
+                    errors.append(f"page {i + 1}: no text layer and Tesseract chi_sim is not installed")
+                else:
+                    try:
+                        ocred = _ocr_page(pdf, i)
+                        if ocred.chars:
+                            pages[i] = page = ocred
+                            confs.append(ocred.ocr_conf or 0.0)
+                    except Exception as exc:  # noqa: BLE001
+                        errors.append(f"page {i + 1}: OCR failed ({type(exc).__name__}: {exc})")
+        used[page.source] += 1
+    if pdf is not None:
+        pdf.close()
+    text = normalize_text(join_page_lines(_drop_furniture([p.lines for p in pages])))
+    sources = [s for s in ("pdfminer", "pdfium", "tesseract") if used.get(s)]
+    extractor = "+".join(sources) or "none"
+    q = {"pages": len(pages), "pages_by_extractor": dict(used)}
+    if confs:
+        q["ocr_confidence"] = round(sum(confs) / len(confs), 2)
+        q["ocr_pages"] = len(confs)
+    if not text.strip() and not errors:
+        errors.append("no text: the PDF has no text layer that could be read")
+    return PdfText(text, extractor, len(pages), "; ".join(dict.fromkeys(errors)) or None, q)

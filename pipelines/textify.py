@@ -1,0 +1,154 @@
+"""One stored body in, one clean UTF-8 text out (`textify`), with the record of how it was made.
+
+Routing is by magic bytes (`sniff_kind`), never by URL or Content-Type alone. `textify` never raises
+on bad input: a corrupt, encrypted or truncated file, or a wrong charset, gives a `DocumentText` with
+`error` naming what failed, and whatever text could be recovered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from pipelines.decode import EncodingDecision, decode_body, detect_encoding, replacement_ratio
+from pipelines.siteserver import strip_siteserver_markers
+from pipelines.sniff import sniff_kind
+from pipelines.text.common import normalize_text, quality
+
+
+@dataclass
+class DocumentText:
+    kind: str
+    text: str
+    html: str | None = None
+    title: str | None = None
+    published: str | None = None
+    encoding: str | None = None
+    encoding_evidence: dict | None = None
+    extractor: str = "none"
+    quality: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+def _encoding_fields(decision: EncodingDecision) -> tuple[str, dict]:
+    evidence = dict(decision.evidence)
+    evidence["source"] = decision.source
+    evidence["replacement_ratio"] = decision.replacement_ratio
+    return decision.encoding, evidence
+
+
+def _finish(doc: DocumentText, extra_quality: dict | None = None) -> DocumentText:
+    doc.text = normalize_text(strip_siteserver_markers(doc.text or ""))
+    q = quality(doc.text)
+    q.update(extra_quality or {})
+    q.update({k: v for k, v in doc.quality.items() if k not in q})
+    q.setdefault("ocr_confidence", None)
+    q.setdefault("pages", 1 if doc.kind in ("html", "txt") else q.get("pages"))
+    doc.quality = q
+    return doc
+
+
+def _html(body: bytes, url: str, content_type: str | None) -> DocumentText:
+    from pipelines.text.html import extract_html
+
+    decision = detect_encoding(body, content_type)
+    html = decode_body(body, decision)
+    enc, evidence = _encoding_fields(decision)
+    result = extract_html(html, url)
+    error = "; ".join(result.notes) if not result.text.strip() and result.notes else None
+    if decision.replacement_ratio > 0:
+        error = (error + "; " if error else "") + (
+            f"mixed encoding: {decision.replacement_ratio:.2%} of non-ASCII characters undecodable as {enc}"
+        )
+    doc = DocumentText(
+        kind="html", text=result.text, html=strip_siteserver_markers(html), title=result.title,
+        published=result.published, encoding=enc, encoding_evidence=evidence, extractor=result.extractor,
+        quality={"tables": result.tables}, error=error,
+    )
+    return _finish(doc, {"replacement_ratio": replacement_ratio(result.text)})
+
+
+def _txt(body: bytes, content_type: str | None) -> DocumentText:
+    decision = detect_encoding(body, content_type)
+    text = decode_body(body, decision)
+    enc, evidence = _encoding_fields(decision)
+    error = f"mixed encoding: {decision.replacement_ratio:.2%} undecodable" if decision.replacement_ratio else None
+    return _finish(DocumentText("txt", text, encoding=enc, encoding_evidence=evidence, extractor="decode",
+                                error=error))
+
+
+def _pdf(body: bytes) -> DocumentText:
+    from pipelines.text.pdf import extract_pdf
+
+    result = extract_pdf(body)
+    return _finish(DocumentText("pdf", result.text, extractor=result.extractor, quality=dict(result.quality),
+                                error=result.error))
+
+
+def _office(kind: str, body: bytes) -> DocumentText:
+    from pipelines.text import office
+
+    result = office.extract_office(kind, body)
+    return _finish(DocumentText(kind, result.text, extractor=result.extractor, quality=dict(result.quality),
+                                error=result.error, title=result.title))
+
+
+def _image(body: bytes) -> DocumentText:
+    from pipelines.text.ocr import ocr_image, tesseract_available
+
+    if not tesseract_available():
+        return _finish(DocumentText("image", "", extractor="none", error="image: Tesseract chi_sim is not installed"))
+    try:
+        import io
+
+        from PIL import Image
+
+        result = ocr_image(Image.open(io.BytesIO(body)))
+    except Exception as exc:  # noqa: BLE001
+        return _finish(DocumentText("image", "", extractor="tesseract", error=f"image: OCR failed ({exc})"))
+    return _finish(DocumentText("image", "\n".join(result.lines), extractor="tesseract",
+                                quality={"ocr_confidence": result.confidence, "pages": 1}))
+
+
+def textify(body: bytes, *, url: str = "", content_type: str | None = None,
+            content_disposition: str | None = None) -> DocumentText:
+    """Text of one stored body, whatever its kind."""
+    body = body or b""
+    kind = sniff_kind(body, content_type=content_type, url=url, content_disposition=content_disposition)
+    try:
+        if kind == "html":
+            return _html(body, url, content_type)
+        if kind == "txt":
+            return _txt(body, content_type)
+        if kind == "pdf":
+            return _pdf(body)
+        if kind in ("docx", "doc", "wps", "xls", "xlsx", "ofd"):
+            return _office(kind, body)
+        if kind == "image":
+            return _image(body)
+    except Exception as exc:  # noqa: BLE001 - textify never raises on bad input
+        return _finish(DocumentText(kind, "", extractor="none", error=f"{kind}: extraction failed ({type(exc).__name__}: {exc})"))
+    what = "empty body" if not body else f"unsupported kind {kind!r}"
+    return _finish(DocumentText(kind, "", extractor="none", error=what))
+
+
+def join_pages(parts: list[DocumentText]) -> DocumentText:
+    """The pages of one split article (SiteServer `_2, _3 ...`, flipbook pages) as one document, in the
+    order given. The first page supplies title and date; quality figures are recomputed."""
+    if not parts:
+        return _finish(DocumentText("other", "", error="no pages to join"))
+    first = parts[0]
+    text = "\n\n".join(p.text.strip("\n") for p in parts if p.text and p.text.strip())
+    htmls = [p.html for p in parts if p.html]
+    errors = [f"page {i + 1}: {p.error}" for i, p in enumerate(parts) if p.error]
+    extractors = list(dict.fromkeys(p.extractor for p in parts))
+    doc = replace(
+        first,
+        text=text,
+        html="\n".join(htmls) if htmls else None,
+        title=first.title or next((p.title for p in parts if p.title), None),
+        published=first.published or next((p.published for p in parts if p.published), None),
+        extractor="+".join(extractors),
+        quality={"pages": len(parts)},
+        error="; ".join(errors) or None,
+    )
+    return _finish(doc)
