@@ -1,0 +1,163 @@
+"""The same-report decision: near-duplicate text is necessary, not sufficient.
+
+Two documents are one report only when their agencies and years agree (templates too, when both are
+known); a document joins an existing *version* of that report only when its statistics do not contradict
+the version's. Same agency and year with different numbers is a revised report: a new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dedup.agency import agencies_compatible
+
+STAT_SECTIONS = ("active", "requests", "review_litigation", "legacy")
+
+
+def _field_key(path: str) -> int:
+    return int.from_bytes(hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _walk(value: object, path: str, out: dict[str, float]) -> None:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int | float):
+        if not math.isnan(value):
+            out[path] = float(value)
+    elif isinstance(value, dict):
+        if "label" in value and "value" in value:  # a legacy row
+            _walk(value["value"], f"{path}/{value.get('parent')}/{value['label']}", out)
+            return
+        for key, sub in value.items():
+            if key not in ("checks", "sections"):
+                _walk(sub, f"{path}/{key}", out)
+    elif isinstance(value, list | tuple):
+        for i, sub in enumerate(value):
+            if isinstance(sub, dict) and "label" in sub and "values" in sub:  # active.extra
+                _walk(sub["values"], f"{path}/{sub.get('block')}/{sub['label']}", out)
+            elif isinstance(sub, dict) and "label" in sub:
+                _walk(sub, path, out)
+            else:
+                _walk(sub, f"{path}/{i}", out)
+
+
+@dataclass(frozen=True)
+class StatVector:
+    """The non-null statistics of a record, as sorted 64-bit field keys and their values."""
+
+    keys: np.ndarray  # uint64, sorted
+    values: np.ndarray  # float64
+
+    @classmethod
+    def of(cls, stats: dict | None) -> StatVector:
+        flat: dict[str, float] = {}
+        if stats:
+            sections = [k for k in STAT_SECTIONS if k in stats] or list(stats)
+            for name in sections:
+                _walk(stats[name], name, flat)
+        if not flat:
+            return EMPTY_STATS
+        keys = np.fromiter((_field_key(p) for p in flat), dtype=np.uint64, count=len(flat))
+        values = np.fromiter(flat.values(), dtype=np.float64, count=len(flat))
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], values[order])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def compare(self, other: StatVector) -> tuple[int, int]:
+        """(fields both give, fields where they differ)."""
+        if not len(self) or not len(other):
+            return 0, 0
+        common, i, j = np.intersect1d(self.keys, other.keys, assume_unique=True, return_indices=True)
+        if not len(common):
+            return 0, 0
+        return len(common), int((np.abs(self.values[i] - other.values[j]) > 1e-9).sum())
+
+    def contradicts(self, other: StatVector) -> bool:
+        return self.compare(other)[1] > 0
+
+    def union(self, other: StatVector) -> StatVector:
+        """These values, plus the fields only `other` gives."""
+        if not len(other):
+            return self
+        if not len(self):
+            return other
+        extra = ~np.isin(other.keys, self.keys, assume_unique=True)
+        if not extra.any():
+            return self
+        keys = np.concatenate([self.keys, other.keys[extra]])
+        values = np.concatenate([self.values, other.values[extra]])
+        order = np.argsort(keys, kind="stable")
+        return StatVector(keys[order], values[order])
+
+
+EMPTY_STATS = StatVector(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What the decision needs to know about one side."""
+
+    agency: str | None  # normalised
+    year: int | None
+    template: str | None
+
+
+@dataclass
+class DecideStats:
+    compared: int = 0
+    same_report: int = 0
+    rejected_similarity: int = 0
+    rejected_year: int = 0
+    rejected_agency: int = 0
+    rejected_template: int = 0
+    rejected_unknown: int = 0
+    same_version: int = 0
+    new_version: int = 0
+
+
+@dataclass
+class SameReportDecider:
+    """`near_threshold`: least estimated Jaccard similarity for two texts to be copies of one report.
+    `strict_threshold`: least similarity when the agency or year of one side is unknown."""
+
+    near_threshold: float = 0.5
+    strict_threshold: float = 0.9
+    stats: DecideStats = field(default_factory=DecideStats)
+
+    def same_report(
+        self, new: ReportFacts, old: ReportFacts, similarity: float, new_text: str | None = None
+    ) -> bool:
+        s = self.stats
+        s.compared += 1
+        if similarity < self.near_threshold:
+            s.rejected_similarity += 1
+            return False
+        if new.year is not None and old.year is not None and new.year != old.year:
+            s.rejected_year += 1
+            return False
+        known = ("2019", "2021", "pre2019")
+        if new.template in known and old.template in known and new.template != old.template:
+            s.rejected_template += 1
+            return False
+        if new.agency and old.agency and not agencies_compatible(new.agency, old.agency, new_text):
+            s.rejected_agency += 1
+            return False
+        unknown = new.year is None or old.year is None or not new.agency or not old.agency
+        if unknown and similarity < self.strict_threshold:
+            s.rejected_unknown += 1
+            return False
+        s.same_report += 1
+        return True
+
+    def same_version(self, new: StatVector, version: StatVector) -> bool:
+        """Statistics that do not contradict (fields only one side gives never contradict)."""
+        ok = not new.contradicts(version)
+        if ok:
+            self.stats.same_version += 1
+        return ok

@@ -1,0 +1,453 @@
+"""The deduplicator: exact layer, near layer, same-report decision, canonical choice, persistence.
+
+    dd = Deduplicator.open(path)          # or Deduplicator.open(None) for an in-memory index
+    assignments = dd.add_many(docs)       # incremental; a known doc_id changes nothing
+    dd.cluster_of(doc_id); dd.canonical(cluster_id); dd.copies(cluster_id)
+    dd.save()
+
+Documents of one `add_many` call are processed in (fetched_at, doc_id) order, so the same documents
+give the same clusters, versions and ids however the caller orders them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup import store
+from dedup.agency import normalise_agency
+from dedup.canonical import CanonicalChooser, CanonicalKey, checks_rank, source_rank
+from dedup.decide import EMPTY_STATS, ReportFacts, SameReportDecider, StatVector
+from dedup.document import Assignment, Copy, DedupDocument, MatchKind
+from dedup.index import LSHIndex
+from dedup.minhash import EMPTY, MinHasher
+from dedup.normalise import TextNormaliser, codes_to_str, text_hash
+from dedup.shingles import ShingleHasher
+
+TEMPLATES = (None, "2019", "2021", "pre2019", "unknown")
+MATCHES = tuple(MatchKind)
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    shingle_k: int = 5
+    num_perm: int = 128
+    bands: int = 32
+    rows: int = 4
+    seed: int = 1
+    near_threshold: float = 0.5
+    strict_threshold: float = 0.9
+    max_candidates: int = 200
+    chunk: int = 2048
+
+
+@dataclass
+class _Features:
+    codes: np.ndarray
+    text_hash: int
+    sig: np.ndarray
+    keys: np.ndarray
+
+
+class Deduplicator:
+    def __init__(self, path: Path | str | None = None, params: DedupParams | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.params = p = params or DedupParams()
+        self.normaliser = TextNormaliser()
+        self.shingler = ShingleHasher(k=p.shingle_k)
+        self.minhasher = MinHasher(num_perm=p.num_perm, seed=p.seed)
+        self.index = LSHIndex(bands=p.bands, rows=p.rows)
+        self.decider = SameReportDecider(near_threshold=p.near_threshold, strict_threshold=p.strict_threshold)
+        self.chooser = CanonicalChooser()
+        # per document (row)
+        self._sigs = store.Column(np.uint32, p.num_perm)
+        self._cols = {
+            name: store.Column(dtype)
+            for name, dtype in (
+                ("version", np.int32),
+                ("agency", np.int32),
+                ("year", np.int32),
+                ("template", np.int8),
+                ("n_stats", np.int32),
+                ("checks", np.int8),
+                ("source", np.int8),
+                ("match", np.int8),
+                ("matched", np.int64),
+                ("similarity", np.float32),
+                ("text_hash", np.int64),
+            )
+        }
+        self._doc_ids: list[str] = []
+        self._urls: list[str] = []
+        self._shas: list[str] = []
+        self._fetched: list[str] = []
+        self._kinds: list[str] = []
+        self._by_doc: dict[str, int] = {}
+        self._by_sha: dict[str, int] = {}
+        self._by_text: dict[int, int] = {}
+        self._agencies: list[str] = []
+        self._agency_ids: dict[str, int] = {}
+        # per cluster and per version
+        self._cluster_ids: list[str] = []
+        self._cluster_by_id: dict[str, int] = {}
+        self._cluster_versions: list[list[int]] = []
+        self._version_cluster: list[int] = []
+        self._version_number: list[int] = []
+        self._version_canonical: list[int] = []
+        self._version_stats: list[StatVector] = []
+        self._version_rows: list[list[int]] = []
+
+    # ---------------------------------------------------------------- opening and saving
+    @classmethod
+    def open(cls, path: Path | str | None, params: DedupParams | None = None) -> Deduplicator:
+        """Open the index stored under `path` (created on first save), or an in-memory one for None."""
+        if path is None:
+            return cls(None, params)
+        root = Path(path)
+        gen = store.current_generation(root)
+        if gen is None:
+            return cls(root, params)
+        meta = store.read_json(gen / "meta.json")
+        if meta.get("format") != store.FORMAT:
+            raise ValueError(f"dedup index {gen}: format {meta.get('format')}, expected {store.FORMAT}")
+        saved = DedupParams(**meta["params"])
+        if params is not None and params != saved:
+            raise ValueError(f"dedup index {root} was built with {saved}, not {params}")
+        dd = cls(root, saved)
+        dd._load(gen, meta)
+        return dd
+
+    def save(self) -> Path:
+        """Write the index to a new generation under `path` and switch to it atomically."""
+        if self.path is None:
+            raise ValueError("in-memory deduplicator: open it with a path to save")
+        self.index.merge()
+        gen = store.new_generation(self.path)
+        n = len(self._doc_ids)
+        np.save(gen / "signatures.npy", self._sigs.array())
+        np.savez(gen / "rows.npz", **{name: col.array() for name, col in self._cols.items()})
+        store.write_table(
+            gen / "rows.parquet",
+            {
+                "doc_id": self._doc_ids,
+                "url": self._urls,
+                "raw_sha256": self._shas,
+                "fetched_at": self._fetched,
+                "source_kind": self._kinds,
+            },
+        )
+        np.save(gen / "lsh_keys.npy", self.index.sorted_keys)
+        np.save(gen / "lsh_ids.npy", self.index.sorted_ids)
+        store.write_table(gen / "clusters.parquet", {"cluster_id": self._cluster_ids})
+        lengths = np.fromiter(
+            (len(s) for s in self._version_stats), dtype=np.int64, count=len(self._version_stats)
+        )
+        np.savez(
+            gen / "versions.npz",
+            cluster=np.asarray(self._version_cluster, dtype=np.int64),
+            number=np.asarray(self._version_number, dtype=np.int64),
+            canonical=np.asarray(self._version_canonical, dtype=np.int64),
+            stats_len=lengths,
+            stats_keys=np.concatenate([s.keys for s in self._version_stats] or [np.empty(0, np.uint64)]),
+            stats_values=np.concatenate([s.values for s in self._version_stats] or [np.empty(0)]),
+        )
+        store.write_json(
+            gen / "meta.json",
+            {
+                "format": store.FORMAT,
+                "params": asdict(self.params),
+                "documents": n,
+                "clusters": len(self._cluster_ids),
+                "versions": len(self._version_cluster),
+                "agencies": self._agencies,
+            },
+        )
+        store.commit_generation(self.path, gen)
+        return gen
+
+    def _load(self, gen: Path, meta: dict) -> None:
+        n = meta["documents"]
+        sigs = store.load_npy(gen / "signatures.npy", mmap=True)
+        if len(sigs) != n:
+            raise ValueError(f"dedup index {gen}: {len(sigs)} signatures for {n} documents")
+        self._sigs = store.Column(np.uint32, self.params.num_perm, base=sigs)
+        with np.load(gen / "rows.npz") as rows:
+            for name, col in self._cols.items():
+                self._cols[name] = store.Column(col.dtype, base=rows[name])
+        strings = store.read_table(gen / "rows.parquet")
+        self._doc_ids, self._urls, self._shas = strings["doc_id"], strings["url"], strings["raw_sha256"]
+        self._fetched, self._kinds = strings["fetched_at"], strings["source_kind"]
+        self._by_doc = {d: i for i, d in enumerate(self._doc_ids)}
+        self._by_sha = {}
+        for i, sha in enumerate(self._shas):
+            self._by_sha.setdefault(sha, i)
+        self._by_text = {}
+        for i, h in enumerate(self._cols["text_hash"].array().tolist()):
+            self._by_text.setdefault(h, i)
+        self._agencies = list(meta["agencies"])
+        self._agency_ids = {a: i for i, a in enumerate(self._agencies)}
+        self.index.sorted_keys = store.load_npy(gen / "lsh_keys.npy", mmap=True)
+        self.index.sorted_ids = store.load_npy(gen / "lsh_ids.npy", mmap=True)
+        self._cluster_ids = store.read_table(gen / "clusters.parquet")["cluster_id"]
+        self._cluster_by_id = {c: i for i, c in enumerate(self._cluster_ids)}
+        with np.load(gen / "versions.npz") as v:
+            self._version_cluster = v["cluster"].tolist()
+            self._version_number = v["number"].tolist()
+            self._version_canonical = v["canonical"].tolist()
+            bounds = np.concatenate([[0], np.cumsum(v["stats_len"])])
+            keys, values = v["stats_keys"], v["stats_values"]
+            self._version_stats = [
+                StatVector(keys[a:b], values[a:b]) if b > a else EMPTY_STATS
+                for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+            ]
+        self._cluster_versions = [[] for _ in self._cluster_ids]
+        for vi, c in enumerate(self._version_cluster):
+            self._cluster_versions[c].append(vi)
+        self._version_rows = [[] for _ in self._version_cluster]
+        for row, vi in enumerate(self._cols["version"].array().tolist()):
+            self._version_rows[vi].append(row)
+
+    # ---------------------------------------------------------------- adding
+    def add(self, doc: DedupDocument) -> Assignment:
+        return self.add_many([doc])[0]
+
+    def add_many(self, docs: Iterable[DedupDocument]) -> list[Assignment]:
+        """Assign each document (known doc_ids are left as they are); answers in the order given."""
+        docs = list(docs)
+        order = sorted(range(len(docs)), key=lambda i: (docs[i].fetched_at or "", docs[i].doc_id))
+        todo: list[DedupDocument] = []
+        queued: set[str] = set()
+        for i in order:
+            d = docs[i]
+            if d.doc_id not in self._by_doc and d.doc_id not in queued:
+                queued.add(d.doc_id)
+                todo.append(d)
+        for lo in range(0, len(todo), self.params.chunk):
+            chunk = todo[lo : lo + self.params.chunk]
+            feats = self._features(chunk)
+            loc_lo, loc_hi = self.index.locate(np.stack([f.keys for f in feats]))
+            for j, (d, f) in enumerate(zip(chunk, feats, strict=True)):
+                self._assign(d, f, loc_lo[j], loc_hi[j])
+            self.index.maybe_merge()
+        return [self.assignment(d.doc_id) for d in docs]
+
+    def _features(self, docs: Sequence[DedupDocument]) -> list[_Features]:
+        codes = [self.normaliser.normalise_codes(d.text or "") for d in docs]
+        sigs = self.minhasher.signatures([self.shingler.hashes(c) for c in codes])
+        keys = self.index.keys(sigs)
+        return [_Features(c, text_hash(c), sigs[i], keys[i]) for i, c in enumerate(codes)]
+
+    def _facts(self, row: int) -> ReportFacts:
+        a = int(self._cols["agency"][row])
+        y = int(self._cols["year"][row])
+        return ReportFacts(
+            self._agencies[a] if a >= 0 else None, y or None, TEMPLATES[int(self._cols["template"][row])]
+        )
+
+    def _assign(self, doc: DedupDocument, f: _Features, lo: np.ndarray, hi: np.ndarray) -> None:
+        agency = normalise_agency(doc.agency)
+        facts = ReportFacts(
+            agency, doc.year or None, doc.template if doc.template in TEMPLATES else "unknown"
+        )
+        stats = StatVector.of(doc.stats)
+        text = codes_to_str(f.codes)
+        version = None
+        match, matched, sim = MatchKind.NEW, -1, float("nan")
+        # 1. exact layer: same raw bytes, then same normalised text
+        raw = self._by_sha.get(doc.raw_sha256) if doc.raw_sha256 else None
+        if raw is not None:
+            version, match, matched, sim = int(self._cols["version"][raw]), MatchKind.RAW, raw, 1.0
+        elif (
+            len(f.codes)
+            and (t := self._by_text.get(f.text_hash)) is not None
+            and self.decider.same_report(facts, self._facts(t), 1.0, text)
+        ):
+            version, match, matched, sim = int(self._cols["version"][t]), MatchKind.TEXT, t, 1.0
+        # 2. near layer, 3. same-report decision
+        if version is None and (f.sig != EMPTY).any():
+            ids, counts = self.index.candidates(f.keys, lo, hi)
+            if len(ids) > self.params.max_candidates:
+                self.index.stats.capped += 1
+                ids = ids[np.argsort(-counts, kind="stable")[: self.params.max_candidates]]
+            if len(ids):
+                sims = (self._sigs.take(ids) == f.sig[None, :]).mean(axis=1)
+                keep = sims >= self.params.near_threshold
+                ids, sims = ids[keep], sims[keep]
+                for k in np.lexsort((ids, -sims)).tolist():
+                    row, s = int(ids[k]), float(sims[k])
+                    if not self.decider.same_report(facts, self._facts(row), s, text):
+                        continue
+                    cluster = self._version_cluster[int(self._cols["version"][row])]
+                    first = int(self._cols["version"][row])
+                    for v in [first] + [v for v in self._cluster_versions[cluster] if v != first]:
+                        if self.decider.same_version(stats, self._version_stats[v]):
+                            version, match = v, MatchKind.NEAR
+                            break
+                    else:
+                        version, match = self._new_version(cluster), MatchKind.REVISION
+                        self.decider.stats.new_version += 1
+                    matched, sim = row, s
+                    break
+        if version is None:
+            version = self._new_version(self._new_cluster(agency, doc.year, doc.doc_id))
+        self._append(doc, f, facts, stats, version, match, matched, sim)
+
+    def _new_cluster(self, agency: str | None, year: int | None, doc_id: str) -> int:
+        key = f"{agency or ''}|{year or ''}|{doc_id}".encode()
+        cid = "r" + hashlib.blake2b(key, digest_size=8).hexdigest()
+        self._cluster_ids.append(cid)
+        self._cluster_by_id[cid] = len(self._cluster_ids) - 1
+        self._cluster_versions.append([])
+        return len(self._cluster_ids) - 1
+
+    def _new_version(self, cluster: int) -> int:
+        v = len(self._version_cluster)
+        self._version_cluster.append(cluster)
+        self._version_number.append(len(self._cluster_versions[cluster]) + 1)
+        self._version_canonical.append(-1)
+        self._version_stats.append(EMPTY_STATS)
+        self._version_rows.append([])
+        self._cluster_versions[cluster].append(v)
+        return v
+
+    def _append(self, doc, f, facts, stats, version, match, matched, sim) -> None:
+        row = len(self._doc_ids)
+        agency = -1
+        if facts.agency:
+            agency = self._agency_ids.setdefault(facts.agency, len(self._agencies))
+            if agency == len(self._agencies):
+                self._agencies.append(facts.agency)
+        c = self._cols
+        for name, value in (
+            ("version", version),
+            ("agency", agency),
+            ("year", facts.year or 0),
+            ("template", TEMPLATES.index(facts.template)),
+            ("n_stats", len(stats)),
+            ("checks", checks_rank(doc.checks_ok)),
+            ("source", source_rank(doc.source_kind)),
+            ("match", MATCHES.index(match)),
+            ("matched", matched),
+            ("similarity", sim),
+            ("text_hash", f.text_hash),
+        ):
+            c[name].append(value)
+        self._sigs.append(f.sig)
+        self._doc_ids.append(doc.doc_id)
+        self._urls.append(doc.url)
+        self._shas.append(doc.raw_sha256)
+        self._fetched.append(doc.fetched_at)
+        self._kinds.append(doc.source_kind)
+        self._by_doc[doc.doc_id] = row
+        if doc.raw_sha256:
+            self._by_sha.setdefault(doc.raw_sha256, row)
+        if len(f.codes):
+            self._by_text.setdefault(f.text_hash, row)
+        if (f.sig != EMPTY).any():
+            self.index.add(row, f.keys)
+        self._version_rows[version].append(row)
+        self._version_stats[version] = self._version_stats[version].union(stats)
+        best = self._version_canonical[version]
+        if best < 0 or self.chooser.better(self._key(row), self._key(best)):
+            self._version_canonical[version] = row
+
+    def _key(self, row: int) -> CanonicalKey:
+        c = self._cols
+        return CanonicalKey.of(
+            int(c["n_stats"][row]),
+            int(c["checks"][row]),
+            int(c["source"][row]),
+            self._fetched[row],
+            self._doc_ids[row],
+        )
+
+    # ---------------------------------------------------------------- reading
+    def __len__(self) -> int:
+        return len(self._doc_ids)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self._by_doc
+
+    def _row(self, doc_id: str) -> int:
+        try:
+            return self._by_doc[doc_id]
+        except KeyError:
+            raise KeyError(f"document {doc_id!r} is not in the dedup index") from None
+
+    def assignment(self, doc_id: str) -> Assignment:
+        row = self._row(doc_id)
+        c = self._cols
+        v = int(c["version"][row])
+        matched = int(c["matched"][row])
+        sim = float(c["similarity"][row])
+        return Assignment(
+            doc_id=doc_id,
+            cluster_id=self._cluster_ids[self._version_cluster[v]],
+            version=self._version_number[v],
+            is_canonical=self._version_canonical[v] == row,
+            match=MATCHES[int(c["match"][row])],
+            matched_doc_id=self._doc_ids[matched] if matched >= 0 else None,
+            similarity=None if sim != sim else round(sim, 4),
+        )
+
+    def assignments(self) -> Iterator[Assignment]:
+        for doc_id in self._doc_ids:
+            yield self.assignment(doc_id)
+
+    def cluster_of(self, doc_id: str) -> str:
+        return self.assignment(doc_id).cluster_id
+
+    def clusters(self) -> list[str]:
+        return list(self._cluster_ids)
+
+    def _cluster(self, cluster_id: str) -> int:
+        try:
+            return self._cluster_by_id[cluster_id]
+        except KeyError:
+            raise KeyError(f"cluster {cluster_id!r} is not in the dedup index") from None
+
+    def versions(self, cluster_id: str) -> list[int]:
+        return [self._version_number[v] for v in self._cluster_versions[self._cluster(cluster_id)]]
+
+    def canonical(self, cluster_id: str, version: int | None = None) -> str:
+        """doc_id of the canonical copy of a version (default: the latest version)."""
+        vs = self._cluster_versions[self._cluster(cluster_id)]
+        v = vs[-1] if version is None else vs[version - 1]
+        return self._doc_ids[self._version_canonical[v]]
+
+    def copies(self, cluster_id: str) -> list[Copy]:
+        out = []
+        for v in self._cluster_versions[self._cluster(cluster_id)]:
+            for row in self._version_rows[v]:
+                out.append(
+                    Copy(
+                        self._doc_ids[row],
+                        self._urls[row],
+                        self._shas[row],
+                        self._version_number[v],
+                        self._version_canonical[v] == row,
+                        self._kinds[row],
+                        self._fetched[row],
+                    )
+                )
+        return out
+
+    def stats(self) -> dict[str, dict]:
+        """Counters of every step (normalise, shingles, minhash, index, decide, canonical)."""
+        return {
+            "normalise": asdict(self.normaliser.stats),
+            "shingles": asdict(self.shingler.stats),
+            "minhash": asdict(self.minhasher.stats),
+            "index": asdict(self.index.stats),
+            "decide": asdict(self.decider.stats),
+            "canonical": {"replaced": self.chooser.replaced},
+            "totals": {
+                "documents": len(self),
+                "clusters": len(self._cluster_ids),
+                "versions": len(self._version_cluster),
+            },
+        }
