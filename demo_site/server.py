@@ -203,6 +203,8 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
             site = server.site
             page = site.page(self.path)
             b = server.behaviour_for(self.path, page)
+            if b is not None and b.gate is not None:
+                b.gate.wait(timeout=30)
             if b is not None and b.delay > 0:
                 time.sleep(b.delay)  # the behaviour under test: a slow server
             extra = list(b.headers) if b else []

@@ -25,6 +25,8 @@ class Behaviour:
     challenge: bool = False  # a 瑞数-style JS challenge body with its cookies (use with 412)
     validators: bool = True  # send ETag / Last-Modified and answer conditional requests with 304
     headers: tuple[tuple[str, str], ...] = ()
+    # Tests only: requests wait for this event before answering (deterministic concurrency tests).
+    gate: threading.Event | None = field(default=None, compare=False)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Behaviour:

@@ -54,7 +54,8 @@ def href(from_path: str, to: str) -> str:
         return to
     src_dir = posixpath.dirname(from_path)
     if src_dir != "/" and to.startswith(src_dir + "/"):
-        return "./" + posixpath.relpath(to, src_dir)
+        rel = "./" + posixpath.relpath(to, src_dir)
+        return rel + "/" if to.endswith("/") and not rel.endswith("/") else rel
     return to
 
 
@@ -242,7 +243,7 @@ def _fallback_table_html(table: Table) -> str:
     title, rows = table
     width = max(len(r) for r in rows)
     out = [
-        f'<p class="table-title"><strong>{escape(title)}</strong></p>',
+        f"<h3>{escape(title)}</h3>",
         '<table border="1" cellspacing="0" cellpadding="2">',
     ]
     for row in rows:
