@@ -43,6 +43,17 @@ class RequestRecord:
     finished: float
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client closing a kept-alive connection is not an error
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class DemoServer:
     """A running demo server: base URL, request log, concurrency counter, behaviour overrides."""
 
@@ -54,8 +65,7 @@ class DemoServer:
         self._counts: Counter[str] = Counter()
         self._in_flight = 0
         self.max_in_flight = 0
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((host, port), _make_handler(self))
         self.host, self.port = self._httpd.server_address[:2]
         self._thread: threading.Thread | None = None
 
@@ -69,7 +79,9 @@ class DemoServer:
         return self.base_url + path
 
     def start(self, timeout: float = 10.0) -> DemoServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-site", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="demo-site", daemon=True
+        )
         self._thread.start()
         self.wait_ready(timeout)
         return self
@@ -183,21 +195,21 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
             if self.path == READY_PATH:
                 self._send(200, b"ok", "text/plain", head=head)
                 return
-            started = server._enter()
-            status = 500
+            self._started = server._enter()
+            self._recorded = False
             try:
-                status = self._answer(head)
+                self._answer(head)
             finally:
-                server._leave(
-                    RequestRecord(
-                        self.command,
-                        self.path,
-                        status,
-                        self.headers.get("User-Agent", ""),
-                        started,
-                        time.monotonic(),
-                    )
-                )
+                self._record(500)
+
+        def _record(self, status: int) -> None:
+            """Log the request once, before its response is written, so a client that has read
+            the response always finds it in the log."""
+            if self._recorded:
+                return
+            self._recorded = True
+            ua = self.headers.get("User-Agent", "")
+            server._leave(RequestRecord(self.command, self.path, status, ua, self._started, time.monotonic()))
 
         def _answer(self, head: bool) -> int:
             site = server.site
@@ -259,6 +271,8 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
             head: bool,
             headers: list[tuple[str, str]] | None = None,
         ) -> int:
+            if self.path != READY_PATH:
+                self._record(status)
             self.send_response(status)
             if content_type:
                 self.send_header("Content-Type", content_type)
