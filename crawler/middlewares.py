@@ -9,7 +9,7 @@ from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
-from scrapy.http.response_types import responsetypes
+from scrapy.responsetypes import responsetypes
 
 from storage.db import open_storage
 from storage.models import Fetch, url_key

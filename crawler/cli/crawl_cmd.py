@@ -68,6 +68,7 @@ def crawl(
     settings_module: str = typer.Option("settings.default", "--settings", help="Scrapy settings module."),
     overrides: list[str] = typer.Option([], "-s", "--set", help="Scrapy setting NAME=VALUE (repeatable)."),
     progress: str = typer.Option("auto", "--progress", help="auto | live | log | off"),
+    log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
     """Crawl the given portals and store every page and attachment, with its text and report record."""
     seed_list = collect_seeds(urls, seeds)
@@ -89,14 +90,15 @@ def crawl(
     settings.set("NIANBAO_DATA_DIR", str(storage.config.data_dir), priority="cmdline")
     settings.set("NIANBAO_JOB", job_name, priority="cmdline")
     settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
-    settings.set("NIANBAO_PROGRESS", {"log": "auto-log"}.get(progress, progress), priority="cmdline")
+    settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
     if depth is not None:
         settings.set("DEPTH_LIMIT", depth, priority="cmdline")
     if contact:
         settings.set("NIANBAO_CONTACT_URL", contact, priority="cmdline")
         settings.set("USER_AGENT", user_agent(contact), priority="cmdline")
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
     process.start()
