@@ -1,16 +1,24 @@
-"""Step 2: turn a stored body into a Document (decode, extract clean text) and link its fetch."""
+"""Step 2: turn a stored body into a Document (decode, extract clean text) and link its fetch.
+
+The CPU-bound work (textify, then the report extractor) runs in a process pool owned by this
+pipeline; the record travels on the item to `ReportPipeline`, which stores it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from typing import Any
+from concurrent.futures import Executor
+from typing import Any, Self
 
 from sqlalchemy import select
 
 from crawler.items import FetchedResponse
+from extractor import EXTRACTOR_VERSION
 from pipelines.base import StoragePipeline
-from pipelines.textify import DocumentText, textify
+from pipelines.parse import ParsedBody, make_pool, parse_body
+from pipelines.textify import DocumentText
 from storage.models import Document
 from storage.records import link_document_fetch, upsert_document
 
@@ -49,34 +57,54 @@ def document_values(text: DocumentText, *, raw_sha256: str, url: str) -> dict[st
 class DocumentPipeline(StoragePipeline):
     """One Document per distinct body; the same body from another URL only adds a link."""
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    pool: Executor | None = None
+    workers: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> Self:
+        pipeline = super().from_crawler(crawler)
+        value = crawler.settings.get("NIANBAO_PARSE_WORKERS")
+        pipeline.workers = None if value in (None, "") else int(value)
+        return pipeline
+
+    def open_spider(self, spider: Any = None) -> None:
+        self.pool = make_pool(self.workers)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, FetchedResponse) or not item.ok or item.kind not in TEXT_KINDS:
             return item
         assert item.sha256 is not None and item.fetch_id is not None
         version = textify_version()
         content_key = item.sha256
 
-        def existing(session: Any) -> int | None:
+        def existing(session: Any) -> tuple[int | None, bool]:
             document = session.scalars(select(Document).where(Document.content_key == content_key)).one_or_none()
             if document is None or document.extractor_version != version:
-                return None
+                return None, False
             link_document_fetch(session, document.id, item.fetch_id)
-            return document.id
+            return document.id, document.parsed_with == EXTRACTOR_VERSION
 
-        document_id = self.storage.run(existing)
-        if document_id is not None:
+        document_id, settled = self.storage.run(existing)
+        if document_id is not None and settled:
             item.document_id = document_id
             return item
 
         url = item.final_url or item.url
-        text = textify(item.body, url=url, content_type=item.headers.get("content-type"),
-                       content_disposition=item.headers.get("content-disposition"))
+        parsed = await self._parse(item, url)
+        text = parsed.text
         if text.error:
             logger.warning("%s: %s", url, text.error)
             self.stats.inc_value("nianbao/documents/errors")
-        if not text.title and item.anchor_text:
-            text.title = item.anchor_text  # attachments: the link text is often the only title
+        if parsed.record is None:
+            logger.error("%s: the report extractor failed on this document", url)
+            self.stats.inc_value("nianbao/reports/extractor_errors")
         values = document_values(text, raw_sha256=item.sha256, url=url)
+        values["parsed_with"] = EXTRACTOR_VERSION if parsed.record is not None else None
 
         def store(session: Any) -> int:
             document, _changed = upsert_document(session, content_key=content_key, values=values)
@@ -84,6 +112,15 @@ class DocumentPipeline(StoragePipeline):
             return document.id
 
         item.document_id = self.storage.run(store)
-        item.notes["document_text"] = text
+        item.notes["record"] = parsed.record
         self.stats.inc_value(f"nianbao/documents/{text.kind}")
         return item
+
+    async def _parse(self, item: FetchedResponse, url: str) -> ParsedBody:
+        kwargs = {"url": url, "content_type": item.headers.get("content-type"),
+                  "content_disposition": item.headers.get("content-disposition"),
+                  "title_hint": item.anchor_text}
+        if self.pool is None:
+            return parse_body(item.body, **kwargs)
+        future = self.pool.submit(parse_body, item.body, **kwargs)
+        return await asyncio.wrap_future(future)

@@ -84,5 +84,7 @@ NIANBAO_DATABASE_URL = None
 NIANBAO_DATA_DIR = "data"
 NIANBAO_JOB = None
 NIANBAO_RUN_ID = None
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+NIANBAO_PARSE_WORKERS = None  # processes for text extraction + report parsing (None: one per core; 0: inline)
 NIANBAO_PROGRESS = "auto"  # "auto": live display on a terminal, log lines otherwise; "off"
 NIANBAO_PROGRESS_INTERVAL = 10.0  # seconds between plain progress lines

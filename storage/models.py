@@ -123,6 +123,7 @@ class Document(Base):
     text_sha256: Mapped[str] = mapped_column(String(64), index=True)
     extractor: Mapped[str | None] = mapped_column(String(64))
     extractor_version: Mapped[str | None] = mapped_column(String(32))
+    parsed_with: Mapped[str | None] = mapped_column(String(32))  # report-extractor version last run on it
     quality: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('text_sha256', sa.String(length=64), nullable=False),
     sa.Column('extractor', sa.String(length=64), nullable=True),
     sa.Column('extractor_version', sa.String(length=32), nullable=True),
+    sa.Column('parsed_with', sa.String(length=32), nullable=True),
     sa.Column('quality', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

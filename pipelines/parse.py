@@ -1,0 +1,58 @@
+"""Step 2+3 as one pure function, run in worker processes: body -> clean text -> report record.
+
+Text extraction (pdfminer, trafilatura, OCR) and report parsing are CPU-bound. The pipelines send
+them to a small process pool (`NIANBAO_PARSE_WORKERS`, default: one per core) so the Twisted reactor
+keeps downloading from many hosts while documents are parsed. `0` workers parses inline.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.textify import DocumentText, textify
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ParsedBody:
+    """What one body yields: its text (always) and its report record (None when not parsed)."""
+
+    text: DocumentText
+    record: dict[str, Any] | None
+
+
+def parse_body(body: bytes, *, url: str, content_type: str | None, content_disposition: str | None,
+               title_hint: str | None = None, with_report: bool = True) -> ParsedBody:
+    """Textify a body and, if asked, run the report extractor on its text (and HTML tables)."""
+    text = textify(body, url=url, content_type=content_type, content_disposition=content_disposition)
+    if not text.title and title_hint:
+        text.title = title_hint  # attachments: the link text is often the only title
+    record = parse_text(text) if with_report else None
+    return ParsedBody(text=text, record=record)
+
+
+def parse_text(text: DocumentText) -> dict[str, Any] | None:
+    """The extractor's record for a DocumentText; None when the extractor fails (logged)."""
+    from extractor import extract_report
+
+    html = text.html if text.kind == "html" else None
+    try:
+        return extract_report(text.text or None, html=html, title=text.title)
+    except Exception:  # a parser bug must not stop a crawl; the URL is logged by the caller
+        logger.exception("extractor failed")
+        return None
+
+
+def make_pool(workers: int | None) -> Executor | None:
+    """A process pool of `workers` (None: one per core); 0 or less means parse inline (no pool)."""
+    size = (os.cpu_count() or 1) if workers is None else workers
+    if size <= 0:
+        return None
+    # spawn: never fork a process that runs a Twisted reactor and holds database connections
+    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
