@@ -7,3 +7,10 @@ A pure library (no Scrapy): used by the pipelines, by `nianbao reprocess` and by
 returns the record of ../shared/spec/report-record.md (`is_report`, `agency`, `year`, `template`,
 `published`, `active`, `requests`, `review_litigation`, `legacy`, `checks`, `sections`).
 """
+
+from extractor.report import extract_report
+
+EXTRACTOR_VERSION = "1.0.0"
+"""Bumped whenever the output for the same input can change (re-processing keys on it)."""
+
+__all__ = ["EXTRACTOR_VERSION", "extract_report"]

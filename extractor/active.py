@@ -1,0 +1,98 @@
+"""Table 二 (主动公开政府信息情况): the blocks of 第二十条, rows matched by their labels."""
+
+from __future__ import annotations
+
+import re
+
+from extractor.normalise import parse_value, squash, to_wan_yuan
+from extractor.requests import is_label_like
+from extractor.schema import ACTIVE_BLOCKS, empty_active
+from extractor.tables import HEADER, Document, fit, logical_rows
+
+_LABELS: dict[str, str] = {
+    "规章": "rules",
+    "规范性文件": "normative_documents",
+    "行政规范性文件": "normative_documents",
+    "行政许可": "licensing",
+    "其他对外管理服务事项": "other_services",
+    "对外管理服务事项": "other_services",
+    "行政处罚": "penalty",
+    "行政强制": "coercion",
+    "行政事业性收费": "fees",
+    "政府集中采购": "procurement",
+}
+_BLOCK = re.compile(r"第二十条第?\(?([一二三四五六七八九十]+)\)?项")
+_HEADER = re.compile(r"信息内容|数量|件数|金额|本年|上一年|增/减|增减|第二十条|单位:")
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
+_IN_YUAN = re.compile(r"\(元\)|单位:元|\(单位:元\)")
+
+
+class ActiveTable:
+    """Reads table 二 of a 2019 or 2021 report into the `active` object."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.block: str | None = None
+        self.cells: dict[str, list[str]] = {}
+        self.extra: list[tuple[str, str, list[str]]] = []
+        self.procurement_in_yuan = False
+        self.fields = {key: block.fields for block in ACTIVE_BLOCKS[template] for key, _ in block.rows}
+
+    def classify(self, cell: str) -> tuple[str, object]:
+        ok, _, _ = parse_value(cell)
+        if ok:
+            return "value", None
+        s = squash(cell)
+        m = _BLOCK.search(s)
+        if m:
+            return "header", f"（{m.group(1)}）"
+        if _HEADER.search(s):
+            if _IN_YUAN.search(s) and "采购" in s:
+                self.procurement_in_yuan = True
+            return "header", None
+        bare = _NUMBERING.sub("", s).rstrip(":")
+        key = _LABELS.get(bare)
+        if key is None and len(bare) <= 14:
+            for label, k in _LABELS.items():
+                if bare.startswith(label) and len(bare) <= len(label) + 5 and "(" in bare[len(label) :][:1]:
+                    key = k
+                    break
+        if key is not None:
+            return "label", key
+        if self.block and is_label_like(s) and len(s) <= 20:
+            return "label", "extra:" + s
+        return "text", None
+
+    def read(self, doc: Document, start: int, end: int) -> None:
+        for key, vals, _exact in logical_rows(doc, start, end, self.classify):
+            if key == HEADER:
+                self.block = vals[0]
+                continue
+            if key.startswith("extra:"):
+                if self.block:
+                    self.extra.append((self.block, key[6:], vals))
+                continue
+            if key in self.fields and key not in self.cells:
+                self.cells[key] = vals
+
+    @property
+    def found(self) -> int:
+        return len(self.cells)
+
+    def record(self) -> dict:
+        out = empty_active(self.template)
+        for key, vals in self.cells.items():
+            fields = self.fields[key]
+            row = fit(vals, len(fields))
+            for (name, _), cell in zip(fields, row, strict=True):
+                _, value, unit = parse_value(cell)
+                if name == "amount_wan_yuan":
+                    value = to_wan_yuan(value, unit, self.procurement_in_yuan and key == "procurement")
+                out[key][name] = value
+        for block, label, vals in self.extra:
+            values = [parse_value(c)[1] for c in vals if parse_value(c)[0]]
+            while values and values[-1] is None and len(values) > 1:
+                values.pop()
+            if any(v is not None for v in values):
+                out["extra"].append({"block": block, "label": label, "values": values})
+        return out

@@ -1,0 +1,139 @@
+"""The pre-2019 政府信息公开情况统计表: one (label, parent, unit, value) entry per row.
+
+Columns are 统计指标 | 单位 | 统计数 (or 本年度/历年累计, 本期实际/本年累计: the first value column is
+kept). `label` is the row label without its numbering (一、 （一） 1. (1)) and white space, NFKC;
+`parent` is the nearest enclosing numbered row; an un-numbered row (其中:…) takes the nearest
+preceding numbered row as parent. `——` is null in 单位 and 统计数.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractor.normalise import parse_value, squash
+from extractor.tables import Document
+
+_NUMBERING = (
+    re.compile(r"^[一二三四五六七八九十]+[、.]"),
+    re.compile(r"^\([一二三四五六七八九十]+\)"),
+    re.compile(r"^\d{1,2}[.、](?!\d)"),
+    re.compile(r"^\(\d{1,2}\)"),
+)
+_UNITS = frozenset(
+    ["条", "件", "次", "人", "篇", "个", "万元", "元", "人次", "项", "家", "天", "日", "份", "期", "场", "%", "千元", "亿元", "户", "套", "本", "册", "部", "处", "批", "起", "宗", "例", "名", "页", "期次", "小时", "GB"]
+)
+_DASH = frozenset({"——", "—", "-", "--", "―", "――", "/"})
+_HEADER = re.compile(r"^(?:统计指标|指标名称|指标)$|^(?:单位|计量单位|统计数|本年度|历年累计|本期实际|本年累计|代码)$")
+_END = re.compile(r"单位负责人|填报人|审核人|联系电话|填报日期|统计负责人|制表人")
+_START = re.compile(r"统计指标|指标名称")
+
+
+def _level(label: str) -> tuple[int | None, str]:
+    for level, pattern in enumerate(_NUMBERING):
+        m = pattern.match(label)
+        if m:
+            return level, label[m.end() :]
+    return None, label
+
+
+def _is_unit(cell: str) -> bool:
+    s = squash(cell)
+    return s in _UNITS or s in _DASH
+
+
+def find_table(doc: Document) -> int | None:
+    """Row index of the 统计指标 header, or None."""
+    for i, row in enumerate(doc.rows):
+        for cell in row.cells:
+            s = squash(cell)
+            if len(s) <= 12 and _START.search(s):
+                return i
+    return None
+
+
+def _rows(doc: Document, start: int) -> list[tuple[str, str | None, str | None]]:
+    """(label, unit cell, value cell) triples after the header row."""
+    out: list[tuple[str, str | None, str | None]] = []
+    tokens: list[str] = []
+    for row in doc.rows[start + 1 :]:
+        cells = [c for c in row.cells]
+        if not cells:
+            continue
+        joined = squash("".join(cells))
+        if _END.search(joined):
+            break
+        if row.exact or (doc.multi and len(cells) > 1):
+            nonempty = [c for c in cells]
+            while nonempty and not nonempty[-1]:
+                nonempty.pop()
+            if not nonempty or _HEADER.match(squash(nonempty[0])):
+                continue
+            label = nonempty[0]
+            if parse_value(label)[0] and label:
+                continue
+            rest = nonempty[1:]
+            unit = rest[0] if rest and _is_unit(rest[0]) else None
+            value_cells = rest[1:] if unit is not None else rest
+            value = value_cells[0] if value_cells else None
+            if unit is None and rest and not _is_unit(rest[0]) and not parse_value(rest[0])[0]:
+                # an unknown unit word printed in the unit column
+                unit, value = rest[0], (rest[1] if len(rest) > 1 else None)
+            out.append((label, unit, value))
+        else:
+            tokens.extend(cells)
+    if tokens:
+        out.extend(_token_rows(tokens))
+    return out
+
+
+def _token_rows(tokens: list[str]) -> list[tuple[str, str | None, str | None]]:
+    out: list[tuple[str, str | None, str | None]] = []
+    label: str | None = None
+    unit: str | None = None
+    value: str | None = None
+    for tok in tokens:
+        if _HEADER.match(squash(tok)):
+            continue
+        if label is not None and unit is None and _is_unit(tok):
+            unit = tok
+            continue
+        if label is not None and value is None and parse_value(tok)[0]:
+            value = tok
+            continue
+        if not tok or parse_value(tok)[0]:
+            continue
+        if label is not None:
+            out.append((label, unit, value))
+        label, unit, value = tok, None, None
+    if label is not None:
+        out.append((label, unit, value))
+    return out
+
+
+def read_legacy(doc: Document) -> list[dict] | None:
+    """The `legacy` rows, or None when the document has no 统计表."""
+    start = find_table(doc)
+    if start is None:
+        return None
+    rows: list[dict] = []
+    stack: list[tuple[int, str]] = []  # (level, label) of enclosing numbered rows
+    last_numbered: str | None = None
+    for raw_label, unit_cell, value_cell in _rows(doc, start):
+        s = squash(raw_label)
+        level, bare = _level(s)
+        if not bare:
+            continue
+        if level is None:
+            parent = last_numbered
+        else:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            parent = stack[-1][1] if stack else None
+            stack.append((level, bare))
+            last_numbered = bare
+        unit = squash(unit_cell) if unit_cell else None
+        if unit in _DASH or not unit:
+            unit = None
+        value = parse_value(value_cell)[1] if value_cell and parse_value(value_cell)[0] else None
+        rows.append({"label": bare, "parent": parent, "unit": unit, "value": value})
+    return rows or None

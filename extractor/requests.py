@@ -1,0 +1,123 @@
+"""Table 三 (收到和处理政府信息公开申请情况): `RequestsTable` rows by key phrases (formats.md §6.9)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractor.normalise import parse_value, squash
+from extractor.schema import REQUEST_COLUMN_KEYS, REQUEST_ROW_KEYS, empty_requests
+from extractor.tables import HEADER, Document, fit, logical_rows
+
+# Order matters: the first pattern that matches a label cell wins.
+_ROW_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (key, re.compile(pattern))
+    for key, pattern in (
+        ("other_overdue_correction", r"逾期不补正|无正当理由逾期|申请人无正当理由"),
+        ("other_overdue_fee", r"缴纳费用|逾期未按|收费通知|申请人逾期"),
+        ("new", r"本年新收|新收.{0,6}申请"),
+        ("carried_over", r"上年结转"),
+        ("carried_forward", r"结转下年|下年度继续|转下年度"),
+        ("partly_granted", r"部分公开"),
+        ("denied_state_secret", r"国家秘密"),
+        ("denied_prohibited", r"禁止公开|其他法律行政法规|其他法律"),
+        ("denied_three_safeties", r"三安全|一稳定"),
+        ("denied_third_party", r"第三方"),
+        ("denied_internal_affairs", r"内部事务|内容事务|三类内"),
+        ("denied_process_info", r"过程性|四类过"),
+        ("denied_enforcement_files", r"执法案卷"),
+        ("denied_inquiry", r"查询事项|行政查询"),
+        ("unable_not_held", r"不掌握"),
+        ("unable_needs_creation", r"另行制作|没有现成"),
+        ("unable_unclear", r"仍不明确|补正后"),
+        ("rejected_complaint", r"信访|举报投诉"),
+        ("rejected_duplicate", r"重复申请"),
+        ("rejected_publication", r"出版物"),
+        ("rejected_excessive", r"大量反复|无正当理由"),
+        ("rejected_confirmation", r"确认或重新|重新出具|要求行政机关"),
+        ("other", r"其他处理"),
+        ("granted", r"(?<!不)予以公开"),
+        ("total", r"^(?:\(七\)|七[、.])总计"),
+    )
+)
+_HEADER_WORDS = re.compile(r"勾稽|申请人情况|自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构")
+_PAREN = re.compile(r"\([^()]*\)?")
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
+
+
+def is_label_like(s: str) -> bool:
+    """A short table label, not a sentence of prose."""
+    core = _PAREN.sub("", s)
+    return 0 < len(core) <= 40 and "。" not in core and ";" not in core
+
+
+@dataclass(slots=True)
+class RequestsTable:
+    """Collects the rows of table 三 as raw value cells, then fits them to the seven columns."""
+
+    template: str
+    cells: dict[str, list[str]] = field(default_factory=dict)
+    exact: dict[str, bool] = field(default_factory=dict)
+    last_key: str | None = None
+
+    def classify(self, cell: str) -> tuple[str, object]:
+        ok, _, _ = parse_value(cell)
+        if ok:
+            return "value", None
+        s = squash(cell)
+        if _HEADER_WORDS.search(s):
+            return "header", None
+        if not is_label_like(s):
+            return "text", None
+        bare = _NUMBERING.sub("", s)
+        if bare in ("总计", "合计"):
+            if self.last_key in ("other", "other_other", "other_overdue_fee", "other_overdue_correction"):
+                return self._hit("total")
+            return "header", None
+        if bare in ("其他", "其它"):
+            if self.last_key in ("other_overdue_fee", "other_overdue_correction", "other"):
+                return self._hit("other_other")
+            return "header", None
+        for key, pattern in _ROW_PATTERNS:
+            if pattern.search(s):
+                return self._hit(key)
+        return "text", None
+
+    def _hit(self, key: str) -> tuple[str, object]:
+        self.last_key = key
+        return "label", key
+
+    def read(self, doc: Document, start: int, end: int) -> None:
+        for key, vals, exact in logical_rows(doc, start, end, self.classify):
+            if key == HEADER or key in self.cells:
+                continue
+            self.cells[key] = vals
+            self.exact[key] = exact
+
+    @property
+    def found(self) -> int:
+        return len(self.cells)
+
+    def record(self) -> dict:
+        """The `requests` object: every template row, seven columns, null where not given."""
+        out = empty_requests(self.template)
+        for key, vals in self.cells.items():
+            if key not in out:
+                continue
+            row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score)
+            out[key] = {col: parse_value(c)[1] for col, c in zip(REQUEST_COLUMN_KEYS, row, strict=True)}
+        if self.template == "2021" and "other" not in self.cells:
+            subs = [out[k] for k in ("other_overdue_correction", "other_overdue_fee", "other_other")]
+            for col in REQUEST_COLUMN_KEYS:
+                parts = [s[col] for s in subs if s[col] is not None]
+                out["other"][col] = sum(parts) if parts else None
+        return {k: out[k] for k in REQUEST_ROW_KEYS[self.template]}
+
+
+def _row_score(cells: list[str]) -> int:
+    """+2 when the 总计 cell equals the sum of the six applicant columns, -2 when it does not."""
+    total = parse_value(cells[6])[1]
+    if total is None:
+        return 0
+    parts = sum((parse_value(c)[1] or 0) for c in cells[:6])
+    return 2 if abs(parts - total) < 1e-6 else -2

@@ -1,0 +1,281 @@
+"""Table rows from any rendering: tab or pipe rows, cells one per line, or real HTML tables.
+
+A document becomes a list of `Row`s, one per text line. Rows from HTML `<table>` markup are `exact`:
+rowspan/colspan were expanded into a full grid, so a value's column is its position. Rows from text
+are split on tabs or pipes; when a document shows no multi-cell rows at all, it is read as one cell
+per line (`Document.multi` is False) and the parsers rebuild rows by counting cells.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from extractor.normalise import clean_lines, collapse_ws, parse_value, squash
+
+_MAX_SPAN = 200
+
+
+@dataclass(slots=True)
+class Row:
+    """One line of the document: its normalised text and its cells."""
+
+    text: str
+    cells: list[str]
+    exact: bool = False
+
+
+@dataclass(slots=True)
+class Document:
+    """A report as rows (parallel to `raw`, the unnormalised lines used for section text)."""
+
+    rows: list[Row]
+    raw: list[str]
+    multi: bool
+    squashed: str = field(default="")
+
+
+def split_cells(line: str) -> list[str]:
+    """Cells of one text line: tab-separated, pipe-separated, or the whole line."""
+    if "\t" in line:
+        parts = line.split("\t")
+    elif "|" in line:
+        parts = line.split("|")
+        if parts and not parts[0].strip():
+            parts = parts[1:]
+        if parts and not parts[-1].strip():
+            parts = parts[:-1]
+    else:
+        return [line.strip()] if line.strip() else ([""] if line else [])
+    return [p.strip() for p in parts]
+
+
+def _single_cell(line: str) -> list[str]:
+    if not line:
+        return []
+    return [line.replace("|", "").replace("\t", "").strip()]
+
+
+def document_from_text(text: str) -> Document:
+    """Rows of a plain-text rendering (tabs, pipes, Markdown or one cell per line)."""
+    raw, norm = clean_lines(text)
+    split = [split_cells(line) for line in norm]
+    multi_rows = sum(1 for cells in split if sum(1 for c in cells if c) >= 2)
+    multi = multi_rows >= 4
+    if multi:
+        rows = [Row(line, cells) for line, cells in zip(norm, split, strict=True)]
+    else:
+        rows = [Row(line, _single_cell(line)) for line in norm]
+    return Document(rows, raw, multi, squash("\n".join(norm)))
+
+
+# ---------------------------------------------------------------- HTML
+
+_BLOCK_END = re.compile(
+    r"<br\s*/?>|</(?:p|div|h[1-6]|li|tr|section|article|header|footer|td|th|pre|blockquote|dd|dt|ul|ol)>",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^>]+>")
+_PLACEHOLDER = "\ue000TABLE{}\ue000"
+_PLACEHOLDER_RE = re.compile("\ue000TABLE(\\d+)\ue000")
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(_MAX_SPAN, int(str(value).strip() or 1)))
+    except ValueError:
+        return 1
+
+
+def table_grid(table) -> list[list[str]]:
+    """Expand an lxml <table> into a rectangular grid of cell texts ('' under merged cells)."""
+    grid: list[list[str | None]] = []
+    for r, tr in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
+        while len(grid) <= r:
+            grid.append([])
+        c = 0
+        for cell in tr.xpath("./td|./th"):
+            while c < len(grid[r]) and grid[r][c] is not None:
+                c += 1
+            rowspan, colspan = _span(cell.get("rowspan")), _span(cell.get("colspan"))
+            text = collapse_ws(cell.text_content().replace("\xa0", " "))
+            for dr in range(rowspan):
+                while len(grid) <= r + dr:
+                    grid.append([])
+                line = grid[r + dr]
+                while len(line) < c + colspan:
+                    line.append(None)
+                for dc in range(colspan):
+                    line[c + dc] = text if (dr == 0 and dc == 0) else ""
+            c += colspan
+    width = max((len(row) for row in grid), default=0)
+    return [[x or "" for x in row] + [""] * (width - len(row)) for row in grid if row]
+
+
+def document_from_html(html: str) -> tuple[Document, str]:
+    """Rows of an HTML page (tables as exact grids) and the page's text (tables as tab rows)."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(html)
+    except Exception:  # lxml raises several types on garbage; fall back to the bare text
+        return document_from_text(_TAG.sub("", html)), _TAG.sub("", html)
+    for bad in root.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    grids: list[list[list[str]]] = []
+    for table in root.xpath("//table[not(ancestor::table)]"):
+        grids.append(table_grid(table))
+        marker = lxml.html.Element("div")
+        marker.text = _PLACEHOLDER.format(len(grids) - 1)
+        marker.tail = table.tail
+        table.getparent().replace(table, marker)
+    markup = lxml.html.tostring(root, encoding="unicode")
+    text = _TAG.sub("", _BLOCK_END.sub("\n", markup))
+    lines: list[str] = []
+    exact_lines: set[int] = set()
+    for line in text.replace("\r", "").split("\n"):
+        m = _PLACEHOLDER_RE.search(line)
+        if m is None:
+            if line.strip():
+                lines.append(line.strip())
+            continue
+        for grid_row in grids[int(m.group(1))]:
+            exact_lines.add(len(lines))
+            lines.append("\t".join(grid_row))
+    page_text = "\n".join(lines)
+    doc = document_from_text(page_text)
+    for i in exact_lines:
+        row = doc.rows[i]
+        row.cells = row.text.split("\t")
+        row.cells = [c.strip() for c in row.cells]
+        row.exact = True
+    return doc, page_text
+
+
+# ---------------------------------------------------------------- logical rows
+
+HEADER = "\x00header"
+"""Key of the pseudo-rows that report a header cell's payload (e.g. the block of table 二)."""
+
+Classify = Callable[[str], tuple[str, object]]
+"""Cell classifier: ('label', key) | ('header', payload) | ('text', None) | ('value', None)."""
+
+
+def value_kind(cell: str) -> bool:
+    return parse_value(cell)[0]
+
+
+def logical_rows(doc: Document, start: int, end: int, classify: Classify) -> Iterator[tuple[str, list[str], bool]]:
+    """(key, value cells, exact) for each labelled row between rows `start` and `end`.
+
+    Multi-cell rows: the values are the cells after the last text cell of the row holding the
+    label (or of the next row, when the label row has none). One cell per line: the values are the
+    value cells that follow the label, up to the next text cell.
+    """
+    pending: str | None = None
+    current: str | None = None
+    values: list[str] = []
+    for i in range(start, min(end, len(doc.rows))):
+        row = doc.rows[i]
+        cells = row.cells
+        if not cells:
+            continue
+        if row.exact or (doc.multi and len(cells) > 1):
+            if current is not None:
+                if values:
+                    yield current, values, False
+                else:
+                    pending = current
+                current, values = None, []
+            kinds = [classify(c) if c else ("value", None) for c in cells]
+            headers = [p for k, p in kinds if k == "header"]
+            if headers:
+                pending = None
+                for payload in headers:
+                    if payload is not None:
+                        yield HEADER, [str(payload)], row.exact
+                continue
+            last_text = -1
+            key = None
+            for j, (kind, payload) in enumerate(kinds):
+                if kind in ("label", "text"):
+                    last_text = j
+                if kind == "label":
+                    key = payload
+            vals = cells[last_text + 1 :]
+            if key is not None:
+                if vals:
+                    yield key, vals, row.exact
+                    pending = None
+                else:
+                    pending = key
+            elif pending is not None and any(c and value_kind(c) for c in vals):
+                yield pending, vals, row.exact
+                pending = None
+            continue
+        for cell in cells:
+            kind, payload = classify(cell) if cell else ("value", None)
+            if kind == "label":
+                if current is not None and values:
+                    yield current, values, False
+                current, values = payload, []  # type: ignore[assignment]
+            elif kind == "value":
+                if current is not None:
+                    values.append(cell)
+            elif kind == "header":
+                if current is not None and values:
+                    yield current, values, False
+                current, values = None, []
+                if payload is not None:
+                    yield HEADER, [str(payload)], False
+            elif current is not None and values:
+                yield current, values, False
+                current, values = None, []
+    if current is not None and values:
+        yield current, values, False
+
+
+def _blank(cell: str) -> bool:
+    ok, value, _ = parse_value(cell)
+    return ok and value is None
+
+
+def fit(cells: list[str], n: int, score: Callable[[list[str]], int] | None = None, max_shift: int = 2) -> list[str]:
+    """Fit a row's value cells to the `n` columns of the template.
+
+    Only blank cells are ever dropped. Surplus blanks (merged-cell padding) go from the end first,
+    then from the start; too few cells are padded at the end. With a `score` (an identity such as
+    total = sum of parts), other alignments that drop or add only blanks, shifted by up to
+    `max_shift` columns, are tried and the best-scoring one wins; ties keep the preferred one.
+    """
+    length = len(cells)
+    blank = [_blank(c) for c in cells]
+    if length <= n:
+        preferred = 0
+    else:
+        k = length
+        while k > n and blank[k - 1]:
+            k -= 1
+        s = 0
+        while k - s > n and blank[s]:
+            s += 1
+        preferred = s
+
+    def window(o: int) -> list[str]:
+        return [cells[i] if 0 <= i < length else "" for i in range(o, o + n)]
+
+    if score is None:
+        return window(preferred)
+    lo = min(0, length - n) - max_shift
+    hi = max(0, length - n) + max_shift
+    best, best_key = preferred, None
+    for o in range(lo, hi + 1):
+        if not all(blank[i] for i in range(0, min(max(o, 0), length))):
+            continue
+        if not all(blank[i] for i in range(max(o + n, 0), length)):
+            continue
+        key = (score(window(o)), o == preferred, -abs(o - preferred))
+        if best_key is None or key > best_key:
+            best, best_key = o, key
+    return window(best)
