@@ -64,7 +64,8 @@ class ActiveTable:
         return "text", None
 
     def read(self, doc: Document, start: int, end: int) -> None:
-        for key, vals, _exact in logical_rows(doc, start, end, self.classify):
+        for row in logical_rows(doc, start, end, self.classify):
+            key, vals = row.key, row.values
             if key == HEADER:
                 self.block = vals[0]
                 continue

@@ -123,6 +123,12 @@ def read_legacy(doc: Document) -> list[dict] | None:
         level, bare = _level(s)
         if not bare:
             continue
+        unit = squash(unit_cell) if unit_cell else None
+        has_value = bool(value_cell and parse_value(value_cell)[0])
+        if level is None and unit_cell is None and not has_value:
+            if rows:
+                break  # past the end of the table (signature, notes)
+            continue
         if level is None:
             parent = last_numbered
         else:
@@ -131,7 +137,6 @@ def read_legacy(doc: Document) -> list[dict] | None:
             parent = stack[-1][1] if stack else None
             stack.append((level, bare))
             last_numbered = bare
-        unit = squash(unit_cell) if unit_cell else None
         if unit in _DASH or not unit:
             unit = None
         value = parse_value(value_cell)[1] if value_cell and parse_value(value_cell)[0] else None

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from extractor.normalise import parse_value, squash
 from extractor.schema import REQUEST_COLUMN_KEYS, REQUEST_ROW_KEYS, empty_requests
-from extractor.tables import HEADER, Document, fit, logical_rows
+from extractor.tables import HEADER, Document, LogicalRow, fit, logical_rows
 
 # Order matters: the first pattern that matches a label cell wins.
 _ROW_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern))
     for key, pattern in (
-        ("other_overdue_correction", r"逾期不补正|无正当理由逾期|申请人无正当理由"),
+        ("other_overdue_correction", r"逾期不补正|无正当理由逾期|申请人无正当"),
         ("other_overdue_fee", r"缴纳费用|逾期未按|收费通知|申请人逾期"),
         ("new", r"本年新收|新收.{0,6}申请"),
         ("carried_over", r"上年结转"),
@@ -59,6 +59,8 @@ class RequestsTable:
     cells: dict[str, list[str]] = field(default_factory=dict)
     exact: dict[str, bool] = field(default_factory=dict)
     last_key: str | None = None
+    layout: dict[str, int] = field(default_factory=dict)
+    hints: dict[str, int | None] = field(default_factory=dict)
 
     def classify(self, cell: str) -> tuple[str, object]:
         ok, _, _ = parse_value(cell)
@@ -87,12 +89,35 @@ class RequestsTable:
         self.last_key = key
         return "label", key
 
+    def _header(self, cells: list[str]) -> None:
+        squashed = [squash(c) for c in cells]
+        if any("勾稽" in c or "申请人情况" in c for c in squashed):
+            self.layout = {}
+        for j, c in enumerate(squashed):
+            if c == "自然人":
+                self.layout["natural_person"] = j
+                self.layout["width"] = len(cells)
+            elif c == "总计":
+                self.layout["total"] = j
+
     def read(self, doc: Document, start: int, end: int) -> None:
-        for key, vals, exact in logical_rows(doc, start, end, self.classify):
-            if key == HEADER or key in self.cells:
+        for row in logical_rows(doc, start, end, self.classify, self._header):
+            if row.key == HEADER or row.key in self.cells:
                 continue
-            self.cells[key] = vals
-            self.exact[key] = exact
+            self.cells[row.key] = row.values
+            self.exact[row.key] = row.exact
+            self.hints[row.key] = self._hint(row)
+
+    def _hint(self, row: LogicalRow) -> int | None:
+        """The window of the row's values that the header's columns point at, if they apply."""
+        first = self.layout.get("natural_person")
+        if first is None or row.offset < 0 or row.width != self.layout.get("width"):
+            return None
+        total = self.layout.get("total")
+        if total is not None and total != first + 6:
+            return None
+        hint = first - row.offset
+        return hint if hint >= 0 else None
 
     @property
     def found(self) -> int:
@@ -104,7 +129,7 @@ class RequestsTable:
         for key, vals in self.cells.items():
             if key not in out:
                 continue
-            row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score)
+            row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score, self.hints.get(key))
             out[key] = {col: parse_value(c)[1] for col, c in zip(REQUEST_COLUMN_KEYS, row, strict=True)}
         if self.template == "2021" and "other" not in self.cells:
             subs = [out[k] for k in ("other_overdue_correction", "other_overdue_fee", "other_other")]

@@ -162,16 +162,33 @@ Classify = Callable[[str], tuple[str, object]]
 """Cell classifier: ('label', key) | ('header', payload) | ('text', None) | ('value', None)."""
 
 
+@dataclass(slots=True)
+class LogicalRow:
+    """A labelled row's value cells; `offset`/`width` place them in their physical row (-1: unknown)."""
+
+    key: str
+    values: list[str]
+    exact: bool = False
+    offset: int = -1
+    width: int = -1
+
+
 def value_kind(cell: str) -> bool:
     return parse_value(cell)[0]
 
 
-def logical_rows(doc: Document, start: int, end: int, classify: Classify) -> Iterator[tuple[str, list[str], bool]]:
-    """(key, value cells, exact) for each labelled row between rows `start` and `end`.
+def logical_rows(
+    doc: Document,
+    start: int,
+    end: int,
+    classify: Classify,
+    on_header: Callable[[list[str]], None] | None = None,
+) -> Iterator[LogicalRow]:
+    """The labelled rows between rows `start` and `end`.
 
     Multi-cell rows: the values are the cells after the last text cell of the row holding the
-    label (or of the next row, when the label row has none). One cell per line: the values are the
-    value cells that follow the label, up to the next text cell.
+    label (or of the next row, when the label row has none); header rows go to `on_header`.
+    One cell per line: the values are the value cells that follow the label, up to the next text.
     """
     pending: str | None = None
     current: str | None = None
@@ -184,7 +201,7 @@ def logical_rows(doc: Document, start: int, end: int, classify: Classify) -> Ite
         if row.exact or (doc.multi and len(cells) > 1):
             if current is not None:
                 if values:
-                    yield current, values, False
+                    yield LogicalRow(current, values)
                 else:
                     pending = current
                 current, values = None, []
@@ -192,9 +209,11 @@ def logical_rows(doc: Document, start: int, end: int, classify: Classify) -> Ite
             headers = [p for k, p in kinds if k == "header"]
             if headers:
                 pending = None
+                if on_header is not None:
+                    on_header(cells)
                 for payload in headers:
                     if payload is not None:
-                        yield HEADER, [str(payload)], row.exact
+                        yield LogicalRow(HEADER, [str(payload)], row.exact)
                 continue
             last_text = -1
             key = None
@@ -206,34 +225,34 @@ def logical_rows(doc: Document, start: int, end: int, classify: Classify) -> Ite
             vals = cells[last_text + 1 :]
             if key is not None:
                 if vals:
-                    yield key, vals, row.exact
+                    yield LogicalRow(key, vals, row.exact, last_text + 1, len(cells))
                     pending = None
                 else:
                     pending = key
             elif pending is not None and any(c and value_kind(c) for c in vals):
-                yield pending, vals, row.exact
+                yield LogicalRow(pending, vals, row.exact, last_text + 1, len(cells))
                 pending = None
             continue
         for cell in cells:
             kind, payload = classify(cell) if cell else ("value", None)
             if kind == "label":
                 if current is not None and values:
-                    yield current, values, False
+                    yield LogicalRow(current, values)
                 current, values = payload, []  # type: ignore[assignment]
             elif kind == "value":
                 if current is not None:
                     values.append(cell)
             elif kind == "header":
                 if current is not None and values:
-                    yield current, values, False
+                    yield LogicalRow(current, values)
                 current, values = None, []
                 if payload is not None:
-                    yield HEADER, [str(payload)], False
+                    yield LogicalRow(HEADER, [str(payload)])
             elif current is not None and values:
-                yield current, values, False
+                yield LogicalRow(current, values)
                 current, values = None, []
     if current is not None and values:
-        yield current, values, False
+        yield LogicalRow(current, values)
 
 
 def _blank(cell: str) -> bool:
@@ -241,13 +260,20 @@ def _blank(cell: str) -> bool:
     return ok and value is None
 
 
-def fit(cells: list[str], n: int, score: Callable[[list[str]], int] | None = None, max_shift: int = 2) -> list[str]:
+def fit(
+    cells: list[str],
+    n: int,
+    score: Callable[[list[str]], int] | None = None,
+    hint: int | None = None,
+    max_shift: int = 2,
+) -> list[str]:
     """Fit a row's value cells to the `n` columns of the template.
 
-    Only blank cells are ever dropped. Surplus blanks (merged-cell padding) go from the end first,
-    then from the start; too few cells are padded at the end. With a `score` (an identity such as
-    total = sum of parts), other alignments that drop or add only blanks, shifted by up to
-    `max_shift` columns, are tried and the best-scoring one wins; ties keep the preferred one.
+    Only blank cells are ever dropped. By default surplus blanks (merged-cell padding) go from the
+    end first, then from the start, and too few cells are padded at the end. With a `score` (an
+    identity such as total = sum of parts: +2 holds, -2 fails, 0 not evaluable), every window that
+    drops only blanks competes; `hint` (the window the table's header columns point at) earns +1.
+    Windows shifted past the row's own cells must make the identity hold.
     """
     length = len(cells)
     blank = [_blank(c) for c in cells]
@@ -267,15 +293,19 @@ def fit(cells: list[str], n: int, score: Callable[[list[str]], int] | None = Non
 
     if score is None:
         return window(preferred)
-    lo = min(0, length - n) - max_shift
-    hi = max(0, length - n) + max_shift
+    base_hi = max(0, length - n)
     best, best_key = preferred, None
-    for o in range(lo, hi + 1):
+    for o in range(-max_shift, base_hi + max_shift + 1):
         if not all(blank[i] for i in range(0, min(max(o, 0), length))):
             continue
         if not all(blank[i] for i in range(max(o + n, 0), length)):
             continue
-        key = (score(window(o)), o == preferred, -abs(o - preferred))
+        value = score(window(o))
+        if (o < 0 or o > base_hi) and value < 2:
+            continue
+        if o == hint:
+            value += 1
+        key = (value, o == preferred, -abs(o - preferred))
         if best_key is None or key > best_key:
             best, best_key = o, key
     return window(best)
