@@ -76,6 +76,7 @@ def clean_lines(text: str) -> tuple[list[str], list[str]]:
 _SQUASH = str.maketrans({" ": None, "\t": None, "\u3000": None, "\n": None, "\r": None, "\xa0": None})
 
 
+@lru_cache(maxsize=1 << 16)
 def squash(text: str) -> str:
     """Remove all white space and unify 其它 to 其他 (labels are matched squashed)."""
     return text.translate(_SQUASH).replace("其它", "其他")
@@ -95,6 +96,7 @@ _NUMBER = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_value(cell: str) -> tuple[bool, int | float | None, str | None]:
     """(is_value, number or None for blank, unit suffix or None) of one table cell."""
     s = squash(cell)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extractor.normalise import parse_value, squash
 from extractor.schema import REQUEST_COLUMN_KEYS, REQUEST_ROW_KEYS, empty_requests
@@ -51,6 +52,34 @@ def is_label_like(s: str) -> bool:
     return 0 < len(core) <= 40 and "。" not in core and ";" not in core
 
 
+_ANY_ROW = re.compile("|".join(f"(?P<{key}>{p.pattern})" for key, p in _ROW_PATTERNS if key != "total"))
+_TOTAL = _ROW_PATTERNS[-1][1]
+
+
+@lru_cache(maxsize=1 << 15)
+def classify_cell(cell: str) -> tuple[str, str | None]:
+    """Context-free reading of a cell: value, header, text, label (with its row key), or context
+    (a bare 总计/其他 whose meaning depends on the row before)."""
+    if parse_value(cell)[0]:
+        return "value", None
+    s = squash(cell)
+    if _HEADER_WORDS.search(s):
+        return "header", None
+    if not is_label_like(s):
+        return "text", None
+    bare = _NUMBERING.sub("", s)
+    if bare in ("总计", "合计"):
+        return "context", "total"
+    if bare in ("其他", "其它"):
+        return "context", "other_other"
+    if _TOTAL.search(s):
+        return "label", "total"
+    m = _ANY_ROW.search(s)
+    if m:
+        return "label", m.lastgroup
+    return "text", None
+
+
 @dataclass(slots=True)
 class RequestsTable:
     """Collects the rows of table 三 as raw value cells, then fits them to the seven columns."""
@@ -63,27 +92,17 @@ class RequestsTable:
     hints: dict[str, int | None] = field(default_factory=dict)
 
     def classify(self, cell: str) -> tuple[str, object]:
-        ok, _, _ = parse_value(cell)
-        if ok:
-            return "value", None
-        s = squash(cell)
-        if _HEADER_WORDS.search(s):
-            return "header", None
-        if not is_label_like(s):
-            return "text", None
-        bare = _NUMBERING.sub("", s)
-        if bare in ("总计", "合计"):
-            if self.last_key in ("other", "other_other", "other_overdue_fee", "other_overdue_correction"):
+        kind, key = classify_cell(cell)
+        if kind == "context":
+            if key == "total" and self.last_key in ("other", "other_other", "other_overdue_fee",
+                                                    "other_overdue_correction"):
                 return self._hit("total")
-            return "header", None
-        if bare in ("其他", "其它"):
-            if self.last_key in ("other_overdue_fee", "other_overdue_correction", "other"):
+            if key == "other_other" and self.last_key in ("other_overdue_fee", "other_overdue_correction", "other"):
                 return self._hit("other_other")
             return "header", None
-        for key, pattern in _ROW_PATTERNS:
-            if pattern.search(s):
-                return self._hit(key)
-        return "text", None
+        if kind == "label":
+            self.last_key = key
+        return kind, key
 
     def _hit(self, key: str) -> tuple[str, object]:
         self.last_key = key

@@ -277,6 +277,8 @@ def fit(
     """
     length = len(cells)
     blank = [_blank(c) for c in cells]
+    if length == n and not blank[0] and not blank[-1]:
+        return cells
     if length <= n:
         preferred = 0
     else:
