@@ -18,31 +18,44 @@ from dedup.agency import agencies_compatible
 STAT_SECTIONS = ("active", "requests", "review_litigation", "legacy")
 
 
+_KEY_CACHE: dict[str, int] = {}
+
+
 def _field_key(path: str) -> int:
-    return int.from_bytes(hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest(), "little")
+    key = _KEY_CACHE.get(path)
+    if key is None:
+        key = int.from_bytes(hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest(), "little")
+        if len(_KEY_CACHE) < 1_000_000:  # field paths repeat across records; legacy labels are open-ended
+            _KEY_CACHE[path] = key
+    return key
 
 
-def _walk(value: object, path: str, out: dict[str, float]) -> None:
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int | float):
-        if not math.isnan(value):
-            out[path] = float(value)
-    elif isinstance(value, dict):
-        if "label" in value and "value" in value:  # a legacy row
-            _walk(value["value"], f"{path}/{value.get('parent')}/{value['label']}", out)
-            return
-        for key, sub in value.items():
-            if key not in ("checks", "sections"):
-                _walk(sub, f"{path}/{key}", out)
-    elif isinstance(value, list | tuple):
-        for i, sub in enumerate(value):
-            if isinstance(sub, dict) and "label" in sub and "values" in sub:  # active.extra
-                _walk(sub["values"], f"{path}/{sub.get('block')}/{sub['label']}", out)
-            elif isinstance(sub, dict) and "label" in sub:
-                _walk(sub, path, out)
-            else:
-                _walk(sub, f"{path}/{i}", out)
+def flatten_stats(value: object, path: str, out: dict[str, float]) -> None:
+    """Every non-null number under `value`, keyed by its path (legacy rows and `active.extra` rows by label)."""
+    stack = [(path, value)]
+    while stack:
+        path, value = stack.pop()
+        t = type(value)
+        if t is int or t is float:
+            if value == value:  # not NaN
+                out[path] = float(value)
+        elif t is dict:
+            if "label" in value and "value" in value:  # a legacy row
+                stack.append((f"{path}/{value.get('parent')}/{value['label']}", value["value"]))
+                continue
+            for key, sub in value.items():
+                if sub is not None and key not in ("checks", "sections"):
+                    stack.append((f"{path}/{key}", sub))
+        elif t is list or t is tuple:
+            for i, sub in enumerate(value):
+                if type(sub) is dict and "label" in sub and "values" in sub:  # active.extra
+                    stack.append((f"{path}/{sub.get('block')}/{sub['label']}", sub["values"]))
+                elif type(sub) is dict and "label" in sub:
+                    stack.append((path, sub))
+                elif sub is not None:
+                    stack.append((f"{path}/{i}", sub))
+        elif isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value):
+            out[path] = float(value)  # numpy scalars, int subclasses
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,7 @@ class StatVector:
         if stats:
             sections = [k for k in STAT_SECTIONS if k in stats] or list(stats)
             for name in sections:
-                _walk(stats[name], name, flat)
+                flatten_stats(stats[name], name, flat)
         if not flat:
             return EMPTY_STATS
         keys = np.fromiter((_field_key(p) for p in flat), dtype=np.uint64, count=len(flat))
@@ -154,6 +167,15 @@ class SameReportDecider:
             return False
         s.same_report += 1
         return True
+
+    def years_may_match(self, year: int | None, years: np.ndarray) -> np.ndarray:
+        """Vectorised first cut over candidates' years (0 = unknown): drops the known, different ones."""
+        if not year:
+            return np.ones(len(years), dtype=bool)
+        ok = (years == 0) | (years == year)
+        self.stats.compared += len(ok)
+        self.stats.rejected_year += int(len(ok) - ok.sum())
+        return ok
 
     def same_version(self, new: StatVector, version: StatVector) -> bool:
         """Statistics that do not contradict (fields only one side gives never contradict)."""

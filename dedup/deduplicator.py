@@ -237,7 +237,7 @@ class Deduplicator:
 
     def _features(self, docs: Sequence[DedupDocument]) -> list[_Features]:
         codes = [self.normaliser.normalise_codes(d.text or "") for d in docs]
-        sigs = self.minhasher.signatures([self.shingler.hashes(c) for c in codes])
+        sigs = self.minhasher.signatures_flat(*self.shingler.hashes_many(codes))
         keys = self.index.keys(sigs)
         return [_Features(c, text_hash(c), sigs[i], keys[i]) for i, c in enumerate(codes)]
 
@@ -276,6 +276,7 @@ class Deduplicator:
             if len(ids):
                 sims = (self._sigs.take(ids) == f.sig[None, :]).mean(axis=1)
                 keep = sims >= self.params.near_threshold
+                keep[keep] = self.decider.years_may_match(facts.year, self._cols["year"].take(ids[keep]))
                 ids, sims = ids[keep], sims[keep]
                 for k in np.lexsort((ids, -sims)).tolist():
                     row, s = int(ids[k]), float(sims[k])

@@ -42,19 +42,39 @@ class MinHasher:
 
     def signatures(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
         """One row of `num_perm` uint32 per shingle set (all EMPTY for a set without shingles)."""
-        n, k = len(shingle_sets), self.num_perm
+        sizes = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=len(shingle_sets))
+        flat = np.concatenate(shingle_sets) if len(shingle_sets) else np.empty(0, dtype=np.uint64)
+        return self.signatures_flat(flat, sizes)
+
+    def signatures_flat(self, flat: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Signatures of documents whose shingle hashes lie in `flat`, `sizes[i]` of them for document i.
+
+        Per block of documents the (document, bin) pairs fit in 16 bits, so numpy's radix sort groups them
+        and `minimum.reduceat` takes each bin's minimum: linear time, no per-shingle Python.
+        """
+        n, k = len(sizes), self.num_perm
         out = np.full(n * k, EMPTY, dtype=np.uint32)
         self.stats.documents += n
         self.stats.batches += 1
         if n == 0:
             return out.reshape(0, k)
-        sizes = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=n)
-        if sizes.sum():
-            flat = mix64(np.concatenate(shingle_sets) ^ self._salt)
-            doc = np.repeat(np.arange(n, dtype=np.int64), sizes)
-            index = doc * k + (flat >> self._shift).astype(np.int64)
-            values = (flat & np.uint64(0xFFFFFFFE)).astype(np.uint32)  # never EMPTY
-            np.minimum.at(out, index, values)
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        block = 65536 // k
+        with np.errstate(over="ignore"):
+            for lo in range(0, n, block):
+                hi = min(n, lo + block)
+                seg = flat[starts[lo] : ends[hi - 1]]
+                if not len(seg):
+                    continue
+                seg = mix64(seg ^ self._salt)
+                doc = np.repeat(np.arange(hi - lo, dtype=np.uint16), sizes[lo:hi])
+                idx = (doc * np.uint16(k)) | (seg >> self._shift).astype(np.uint16)
+                order = np.argsort(idx, kind="stable")  # radix sort on uint16
+                idx = idx[order]
+                values = (seg[order] & np.uint64(0xFFFFFFFE)).astype(np.uint32)  # never EMPTY
+                first = np.flatnonzero(np.concatenate(([True], idx[1:] != idx[:-1])))
+                out[lo * k + idx[first].astype(np.int64)] = np.minimum.reduceat(values, first)
         out = out.reshape(n, k)
         self.stats.empty += int((sizes == 0).sum())
         holes = np.flatnonzero((out == EMPTY).any(axis=1) & (sizes > 0))

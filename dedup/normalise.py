@@ -21,15 +21,16 @@ SITESERVER_MARKER = re.compile(r"\[\s*SITESERVER_PAGE\s*\]", re.IGNORECASE)
 
 # Lines that are nothing but a page number, in the forms PDF/DOC exports print them. A bare number on
 # its own line is NOT in this list: table cells look exactly like that.
-_PAGE_NUMBER_LINE = re.compile(
-    r"""^\s*(?:
-        [-—–－~_]+\s*\d{1,4}\s*[-—–－~_]+            # - 3 -   — 3 —
-      | 第\s*\d{1,4}\s*页(?:\s*[,，/、]?\s*共\s*\d{1,4}\s*页)?  # 第3页 共10页
-      | 共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页
-      | \d{1,4}\s*/\s*\d{1,4}                         # 3/10
-      | (?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?  # Page 3 of 10
-    )\s*$""",
-    re.IGNORECASE | re.VERBOSE,
+_PAGE_NUMBER_FORMS = r"""(?:
+        [-—–－~_]+[\ \t\u3000]*\d{1,4}[\ \t\u3000]*[-—–－~_]+         # - 3 -   — 3 —
+      | 第[\ \t\u3000]*\d{1,4}[\ \t\u3000]*页(?:[\ \t\u3000]*[,，/、]?[\ \t\u3000]*共[\ \t\u3000]*\d{1,4}[\ \t\u3000]*页)?
+      | 共[\ \t\u3000]*\d{1,4}[\ \t\u3000]*页[\ \t\u3000]*第[\ \t\u3000]*\d{1,4}[\ \t\u3000]*页
+      | \d{1,4}[\ \t\u3000]*/[\ \t\u3000]*\d{1,4}                       # 3/10
+      | (?:page|p\.)[\ \t\u3000]*\d{1,4}(?:[\ \t\u3000]*(?:of|/)[\ \t\u3000]*\d{1,4})?  # Page 3 of 10
+    )"""
+_PAGE_NUMBER_LINES = re.compile(
+    r"(?:^|(?<=\f))[\ \t\u3000]*" + _PAGE_NUMBER_FORMS + r"[\ \t\u3000]*(?=[\n\f]|\Z)",
+    re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
 # Cheap test for the same (run on the whole text): most texts have no page furniture at all.
 _MAYBE_PAGE_NUMBER = re.compile(
@@ -109,48 +110,34 @@ class TextNormaliser:
         """Drop SiteServer markers, page-number lines and page headers/footers repeated across pages."""
         text, markers = SITESERVER_MARKER.subn("\n", text)
         self.stats.siteserver_markers += markers
-        text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
-        # Pages: split on form feeds, and on page-number lines.
-        pages: list[list[str]] = [[]]
-        page_numbers = 0
-        for raw_line in text.split("\n"):
-            for j, part in enumerate(raw_line.split("\f")):
-                if j:
-                    pages.append([])
-                line = part.strip()
-                if not line:
-                    continue
-                if _PAGE_NUMBER_LINE.match(line):
-                    page_numbers += 1
-                    pages.append([])
-                    continue
-                pages[-1].append(line)
+        # Page numbers become page breaks; then split into pages of non-empty lines.
+        text, page_numbers = _PAGE_NUMBER_LINES.subn("\f", text.replace("\r\n", "\n").replace("\r", "\n"))
+        pages = [[ln for ln in (x.strip() for x in p.split("\n")) if ln] for p in text.split("\f")]
         pages = [p for p in pages if p]
-        if len(pages) > 1:
-            # A bare number that ends a page and equals its page number is a footer.
-            for i, page in enumerate(pages):
-                if _BARE_NUMBER.match(page[-1]) and int(page[-1]) in (i, i + 1) and len(page) > 1:
-                    page.pop()
-                    page_numbers += 1
-        self.stats.page_number_lines += page_numbers
         furniture: set[str] = set()
         if len(pages) > 1:
+            for i, page in enumerate(pages):  # a bare number ending a page and equal to its number
+                if len(page) > 1 and _BARE_NUMBER.match(page[-1]) and int(page[-1]) in (i, i + 1):
+                    page.pop()
+                    page_numbers += 1
             edges: Counter[str] = Counter()
             for page in pages:
-                edges.update({page[0], page[-1]} - {""})
+                edges.update({page[0], page[-1]})
             # Lines at a page edge on 2+ pages, with some letters in them (not a lone table value).
             furniture = {ln for ln, n in edges.items() if n >= 2 and len(skeleton(ln)) >= 4}
-        out: list[str] = []
-        seen: set[str] = set()
-        for page in pages:
-            for pos, line in enumerate(page):
-                if line in furniture and pos in (0, len(page) - 1):
-                    if line in seen:
-                        self.stats.furniture_lines += 1
-                        continue
-                    seen.add(line)  # keep the first occurrence: it is usually the title
-                out.append(line)
-        return "\n".join(out)
+        self.stats.page_number_lines += page_numbers
+        if furniture:
+            seen: set[str] = set()
+            for page in pages:
+                for pos in (-1, 0) if len(page) > 1 else (0,):
+                    line = page[pos]
+                    if line in furniture:
+                        if line in seen:
+                            page.pop(pos)
+                            self.stats.furniture_lines += 1
+                        else:
+                            seen.add(line)  # keep the first occurrence: it is usually the title
+        return "\n".join("\n".join(p) for p in pages)
 
     def has_furniture(self, text: str) -> bool:
         return (

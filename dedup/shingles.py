@@ -67,6 +67,46 @@ class ShingleHasher:
         ]
         self._stop = np.unique(np.concatenate(stops)) if stops else np.empty(0, dtype=np.uint64)
 
+    def hashes_many(self, codes_list: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Content shingle hashes of many skeletons at once: (flat uint64 hashes grouped by document, sizes).
+
+        One rolling hash runs over the concatenation; windows that straddle two documents are dropped.
+        """
+        k = self.k
+        n = len(codes_list)
+        # a text shorter than k is one shingle: repeat it up to k characters
+        codes_list = [np.resize(c, k) if 0 < len(c) < k else c for c in codes_list]
+        lengths = np.fromiter((len(c) for c in codes_list), dtype=np.int64, count=n)
+        total = int(lengths.sum())
+        self.stats.documents += n
+        if total < k:
+            return np.empty(0, dtype=np.uint64), np.zeros(n, dtype=np.int64)
+        codes = np.concatenate(codes_list).astype(np.uint64)
+        doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        m = total - k + 1
+        h = np.zeros(m, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(k):
+                h *= _BASE
+                h += codes[j : j + m]
+        keep = doc[:m] == doc[k - 1 :]
+        h = mix64(h[keep])
+        doc = doc[:m][keep]
+        if len(self._stop) and len(h):
+            pos = np.searchsorted(self._stop, h)
+            pos[pos == len(self._stop)] = 0
+            content = self._stop[pos] != h
+            before = np.bincount(doc, minlength=n)
+            after = np.bincount(doc[content], minlength=n)
+            only_template = np.flatnonzero((after == 0) & (before > 0))
+            if len(only_template):  # a text made only of template labels keeps them
+                content |= np.isin(doc, only_template)
+            self.stats.template_shingles_dropped += int(len(h) - content.sum())
+            h, doc = h[content], doc[content]
+        sizes = np.bincount(doc, minlength=n).astype(np.int64)
+        self.stats.shingles += len(h)
+        return h, sizes
+
     def hashes(self, codes: np.ndarray) -> np.ndarray:
         """Content shingle hashes of one skeleton (code points); repeats are kept, MinHash ignores them."""
         h = shingle_hashes(codes, self.k)
