@@ -2,17 +2,111 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
 from crawler.cli.app import app
 
+TEXT_SUFFIXES = {".txt", ".md", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+BINARY_SUFFIXES = {".pdf", ".docx", ".doc", ".wps", ".ofd", ".xls", ".xlsx"}
+
+
+class ExtractError(Exception):
+    """A file that cannot be turned into text; the message names the file."""
+
+
+def decode_bytes(body: bytes, *, html: bool) -> str:
+    """Text of a .txt/.html body in whatever encoding it came in."""
+    try:
+        from pipelines.decode import decode_body, detect_encoding
+    except ImportError:  # the decode pipeline is optional for this command
+        return _fallback_decode(body)
+    decision = detect_encoding(body, "text/html" if html else "text/plain")
+    return decode_body(body, decision)
+
+
+def _fallback_decode(body: bytes) -> str:
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(enc, "replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    import chardet
+
+    guess = (chardet.detect(body[:65536]).get("encoding") or "gb18030").lower()
+    if guess in ("gb2312", "gbk", "ascii", "windows-1252", "iso-8859-1"):
+        guess = "gb18030"
+    try:
+        return body.decode(guess, "replace")
+    except LookupError:
+        return body.decode("gb18030", "replace")
+
+
+def read_document(path: Path) -> tuple[str | None, str | None, str | None]:
+    """(text, html, title) of one input file; raises ExtractError naming the file."""
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise ExtractError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return None, decode_bytes(body, html=True), None
+    if suffix in BINARY_SUFFIXES:
+        try:
+            from pipelines.textify import textify
+        except ImportError as exc:
+            raise ExtractError(f"{path}: {suffix} files need pipelines.textify, which is not available") from exc
+        doc = textify(body, url=str(path))
+        if not (doc.text or "").strip() and not getattr(doc, "html", None):
+            reason = getattr(doc, "error", None) or "no text could be extracted"
+            raise ExtractError(f"{path}: {reason}")
+        return doc.text or None, getattr(doc, "html", None), getattr(doc, "title", None)
+    text = decode_bytes(body, html=False)
+    if suffix not in TEXT_SUFFIXES and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
+        return None, text, None
+    return text, None, None
+
+
+def extract_path(path: Path) -> dict:
+    """The record of one file."""
+    from extractor import extract_report
+
+    text, html, title = read_document(path)
+    return extract_report(text, html=html, title=title)
+
+
+def _summary(path: Path, record: dict) -> str:
+    failing = sum(1 for c in record.get("checks") or [] if not c.get("ok"))
+    return (
+        f"{path}: template={record['template']} year={record['year']} agency={record['agency']} "
+        f"published={record['published']} checks={len(record.get('checks') or [])} failing={failing}"
+    )
+
 
 @app.command("extract")
 def extract(
-    paths: list[Path] = typer.Argument(..., help="Report files: .txt, .md, .html/.htm (.pdf/.docx/... later)."),
+    paths: list[Path] = typer.Argument(..., help="Report files: .txt, .md, .html/.htm, .pdf, .docx, .doc, .wps."),
     as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (JSON Lines for several inputs)."),
 ) -> None:
     """Extract the annual-report record from each file and print it as JSON."""
-    raise typer.Exit(code=2)  # placeholder: built by the extractor issue
+    failed = False
+    for path in paths:
+        try:
+            record = extract_path(path)
+        except ExtractError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        if not record["is_report"]:
+            typer.echo(f"warning: {path}: not a 政府信息公开工作年度报告 (template unknown)", err=True)
+        if as_json:
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            typer.echo(_summary(path, record))
+    if failed:
+        raise typer.Exit(code=1)
