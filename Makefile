@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 NIANBAO = $(VENV)/bin/nianbao
-DEB_PACKAGES = tesseract-ocr tesseract-ocr-chi-sim antiword catdoc poppler-utils
+DEB_PACKAGES = tesseract-ocr tesseract-ocr-chi-sim antiword catdoc poppler-utils fonts-wqy-microhei libreoffice-writer-nogui
 
 .PHONY: all venv deb demo test lint bench clean
 

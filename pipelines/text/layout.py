@@ -10,7 +10,7 @@ which is what makes it fast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
 from pipelines.text.common import is_cjk
@@ -43,15 +43,26 @@ class Rule:
 
 
 @dataclass(slots=True)
+class HRule:
+    """A horizontal line segment at y from x0 to x1."""
+
+    y: float
+    x0: float
+    x1: float
+
+
+@dataclass(slots=True)
 class Table:
     top: float
     bottom: float
     xs: list[float]
+    ys: list[float] = field(default_factory=list)  # row boundaries (horizontal rules), top to bottom
 
 
-def tables_from_rules(rules: list[Rule], merge: float = 2.0) -> list[Table]:
+def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0) -> list[Table]:
     """Group vertical rules whose vertical extents overlap into tables; each table's column
-    boundaries are the distinct x positions of its rules."""
+    boundaries are the distinct x positions of its rules, its row boundaries the horizontal rules
+    that cross it."""
     if not rules:
         return []
     rules = sorted(rules, key=lambda r: r.top)
@@ -71,24 +82,30 @@ def tables_from_rules(rules: list[Rule], merge: float = 2.0) -> list[Table]:
             if not xs or x - xs[-1] > merge:
                 xs.append(x)
         if len(xs) >= 2:
-            tables.append(Table(min(r.top for r in g), max(r.bottom for r in g), xs))
+            top, bottom = min(r.top for r in g), max(r.bottom for r in g)
+            ys: list[float] = []
+            for y in sorted(h.y for h in hrules or () if top - merge <= h.y <= bottom + merge
+                            and h.x0 <= xs[0] + merge * 2 and h.x1 >= xs[0] + merge):
+                if not ys or y - ys[-1] > merge:
+                    ys.append(y)
+            tables.append(Table(top, bottom, xs, ys))
     return tables
 
 
 def _group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
+    """Glyphs grouped into text lines: a glyph joins the current line when its vertical extent lies
+    mostly inside the line's (so low punctuation such as 、。， stays on its line)."""
     glyphs = sorted(glyphs, key=lambda g: (g.yc, g.x0))
     lines: list[list[Glyph]] = []
-    centre = 0.0
+    top = bottom = 0.0
     for g in glyphs:
         if lines:
-            tol = 0.45 * min(g.height, median(x.height for x in lines[-1][:5]))
-            if abs(g.yc - centre) <= tol:
+            overlap = min(bottom, g.bottom) - max(top, g.top)
+            if overlap >= 0.5 * min(g.height, bottom - top) and abs(g.yc - (top + bottom) / 2) < 0.7 * (bottom - top):
                 lines[-1].append(g)
-                n = len(lines[-1])
-                centre += (g.yc - centre) / n
                 continue
         lines.append([g])
-        centre = g.yc
+        top, bottom = g.top, g.bottom
     return [sorted(line, key=lambda g: g.x0) for line in lines]
 
 
@@ -109,35 +126,85 @@ def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
     return "".join(out)
 
 
-def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None) -> list[str]:
-    """Text lines of one page, top to bottom; table rows as tab-separated cells."""
-    glyphs = [g for g in glyphs if g.text and not g.text.isspace() or (g.text == " ")]
-    glyphs = [g for g in glyphs if g.text.strip()]
+def _cells(line: list[Glyph], xs: list[float]) -> list[str]:
+    """The line's text per column interval of `xs`; text left/right of the table becomes an extra cell."""
+    before = [g for g in line if (g.x0 + g.x1) / 2 < xs[0]]
+    after = [g for g in line if (g.x0 + g.x1) / 2 > xs[-1]]
+    cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
+    for g in line:
+        xc = (g.x0 + g.x1) / 2
+        if xs[0] <= xc <= xs[-1]:
+            i = next(i for i in range(len(xs) - 1) if xc <= xs[i + 1])
+            cells[i].append(g)
+    parts = [_join(c, None) for c in cells]
+    if before:
+        parts.insert(0, _join(before, None))
+    if after:
+        parts.append(_join(after, None))
+    return parts
+
+
+def _concat(a: str, b: str) -> str:
+    if not a:
+        return b
+    if not b:
+        return a
+    if is_cjk(a[-1]) or is_cjk(b[0]) or a[-1] in "（(、，.。：:" or b[0] in "）)、，。":
+        return a + b
+    return a + " " + b
+
+
+def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[HRule] | None = None) -> list[str]:
+    """Text lines of one page, top to bottom; table rows as tab-separated cells. Inside a ruled
+    table, the text lines of one row band (a cell's text wrapped over several lines) become one row."""
+    glyphs = [g for g in glyphs if g.text and g.text.strip()]
     if not glyphs:
         return []
-    tables = tables_from_rules(rules or [])
+    tables = tables_from_rules(rules or [], hrules)
     out: list[str] = []
+    band_key: tuple[int, int] | None = None
+    band_rows: list[list[str]] = []
+    band_height = 0.0
+
+    def flush() -> None:
+        nonlocal band_rows
+        if not band_rows:
+            return
+        heights = band_height
+        if len(band_rows) > 1 and heights > 0:
+            merged = [""] * max(len(r) for r in band_rows)
+            for r in band_rows:
+                for i, cell in enumerate(r):
+                    merged[i] = _concat(merged[i], cell)
+            out.append("\t".join(merged))
+        else:
+            out.extend("\t".join(r) for r in band_rows)
+        band_rows = []
+
     for line in _group_lines(glyphs):
         yc = median(g.yc for g in line)
-        table = next((t for t in tables if t.top - 1 <= yc <= t.bottom + 1), None)
-        if table is None:
-            size = median(g.height for g in line)
+        size = median(g.height for g in line)
+        ti = next((i for i, t in enumerate(tables) if t.top - 1 <= yc <= t.bottom + 1), None)
+        if ti is None:
+            flush()
+            band_key = None
             out.append(_join(line, tab_gap=2.0 * size))
             continue
-        xs = table.xs
-        before = [g for g in line if (g.x0 + g.x1) / 2 < xs[0]]
-        after = [g for g in line if (g.x0 + g.x1) / 2 > xs[-1]]
-        cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
-        for g in line:
-            xc = (g.x0 + g.x1) / 2
-            if xs[0] <= xc <= xs[-1]:
-                i = next(i for i in range(len(xs) - 1) if xc <= xs[i + 1])
-                cells[i].append(g)
-        parts = [_join(c, None) for c in cells]
-        row = "\t".join(parts)
-        if before:
-            row = _join(before, None) + "\t" + row
-        if after:
-            row = row + "\t" + _join(after, None)
-        out.append(row)
+        table = tables[ti]
+        cells = _cells(line, table.xs)
+        bi = next((i for i in range(len(table.ys) - 1) if table.ys[i] <= yc <= table.ys[i + 1]), None)
+        if bi is None:
+            flush()
+            band_key = None
+            out.append("\t".join(cells))
+            continue
+        key = (ti, bi)
+        if key != band_key:
+            flush()
+            band_key = key
+            h = table.ys[bi + 1] - table.ys[bi]
+            # a band much taller than a few lines is not one row (a table ruled only at top/bottom)
+            band_height = h if h <= 4.5 * size * 1.6 else 0.0
+        band_rows.append(cells)
+    flush()
     return out

@@ -1,14 +1,44 @@
-"""OCR of page images with Tesseract (chi_sim), keeping table rows: ruling lines are found in the
-image, erased before recognition, and used as column boundaries when the words are laid out."""
+"""OCR of page images with Tesseract (chi_sim), keeping tables.
+
+Ruling lines are found in the image. Inside a ruled table every cell (a connected white region
+between the rules, so merged cells come out whole) is cropped, and all non-empty cells are stacked
+into one tall image that Tesseract reads in a single call; each recognised line is mapped back to its
+cell, and the table is written as rows of tab-separated cells on its full column grid (a merged cell's
+text in its first slot). Text outside tables is read with the tables blanked out. Words' mean
+confidence is reported.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.text.layout import Glyph, Rule, assemble
+from pipelines.text.layout import HRule, Rule, Table, tables_from_rules
+
+_CJKP = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’《》"
+_OCR_SPACE = re.compile(rf"(?<=[{_CJKP}]) +| +(?=[{_CJKP}])")
+_NUMERIC_CELL = re.compile(r"^[+\-−]?[0-9OoIl|.,，]+$")
+CELL_GAP = 32
+CELL_PAD = 12
+
+
+def tidy_ocr_line(line: str) -> str:
+    """Tesseract puts spaces between Chinese characters and around punctuation; Chinese text has none."""
+    return "\t".join(_OCR_SPACE.sub("", cell).strip() for cell in line.split("\t"))
+
+
+_LOST_DOT = re.compile(r"^([1-9])(?=[\u4e00-\u9fff])(?![年月日个件条项人次万元])")
+
+
+def _tidy_cell(text: str) -> str:
+    text = tidy_ocr_line(text.replace("\t", " "))
+    text = _LOST_DOT.sub(r"\1.", text)  # the small dot of "2." list numbers is often lost
+    if _NUMERIC_CELL.match(text) and any(c.isdigit() for c in text) or text in ("O", "o", "〇"):
+        text = text.translate(str.maketrans({"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1", "|": "1", "，": ","}))
+    return text
 
 
 @dataclass
@@ -38,72 +68,216 @@ def _runs(mask_1d: np.ndarray, min_len: int) -> list[tuple[int, int]]:
     return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True) if e - s >= min_len]
 
 
-def find_rules(dark: np.ndarray, min_len: int) -> tuple[list[Rule], np.ndarray, np.ndarray]:
-    """Vertical rules (as `Rule`s) and the masks of vertical and horizontal line pixels."""
-    h, w = dark.shape
-    vmask = np.zeros_like(dark)
-    hmask = np.zeros_like(dark)
+def find_rules(dark: np.ndarray, min_len: int) -> tuple[list[Rule], list[HRule], np.ndarray]:
+    """Vertical and horizontal ruling lines (merged over their thickness) and the mask of their pixels."""
+    mask = np.zeros_like(dark)
     rules: list[Rule] = []
-    cols = np.flatnonzero(dark.sum(axis=0) >= min_len)
-    for x in cols:
+    hrules: list[HRule] = []
+    for x in np.flatnonzero(dark.sum(axis=0) >= min_len):
         for s, e in _runs(dark[:, x], min_len):
-            vmask[s:e, x] = True
+            mask[s:e, x] = True
+            if rules and x - rules[-1].x <= 4 and abs(rules[-1].top - s) <= 4:
+                continue
             rules.append(Rule(float(x), float(s), float(e)))
-    rows = np.flatnonzero(dark.sum(axis=1) >= min_len)
-    for y in rows:
+    for y in np.flatnonzero(dark.sum(axis=1) >= min_len):
         for s, e in _runs(dark[y, :], min_len):
-            hmask[y, s:e] = True
-    return rules, vmask, hmask
+            mask[y, s:e] = True
+            if any(abs(h.y - y) <= 4 and abs(h.x0 - s) <= 4 for h in hrules[-8:]):
+                continue
+            hrules.append(HRule(float(y), float(s), float(e)))
+    return rules, hrules, mask
 
 
-def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
-    """Recognise one page image (PIL) into text lines, table rows as tab-separated cells."""
+def _grow(mask: np.ndarray, n: int = 1) -> np.ndarray:
+    out = mask.copy()
+    for _ in range(n):
+        g = out.copy()
+        g[:, 1:] |= out[:, :-1]
+        g[:, :-1] |= out[:, 1:]
+        g[1:, :] |= out[:-1, :]
+        g[:-1, :] |= out[1:, :]
+        out = g
+    return out
+
+
+def _tesseract(image, lang: str, psm: int, extra: str = "") -> dict:
     import pytesseract
 
-    gray = np.asarray(image.convert("L"))
-    dark = gray < 140
-    h, w = dark.shape
-    min_len = max(30, int(min(h, w) * 0.03))
-    rules, vmask, hmask = find_rules(dark, min_len)
-    # Erase ruling lines (with a pixel of margin) so they are not read as 丨 or 一.
-    lines_mask = vmask | hmask
-    if lines_mask.any():
-        grown = lines_mask.copy()
-        grown[:, 1:] |= lines_mask[:, :-1]
-        grown[:, :-1] |= lines_mask[:, 1:]
-        grown[1:, :] |= lines_mask[:-1, :]
-        grown[:-1, :] |= lines_mask[1:, :]
-        cleaned = gray.copy()
-        cleaned[grown] = 255
-    else:
-        cleaned = gray
+    return pytesseract.image_to_data(image, lang=lang, config=f"--psm {psm} {extra}".strip(),
+                                     output_type=pytesseract.Output.DICT)
+
+
+def _line_strips(crop: np.ndarray) -> list[np.ndarray]:
+    """The text lines of a cell crop, split at blank pixel rows."""
+    inked = (crop < 150).any(axis=1)
+    runs = _runs(inked, 1)
+    merged: list[list[int]] = []
+    for s, e in runs:
+        if merged and s - merged[-1][1] < 4:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    strips = [crop[max(0, s - 2): e + 2] for s, e in merged if e - s >= 4]
+    return strips or [crop]
+
+
+def _read_stack(crops: list[np.ndarray], lang: str, psm: int, extra: str = ""):
+    """Stack crops vertically with wide gaps, read them in one Tesseract call and yield
+    (crop index, word, line key, left, confidence)."""
+    import bisect
+
     from PIL import Image
 
-    data = pytesseract.image_to_data(
-        Image.fromarray(cleaned), lang=lang, config="--psm 6 -c preserve_interword_spaces=1",
-        output_type=pytesseract.Output.DICT,
-    )
-    glyphs: list[Glyph] = []
-    confs: list[float] = []
-    for text, left, top, width, height, conf in zip(
-        data["text"], data["left"], data["top"], data["width"], data["height"], data["conf"], strict=True
-    ):
+    width = max(c.shape[1] for c in crops) + 2 * CELL_PAD
+    height = sum(c.shape[0] + CELL_GAP for c in crops) + CELL_GAP
+    canvas = np.full((height, width), 255, dtype=np.uint8)
+    starts = []
+    y = CELL_GAP
+    for crop in crops:
+        canvas[y: y + crop.shape[0], CELL_PAD: CELL_PAD + crop.shape[1]] = crop
+        starts.append(y)
+        y += crop.shape[0] + CELL_GAP
+    data = _tesseract(Image.fromarray(canvas), lang, psm, extra)
+    for text, left, top, _wd, ht, conf, key in _words(data):
+        i = max(0, bisect.bisect_right(starts, top + ht / 2 + CELL_GAP / 2) - 1)
+        yield i, text, key, left, conf
+
+
+def _words(data: dict):
+    for i, text in enumerate(data["text"]):
         text = (text or "").strip()
         if not text:
             continue
         try:
-            c = float(conf)
-        except ValueError:
-            c = -1.0
-        if c >= 0:
-            confs.append(c)
-        glyphs.append(Glyph(float(left), float(left + width), float(top), float(top + height), text))
-    # Merge rules that are the same line several pixels thick.
-    merged: list[Rule] = []
-    for r in sorted(rules, key=lambda r: (round(r.top / 4), r.x)):
-        if merged and abs(r.x - merged[-1].x) <= 4 and abs(r.top - merged[-1].top) <= 4:
+            conf = float(data["conf"][i])
+        except (TypeError, ValueError):
+            conf = -1.0
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        yield text, data["left"][i], data["top"][i], data["width"][i], data["height"][i], conf, key
+
+
+def _table_cells(table: Table, lines_mask: np.ndarray):
+    """Cells of a ruled table as (top, left, bottom, right) boxes: white regions between rules."""
+    from scipy import ndimage
+
+    x0, x1 = int(table.xs[0]), int(table.xs[-1])
+    y0, y1 = int(table.top), int(table.bottom)
+    region = ~_grow(lines_mask[y0:y1 + 1, x0:x1 + 1], 1)
+    labels, n = ndimage.label(region)
+    boxes = ndimage.find_objects(labels)
+    cells = []
+    for sl in boxes:
+        if sl is None:
             continue
-        merged.append(r)
-    lines = assemble(glyphs, merged)
+        top, bottom = sl[0].start + y0, sl[0].stop + y0
+        left, right = sl[1].start + x0, sl[1].stop + x0
+        if bottom - top < 6 or right - left < 6:
+            continue
+        cells.append((top, left, bottom, right))
+    return cells
+
+
+def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
+    """Recognise one page image (PIL) into text lines, table rows as tab-separated cells."""
+    from PIL import Image
+
+    gray = np.asarray(image.convert("L"))
+    dark = gray < 150
+    h, w = dark.shape
+    min_len = max(30, int(min(h, w) * 0.03))
+    rules, hrules, lines_mask = find_rules(dark, min_len)
+    tables = [t for t in tables_from_rules(rules, hrules, merge=4.0) if len(t.ys) >= 2]
+    confs: list[float] = []
+    words = 0
+    placed: list[tuple[float, str]] = []  # (y, line) for the page, sorted at the end
+
+    # 1. Tables: crop each inked cell, stack them, read them in one call.
+    ink = dark & ~_grow(lines_mask, 2)
+    stack: list[tuple[np.ndarray, Table, tuple[int, int, int, int]]] = []
+    for table in tables:
+        for box in _table_cells(table, lines_mask):
+            top, left, bottom, right = box
+            cell_ink = ink[top:bottom, left:right]
+            if cell_ink.sum() < 8:
+                continue
+            ys = np.flatnonzero(cell_ink.any(axis=1))
+            xs = np.flatnonzero(cell_ink.any(axis=0))
+            crop = gray[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1].copy()
+            crop[_grow(lines_mask, 2)[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1]] = 255
+            stack.append((crop, table, box))
+    cell_text: dict[int, list[tuple[tuple, str]]] = {}
+    cell_conf: dict[int, list[float]] = {}
+    strips: list[tuple[int, int, np.ndarray]] = []  # (cell index, line number, image)
+    for i, (crop, _t, _b) in enumerate(stack):
+        for n, strip in enumerate(_line_strips(crop)):
+            strips.append((i, n, strip))
+    if strips:
+        for j, text, key, left, conf in _read_stack([st for _i, _n, st in strips], lang, 6):
+            i, n, _st = strips[j]
+            cell_text.setdefault(i, []).append(((n, key, left), text))
+            cell_conf.setdefault(i, []).append(conf)
+            words += 1
+            if conf >= 0:
+                confs.append(conf)
+        # Short one-line cells are mostly numbers, which chi_sim alone misreads (-1 as 本): read them
+        # again with the Latin model restricted to number characters and keep the surer reading.
+        line_h = float(np.median([st.shape[0] for _i, _n, st in strips]))
+        short = [i for i, (c, _t, _b) in enumerate(stack) if c.shape[0] <= 1.5 * line_h and c.shape[1] <= 6 * c.shape[0]]
+        if short:
+            numbers: dict[int, list[tuple[str, float]]] = {}
+            for j, text, _key, _left, conf in _read_stack(
+                [stack[i][0] for i in short], "eng", 6, "-c tessedit_char_whitelist=0123456789.-+%"
+            ):
+                numbers.setdefault(short[j], []).append((text, conf))
+            for i, parts in numbers.items():
+                num = "".join(t for t, _c in parts)
+                conf = min(c for _t, c in parts)
+                chi = "".join(t for _k, t in sorted(cell_text.get(i, [])))
+                chi_conf = min(cell_conf.get(i, [0.0]))
+                if re.fullmatch(r"[+\-]?\d+(?:\.\d+)?%?", num) and conf >= 50 and (
+                    not re.search(f"[{_CJKP}]", chi) or chi_conf < 90 or conf > chi_conf
+                ):
+                    cell_text[i] = [((0, (0, 0, 0), 0), num)]
+    by_table: dict[int, dict[tuple[int, int], str]] = {}
+    for i, (_crop, table, box) in enumerate(stack):
+        parts = sorted(cell_text.get(i, []))
+        lines: list[str] = []
+        last_key = None
+        for (n, key, _left), text in parts:
+            if (n, key) != last_key:
+                lines.append("")
+                last_key = (n, key)
+            lines[-1] += (" " if lines[-1] else "") + text
+        text = _tidy_cell("".join(lines) if all(re.search(f"[{_CJKP}]", ln) for ln in lines) else " ".join(lines))
+        top, left, _bottom, _right = box
+        ri = max(0, max((k for k, yv in enumerate(table.ys) if yv <= top + 3), default=0))
+        ci = max(0, max((k for k, xv in enumerate(table.xs) if xv <= left + 3), default=0))
+        by_table.setdefault(id(table), {})[(ri, min(ci, len(table.xs) - 2))] = text
+    for table in tables:
+        grid = by_table.get(id(table), {})
+        for ri in range(len(table.ys) - 1):
+            row = [grid.get((ri, ci), "") for ci in range(len(table.xs) - 1)]
+            if any(row):
+                placed.append((table.ys[ri], "\t".join(row)))
+
+    # 2. Text outside the tables.
+    rest = gray.copy()
+    for table in tables:
+        rest[int(table.top): int(table.bottom) + 1, int(table.xs[0]): int(table.xs[-1]) + 1] = 255
+    rest[_grow(lines_mask, 2)] = 255
+    if (rest < 150).sum() > 20:
+        data = _tesseract(Image.fromarray(rest), lang, 6 if not tables else 4)
+        line_words: dict[tuple, list[tuple[int, int, str]]] = {}
+        for text, left, top, _wd, _ht, conf, key in _words(data):
+            line_words.setdefault(key, []).append((left, top, text))
+            words += 1
+            if conf >= 0:
+                confs.append(conf)
+        for ws in line_words.values():
+            ws.sort()
+            text = tidy_ocr_line(" ".join(t for _l, _t, t in ws))
+            if text:
+                placed.append((min(t for _l, t, _x in ws), text))
+    placed.sort(key=lambda p: p[0])
     mean = sum(confs) / len(confs) if confs else 0.0
-    return OcrResult(lines, round(mean, 2), len(glyphs))
+    return OcrResult([line for _y, line in placed], round(mean, 2), words)

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines.text.common import cid_ratio, normalize_text
-from pipelines.text.layout import Glyph, Rule, assemble
+from pipelines.text.layout import Glyph, HRule, Rule, assemble
 
 CID_RETRY_RATIO = 0.02
 OCR_MIN_CHARS = 10
@@ -40,26 +40,31 @@ class _Page:
     images: int = 0
     rules: list[Rule] = field(default_factory=list)
     source: str = "pdfminer"
+    hrules: list[HRule] = field(default_factory=list)
     ocr_conf: float | None = None
 
 
-def _walk(items, out_chars, out_rules, out_images, height):
+def _walk(items, out_chars, out_rules, out_images, height, out_hrules):
     from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTLine, LTRect
 
     for item in items:
         if isinstance(item, LTChar):
             out_chars.append(Glyph(item.x0, item.x1, height - item.y1, height - item.y0, item.get_text()))
         elif isinstance(item, LTFigure):
-            _walk(item, out_chars, out_rules, out_images, height)
+            _walk(item, out_chars, out_rules, out_images, height, out_hrules)
         elif isinstance(item, LTImage):
             out_images.append(item)
         elif isinstance(item, (LTLine, LTRect, LTCurve)):
             w, h = item.x1 - item.x0, item.y1 - item.y0
             if w <= 2.5 and h > 4:
                 out_rules.append(Rule((item.x0 + item.x1) / 2, height - item.y1, height - item.y0))
+            elif h <= 2.5 and w > 4:
+                out_hrules.append(HRule(height - (item.y0 + item.y1) / 2, item.x0, item.x1))
             elif isinstance(item, LTRect) and w > 2.5 and h > 2.5:
                 out_rules.append(Rule(item.x0, height - item.y1, height - item.y0))
                 out_rules.append(Rule(item.x1, height - item.y1, height - item.y0))
+                out_hrules.append(HRule(height - item.y1, item.x0, item.x1))
+                out_hrules.append(HRule(height - item.y0, item.x0, item.x1))
 
 
 def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
@@ -93,11 +98,12 @@ def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
                 layout = device.get_result()
                 chars: list[Glyph] = []
                 rules: list[Rule] = []
+                hrules: list[HRule] = []
                 images: list = []
-                _walk(layout, chars, rules, images, layout.height)
-                lines = assemble(chars, rules)
+                _walk(layout, chars, rules, images, layout.height, hrules)
+                lines = assemble(chars, rules, hrules)
                 text = "\n".join(lines)
-                pages.append(_Page(lines, len(chars), cid_ratio(text), len(images), rules))
+                pages.append(_Page(lines, len(chars), cid_ratio(text), len(images), rules, hrules=hrules))
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"page {i + 1}: pdfminer failed ({type(exc).__name__}: {exc})")
                 pages.append(_Page([], 0, 0.0, 0, [], "failed"))
@@ -120,7 +126,7 @@ def _open_pdfium(body: bytes, errors: list[str]):
         return None
 
 
-def _pdfium_page(pdf, index: int, rules: list[Rule]) -> _Page:
+def _pdfium_page(pdf, index: int, rules: list[Rule], hrules: list[HRule]) -> _Page:
     page = pdf[index]
     try:
         height = page.get_height()
@@ -133,8 +139,8 @@ def _pdfium_page(pdf, index: int, rules: list[Rule]) -> _Page:
             left, bottom, right, top = textpage.get_charbox(ci)
             glyphs.append(Glyph(left, right, height - top, height - bottom, ch))
         textpage.close()
-        lines = assemble(glyphs, rules)
-        return _Page(lines, len(glyphs), cid_ratio("\n".join(lines)), 0, rules, "pdfium")
+        lines = assemble(glyphs, rules, hrules)
+        return _Page(lines, len(glyphs), cid_ratio("\n".join(lines)), 0, rules, "pdfium", hrules=hrules)
     finally:
         page.close()
 
@@ -148,7 +154,7 @@ def _ocr_page(pdf, index: int) -> _Page:
     finally:
         page.close()
     result = ocr_image(image)
-    return _Page(result.lines, result.words, 0.0, 1, [], "tesseract", result.confidence)
+    return _Page(result.lines, result.words, 0.0, 1, [], "tesseract", ocr_conf=result.confidence)
 
 
 def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
@@ -179,6 +185,15 @@ def _norm_row(line: str) -> str:
     return re.sub(r"\s+", "", line)
 
 
+def _repeats(row: str, header: list[str]) -> bool:
+    """Whether a row repeats one of the header rows (loosely: OCR may misread a character or two)."""
+    if row in header:
+        return True
+    from difflib import SequenceMatcher
+
+    return len(row) >= 8 and any(SequenceMatcher(None, row, h).ratio() >= 0.85 for h in header if len(h) >= 8)
+
+
 def join_page_lines(pages: list[list[str]]) -> str:
     """Pages in order; a table that runs over a page break is continued without a break and without
     the header rows the next page repeats."""
@@ -196,8 +211,8 @@ def join_page_lines(pages: list[list[str]]) -> str:
         prev_rows.reverse()
         if out and prev_rows and lines and "\t" in lines[0]:
             # continuation: skip rows that repeat the table's own header rows
-            header = {_norm_row(r) for r in prev_rows[:6]}
-            while lines and "\t" in lines[0] and _norm_row(lines[0]) in header:
+            header = [_norm_row(r) for r in prev_rows[:6]]
+            while lines and "\t" in lines[0] and _repeats(_norm_row(lines[0]), header):
                 lines.pop(0)
             while out and not out[-1].strip():
                 out.pop()
@@ -235,7 +250,7 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
             pdf = pdf or _open_pdfium(body, errors)
             if pdf is not None and i < len(pdf):
                 try:
-                    retry = _pdfium_page(pdf, i, page.rules)
+                    retry = _pdfium_page(pdf, i, page.rules, page.hrules)
                     if retry.chars and (page.source == "failed" or retry.cid < page.cid):
                         retry.images = page.images
                         pages[i] = page = retry

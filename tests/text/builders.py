@@ -53,11 +53,10 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
 
 def text_pdf(text: str, *, rows_per_page: int | None = None, page_numbers: bool = True,
              header: str | None = None) -> bytes:
-    """A text PDF (CID font STSong-Light): paragraphs wrapped, tables drawn as ruled grids whose cells
-    shrink their font so every cell stays on one line. `rows_per_page` forces page breaks inside
+    """A text PDF (CID font STSong-Light): paragraphs wrapped, tables drawn as ruled grids; long cell
+    text wraps inside its cell as in real reports. `rows_per_page` forces page breaks inside
     tables (the next page repeats the table's first row, as real reports do)."""
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
     _register_font()
@@ -109,6 +108,12 @@ def text_pdf(text: str, *, rows_per_page: int | None = None, page_numbers: bool 
             else:
                 rows_to_draw = [row]
             for r in rows_to_draw:
+                size = 7.5
+                wrapped = [_wrap(cell, xs[ci + 1] - xs[ci] - 4, size) if cell else [] for ci, cell in enumerate(r)]
+                n_lines = max([len(w) for w in wrapped] + [1])
+                row_h = n_lines * (size + 2) + 5
+                if state["y"] - row_h < bottom:
+                    new_page()
                 y_top = state["y"]
                 y_bot = y_top - row_h
                 c.setLineWidth(0.5)
@@ -116,13 +121,10 @@ def text_pdf(text: str, *, rows_per_page: int | None = None, page_numbers: bool 
                 c.line(xs[0], y_bot, xs[-1], y_bot)
                 for x in xs:
                     c.line(x, y_top, x, y_bot)
-                for ci, cell in enumerate(r):
-                    cw = xs[ci + 1] - xs[ci] - 4
-                    size = 9.0
-                    while size > 3 and stringWidth(cell, FONT, size) > cw:
-                        size -= 0.5
-                    c.setFont(FONT, size)
-                    c.drawString(xs[ci] + 2, y_bot + (row_h - size) / 2 + 1, cell)
+                c.setFont(FONT, size)
+                for ci, cell_lines in enumerate(wrapped):
+                    for li, text_line in enumerate(cell_lines):
+                        c.drawString(xs[ci] + 2, y_top - 3 - (li + 1) * (size + 2) + 2, text_line)
                 state["y"] = y_bot
                 in_page += 1
         state["y"] -= 12
