@@ -148,7 +148,24 @@ def replacement_ratio(text: str) -> float:
 
 
 def detect_encoding(body: bytes, content_type: str | None = None) -> EncodingDecision:
-    """Decide the charset of `body` (an HTML or text response) with the evidence used."""
+    """Decide the charset of `body` (an HTML or text response) with the evidence used. Declarations
+    that disagree with the decision are listed under `evidence["lie"]`."""
+    decision = _detect(body, content_type)
+    lies = []
+    for source in ("header", "meta"):
+        label = decision.evidence.get(source)
+        if label and decision.source != "bom" or label and source == "header":
+            enc = normalize_label(label)
+            if enc != decision.encoding and not (enc == "big5" and decision.encoding in _variants("big5")):
+                lies.append(f"{source}={label}")
+    if lies and decision.replacement_ratio == 0:
+        evidence = dict(decision.evidence)
+        evidence["lie"] = ", ".join(lies) + f"; bytes are {decision.encoding}"
+        return EncodingDecision(decision.encoding, decision.source, evidence, decision.replacement_ratio)
+    return decision
+
+
+def _detect(body: bytes, content_type: str | None) -> EncodingDecision:
     body = body or b""
     evidence: dict = {}
     for bom, enc in _BOMS:
@@ -201,8 +218,6 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> EncodingDec
         for source, _label, enc in declared:
             if enc == "utf-8":
                 return EncodingDecision("utf-8", source, evidence, 0.0)
-        if declared:
-            evidence["lie"] = "declared " + ", ".join(f"{s}={lab}" for s, lab, _ in declared) + "; bytes are UTF-8"
         return EncodingDecision("utf-8", "detected", evidence, 0.0)
 
     best = max(candidates.items(), key=lambda kv: kv[1][1]) if candidates else None
@@ -212,7 +227,7 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> EncodingDec
             # Believe a declaration that decodes cleanly unless another codec reads far more naturally.
             if best is None or score >= best[1][1] - 0.15:
                 return EncodingDecision(actual, source, evidence, 0.0)
-            evidence["lie"] = f"{source}={label} decodes but reads as mojibake ({score:.2f} vs {best[0]} {best[1][1]:.2f})"
+            evidence.setdefault("mojibake", []).append(f"{source}={label} reads as mojibake ({score:.2f} vs {best[0]} {best[1][1]:.2f})")
         elif enc:
             evidence.setdefault("rejected", []).append(f"{source}={label}")
     if best is not None:

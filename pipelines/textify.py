@@ -7,6 +7,7 @@ on bad input: a corrupt, encrypted or truncated file, or a wrong charset, gives 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from pipelines.decode import EncodingDecision, decode_body, detect_encoding, replacement_ratio
@@ -131,6 +132,22 @@ def textify(body: bytes, *, url: str = "", content_type: str | None = None,
     return _finish(DocumentText(kind, "", extractor="none", error=what))
 
 
+_BODY = re.compile(r"<body\b[^>]*>(.*?)(?:</body\s*>|$)", re.IGNORECASE | re.DOTALL)
+
+
+def merge_html(pages: list[str]) -> str:
+    """One HTML document holding the bodies of `pages` in order (head and title from the first)."""
+    first = pages[0]
+    m = _BODY.search(first)
+    if not m:
+        return "\n".join(pages)
+    inners = []
+    for page in pages:
+        mb = _BODY.search(page)
+        inners.append(mb.group(1) if mb else page)
+    return first[: m.start(1)] + "\n".join(inners) + "</body></html>"
+
+
 def join_pages(parts: list[DocumentText]) -> DocumentText:
     """The pages of one split article (SiteServer `_2, _3 ...`, flipbook pages) as one document, in the
     order given. The first page supplies title and date; quality figures are recomputed."""
@@ -144,7 +161,7 @@ def join_pages(parts: list[DocumentText]) -> DocumentText:
     doc = replace(
         first,
         text=text,
-        html="\n".join(htmls) if htmls else None,
+        html=merge_html(htmls) if htmls else None,
         title=first.title or next((p.title for p in parts if p.title), None),
         published=first.published or next((p.published for p in parts if p.published), None),
         extractor="+".join(extractors),

@@ -17,7 +17,8 @@ from pipelines.text.common import clean_cell, normalize_text
 _FURNITURE_ATTR = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|position|location|weizhi|dqwz|curpos|share|bdshare|"
     r"jiathis|print|fontsize|font-size|zihao|zh_?size|footer|foot|copyright|banquan|bottom|sidebar|"
-    r"related|xgwz|xgxx|toolbar|tools|skip|search|login)([\s_-]|\d|$)",
+    r"related|xgwz|xgxx|toolbar|tools?|skip|search|login|pager|pages|paging|pagination|fenye|topbar|top-bar|"
+    r"banner|header|logo|guide|info|attr|source|wza|ewm|qrcode)([\s_-]|\d|$)",
     re.IGNORECASE,
 )
 _FURNITURE_LINE = re.compile(
@@ -175,6 +176,23 @@ def block_text(root: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _main_container(doc: etree._Element) -> etree._Element:
+    """The element holding the page's main text: the deepest element that still holds at least 70%
+    of the body's text (page furniture has been removed already)."""
+    body = doc.find("body")
+    node = body if body is not None else doc
+    total = len(_text_of(node))
+    while True:
+        best = None
+        for child in node:
+            if isinstance(child.tag, str) and len(_text_of(child)) >= 0.7 * total:
+                best = child
+                break
+        if best is None:
+            return node
+        node = best
+
+
 def _published(doc: etree._Element, info_texts: list[str], html: str, url: str) -> str | None:
     for text in info_texts:
         m = _DATE_LABEL.search(text)
@@ -270,7 +288,7 @@ def extract_html(html: str, url: str = "") -> HtmlText:
         include_links=False, include_images=False, deduplicate=False, favor_recall=True,
     )
     extractor = "trafilatura+lxml-tables"
-    fallback = block_text(doc.body if doc.find("body") is not None else doc)
+    fallback = block_text(_main_container(doc))
     if not extracted or len(extracted) < 0.5 * len(fallback) and len(_PLACEHOLDER_RE.findall(extracted)) < len(tables):
         extracted = fallback
         extractor = "lxml-blocks+lxml-tables"
@@ -299,4 +317,7 @@ def extract_html(html: str, url: str = "") -> HtmlText:
         return "\n" + tables[i] + "\n"
 
     text = _PLACEHOLDER_RE.sub(put_table, text)
+    head = re.sub(r"\s+", "", text[:300])
+    if title and re.sub(r"\s+", "", title) not in head and doc.xpath("//h1"):
+        text = title + "\n" + text  # trafilatura keeps the headline as metadata only
     return HtmlText(normalize_text(text), title, published, extractor, len(tables), notes)

@@ -4,6 +4,7 @@ report text whose table rows are tab-separated cells. Everything is built at tes
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -192,3 +193,101 @@ def convert_with_soffice(data: bytes, src_ext: str, target: str) -> bytes:
         )
         out = next((Path(tmp) / "out").iterdir())
         return out.read_bytes()
+
+
+# ------------------------------------------------------------------------------------ HTML portals
+PORTAL_HEAD = """<!DOCTYPE html>
+<html><head>{meta}<title>{title}_某某区人民政府门户网站</title>
+<script>var _hmt = _hmt || []; document.write("统计代码");</script>
+<style>.nav li {{ float: left }}</style></head><body>
+<div class="top-bar">欢迎访问某某区人民政府门户网站 <a href="/wza">无障碍</a> <a href="/m">手机版</a></div>
+<div class="nav"><ul><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li><a href="/zmhd/">政民互动</a></li><li><a href="/bsfw/">办事服务</a></li></ul></div>
+<div class="breadcrumb">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; 政府信息公开年报</div>
+<div class="main"><div class="article">
+<div class="article-title"><h1>{title}</h1></div>
+<div class="article-info">发布时间：{date} &nbsp; 来源：{agency} &nbsp; 浏览次数：128 &nbsp; 字号：[ <a>大</a> <a>中</a> <a>小</a> ]</div>
+<div class="article-content" id="zoom">
+"""
+PORTAL_TAIL = """</div>
+<div class="article-tools"><a href="javascript:window.print()">【打印本页】</a> <a href="javascript:window.close()">【关闭窗口】</a></div>
+<div class="share">分享到：<a>微信</a> <a>微博</a></div>
+{pager}
+</div></div>
+<div class="footer"><p>主办单位：某某区人民政府办公室 &nbsp; 承办单位：某某区大数据中心</p>
+<p>版权所有：某某区人民政府 &nbsp; 京ICP备12345678号-1 &nbsp; 京公网安备11010102000001号 &nbsp; 网站标识码：1101010001</p></div>
+</body></html>"""
+
+
+def report_body_html(record: dict) -> str:
+    """The inner content (between <body> and </body>, minus the <h1>) of the rendered report."""
+    from extractor.render import render_report_html
+
+    page = render_report_html(record)
+    body = page.split("<body>", 1)[1].rsplit("</body>", 1)[0]
+    return re.sub(r"<h1>.*?</h1>", "", body, count=1, flags=re.DOTALL)
+
+
+def portal_page(record: dict, inner: str, *, meta: str, pager: str = "") -> str:
+    from extractor.render import render_report_html
+
+    title = re.search(r"<title>(.*?)</title>", render_report_html(record)).group(1)
+    date = record.get("published") or "2021-01-20"
+    return PORTAL_HEAD.format(meta=meta, title=title, date=date, agency=record.get("agency") or "") + inner + \
+        PORTAL_TAIL.format(pager=pager)
+
+
+def siteserver_pages(record: dict, parts: int = 3) -> list[str]:
+    """The report as a SiteServer article split into `parts` pages (346.html, 346_2.html ...), each
+    with the pager links and a stray `[SITESERVER_PAGE]` marker, split at block boundaries."""
+    inner = report_body_html(record)
+    blocks_ = re.findall(r"<(h2|p|table)\b.*?</\1>", inner, flags=re.DOTALL)
+    blocks_ = [m.group(0) for m in re.finditer(r"<(h2|p|table)\b.*?</\1>", inner, flags=re.DOTALL)]
+    size = -(-len(blocks_) // parts)
+    chunks = [blocks_[i * size:(i + 1) * size] for i in range(parts)]
+    names = ["346.html"] + [f"346_{i}.html" for i in range(2, parts + 1)]
+    pages = []
+    for i, chunk in enumerate(chunks):
+        links = " ".join(
+            f'<a href="{names[j]}">{j + 1}</a>' if j != i else f"<span>{j + 1}</span>" for j in range(parts)
+        )
+        pager = (f'<div class="pages"><a href="{names[0]}">首页</a> {links} '
+                 f'<a href="{names[min(i + 1, parts - 1)]}">下一页</a> <a href="{names[-1]}">末页</a></div>')
+        marker = '<p><span style="background-color:yellow">[SITESERVER_PAGE]</span></p>' if i < parts - 1 else ""
+        pages.append(portal_page(record, "\n".join(chunk) + marker, meta='<meta charset="utf-8">', pager=pager))
+    return pages
+
+
+# ----------------------------------------------------------------------------------- corpus forms
+FORMS = ("html_gbk_lying_meta", "html_utf8_merged", "siteserver_3_pages", "pdf_text", "pdf_split_table",
+         "pdf_scanned", "docx", "doc", "wps")
+NEEDS_SOFFICE = ("doc", "wps")
+
+
+def build_form(record: dict, form: str) -> list[tuple[bytes, str, str | None]]:
+    """The report in one form as the fetched bodies: [(body, url, content_type)]."""
+    from extractor.render import render_report_text
+
+    text = render_report_text(record, "tabs")
+    if form == "html_gbk_lying_meta":
+        page = portal_page(record, report_body_html(record), meta='<meta http-equiv="Content-Type" content="text/html; charset=utf-8">')
+        return [(page.encode("gbk"), "http://www.example.gov.cn/zwgk/ndbg/202101/t20210120_1.html", "text/html")]
+    if form == "html_utf8_merged":
+        page = portal_page(record, report_body_html(record), meta="<meta charset=UTF-8>")
+        return [(page.encode("utf-8"), "http://www.example.gov.cn/art/2021/1/20/art_1_2.html", "text/html; charset=gb2312")]
+    if form == "siteserver_3_pages":
+        base = "http://www.example.gov.cn/contents/12/"
+        return [(p.encode("utf-8"), base + name, "text/html")
+                for p, name in zip(siteserver_pages(record), ("346.html", "346_2.html", "346_3.html"), strict=True)]
+    if form == "pdf_text":
+        return [(text_pdf(text), "http://www.example.gov.cn/upload/P020210120.pdf", "application/pdf")]
+    if form == "pdf_split_table":
+        return [(text_pdf(text, rows_per_page=14, header="某某区人民政府信息公开"), "http://x.gov.cn/a.pdf", None)]
+    if form == "pdf_scanned":
+        return [(scanned_pdf(text_pdf(text), dpi=200), "http://x.gov.cn/scan.pdf", "application/pdf")]
+    if form == "docx":
+        return [(docx_bytes(text), "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=1.docx", None)]
+    if form == "doc":
+        return [(convert_with_soffice(docx_bytes(text), "docx", "doc:MS Word 97"), "http://x.gov.cn/upload/files/2021/1/a.doc", "application/msword")]
+    if form == "wps":
+        return [(convert_with_soffice(docx_bytes(text), "docx", "doc:MS Word 97"), "http://x.gov.cn/upload/files/2021/1/a.wps", "application/octet-stream")]
+    raise ValueError(form)
