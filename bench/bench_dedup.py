@@ -1,6 +1,6 @@
 """Benchmark of the deduplicator on synthetic report-like corpora, beside a pairwise baseline.
 
-    python bench/bench_dedup.py                      # 10k, 100k, 1M documents, pairwise at 1k and 2k
+    python bench/bench_dedup.py                      # 10k, 100k, 1M documents, pairwise at 1k, 2k, 5k
     python bench/bench_dedup.py --quick              # 10k only, pairwise at 1k
     python bench/bench_dedup.py --sizes 10k,100k --baseline-sizes 1k,2k,5k
 
@@ -251,9 +251,9 @@ def quality(assign_clusters: list[str], corpus: Corpus, versions: list[int]) -> 
     }
 
 
-def run_dedup(n: int, workdir: Path) -> dict:
+def run_dedup(n: int, workdir: Path, workers: int) -> dict:
     corpus = Corpus()
-    dd = Deduplicator.open(workdir / "dedup")
+    dd = Deduplicator.open(workdir / "dedup", workers=workers)
     clusters: list[str] = []
     versions: list[int] = []
     t0 = time.perf_counter()
@@ -270,6 +270,7 @@ def run_dedup(n: int, workdir: Path) -> dict:
             clusters.append(a.cluster_id)
             versions.append(a.version)
     t_add = time.perf_counter() - t0 - gen_time
+    dd.close()
     t1 = time.perf_counter()
     dd.save()
     t_save = time.perf_counter() - t1
@@ -288,6 +289,8 @@ def run_dedup(n: int, workdir: Path) -> dict:
         "open_s": round(t_open, 1),
         "disk_mb": round(disk / 2**20),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "workers": workers,
         "candidates_per_doc": round(st["index"]["candidates"] / max(1, st["index"]["queries"]), 1),
         "capped": st["index"]["capped"],
         **quality(clusters, corpus, versions),
@@ -295,12 +298,16 @@ def run_dedup(n: int, workdir: Path) -> dict:
 
 
 def run_pairwise(n: int) -> dict:
-    """Baseline: every pair compared (exact Jaccard of shingle sets, then the same agency/year test)."""
+    """Baseline: every document compared with every earlier one (same signatures, numpy, then the same
+    agency/year test), clusters by union-find. Quadratic: the scaling the LSH index avoids."""
     corpus = Corpus()
     docs = list(corpus.docs(n))
     dd = Deduplicator.open(None)
     t0 = time.perf_counter()
-    sets = [set(dd.shingler.hashes(dd.normaliser.normalise_codes(d.text)).tolist()) for d in docs]
+    sigs = np.vstack([dd.features([d.text for d in docs[i : i + 2048]], [None] * len(docs[i : i + 2048])).sigs
+                      for i in range(0, n, 2048)])
+    agency = [d.agency for d in docs]
+    year = [d.year for d in docs]
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -309,31 +316,19 @@ def run_pairwise(n: int) -> dict:
             i = parent[i]
         return i
 
-    for i in range(n):
-        si, di = sets[i], docs[i]
-        for j in range(i):
-            sj = sets[j]
-            inter = len(si & sj)
-            if (
-                inter
-                and inter / (len(si) + len(sj) - inter) >= 0.5
-                and di.agency == docs[j].agency
-                and di.year == docs[j].year
-            ):
+    for i in range(1, n):
+        sims = (sigs[:i] == sigs[i]).mean(axis=1)
+        for j in np.flatnonzero(sims >= 0.5).tolist():
+            if agency[j] == agency[i] and year[j] == year[i]:
                 parent[find(i)] = find(j)
     t = time.perf_counter() - t0
-    return {
-        "mode": "pairwise",
-        "n": n,
-        "add_s": round(t, 1),
-        "docs_per_s": round(n / t),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        **quality([str(find(i)) for i in range(n)], corpus, [1] * n),
-    }
+    return {"mode": "pairwise", "n": n, "add_s": round(t, 1), "docs_per_s": round(n / t),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            **quality([str(find(i)) for i in range(n)], corpus, [1] * n)}
 
 
-def child(mode: str, n: int) -> dict:
-    cmd = [sys.executable, __file__, "--_child", mode, "--_n", str(n)]
+def child(mode: str, n: int, workers: int) -> dict:
+    cmd = [sys.executable, __file__, "--_child", mode, "--_n", str(n), "--workers", str(workers)]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"bench child {mode} {n} failed:\n{out.stderr}")
@@ -343,7 +338,8 @@ def child(mode: str, n: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10k,100k,1M", help="dedup corpus sizes, e.g. 10k,100k,1M")
-    ap.add_argument("--baseline-sizes", default="1k,2k", help="pairwise baseline sizes")
+    ap.add_argument("--baseline-sizes", default="1k,2k,5k", help="pairwise baseline sizes")
+    ap.add_argument("--workers", type=int, default=1, help="feature worker processes (0: all in one process)")
     ap.add_argument("--quick", action="store_true", help="10k only, baseline at 1k")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
@@ -352,7 +348,7 @@ def main() -> None:
     if args._child:
         if args._child == "dedup":
             with tempfile.TemporaryDirectory(prefix="bench_dedup_") as tmp:
-                print(json.dumps(run_dedup(args._n, Path(tmp))))
+                print(json.dumps(run_dedup(args._n, Path(tmp), args.workers)))
         else:
             print(json.dumps(run_pairwise(args._n)))
         return
@@ -366,7 +362,7 @@ def main() -> None:
     print(head, flush=True)
     for mode, group in (("pairwise", base), ("dedup", sizes)):
         for s in group:
-            r = child(mode, parse_size(s))
+            r = child(mode, parse_size(s), args.workers)
             rows.append(r)
             print(
                 f"{mode:<9}{r['n']:>9}{r['add_s']:>9}{r['docs_per_s']:>9}{r['peak_rss_mb']:>9}"

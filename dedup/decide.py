@@ -58,6 +58,44 @@ def flatten_stats(value: object, path: str, out: dict[str, float]) -> None:
             out[path] = float(value)  # numpy scalars, int subclasses
 
 
+_TUPLE_KEYS: dict[tuple, int] = {}
+
+
+def _flatten_fast(name: str, section: object, keys: list[int], values: list[float]) -> None:
+    """`flatten_stats` for the usual shape (section -> row -> field -> number), with keys cached per
+    (section, row, field); anything else goes the general way."""
+    if type(section) is not dict:
+        if section is not None:
+            flat: dict[str, float] = {}
+            flatten_stats(section, name, flat)
+            keys.extend(map(_field_key, flat))
+            values.extend(flat.values())
+        return
+    cache = _TUPLE_KEYS
+    for row, fields in section.items():
+        if type(fields) is dict and "label" not in fields:
+            for fname, v in fields.items():
+                t = type(v)
+                if t is int or t is float:
+                    if v == v:
+                        tk = (name, row, fname)
+                        key = cache.get(tk)
+                        if key is None:
+                            key = cache[tk] = _field_key(f"{name}/{row}/{fname}")
+                        keys.append(key)
+                        values.append(float(v))
+                elif v is not None:
+                    flat = {}
+                    flatten_stats(v, f"{name}/{row}/{fname}", flat)
+                    keys.extend(map(_field_key, flat))
+                    values.extend(flat.values())
+        elif fields is not None and row not in ("checks", "sections"):
+            flat = {}
+            flatten_stats(fields, f"{name}/{row}", flat)
+            keys.extend(map(_field_key, flat))
+            values.extend(flat.values())
+
+
 @dataclass(frozen=True)
 class StatVector:
     """The non-null statistics of a record, as sorted 64-bit field keys and their values."""
@@ -67,15 +105,16 @@ class StatVector:
 
     @classmethod
     def of(cls, stats: dict | None) -> StatVector:
-        flat: dict[str, float] = {}
+        keys_l: list[int] = []
+        values_l: list[float] = []
         if stats:
             sections = [k for k in STAT_SECTIONS if k in stats] or list(stats)
             for name in sections:
-                flatten_stats(stats[name], name, flat)
-        if not flat:
+                _flatten_fast(name, stats[name], keys_l, values_l)
+        if not keys_l:
             return EMPTY_STATS
-        keys = np.fromiter((_field_key(p) for p in flat), dtype=np.uint64, count=len(flat))
-        values = np.fromiter(flat.values(), dtype=np.float64, count=len(flat))
+        keys = np.array(keys_l, dtype=np.uint64)
+        values = np.array(values_l, dtype=np.float64)
         order = np.argsort(keys, kind="stable")
         return cls(keys[order], values[order])
 

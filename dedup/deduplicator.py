@@ -12,8 +12,11 @@ give the same clusters, versions and ids however the caller orders them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +26,9 @@ from dedup.agency import normalise_agency
 from dedup.canonical import CanonicalChooser, CanonicalKey, checks_rank, source_rank
 from dedup.decide import EMPTY_STATS, ReportFacts, SameReportDecider, StatVector
 from dedup.document import Assignment, Copy, DedupDocument, MatchKind
+from dedup.features import FeatureBatch, FeatureExtractor, compute_in_worker
 from dedup.index import LSHIndex
-from dedup.minhash import EMPTY, MinHasher
-from dedup.normalise import TextNormaliser, codes_to_str, text_hash
-from dedup.shingles import ShingleHasher
+from dedup.normalise import LazySkeleton
 
 TEMPLATES = (None, "2019", "2021", "pre2019", "unknown")
 MATCHES = tuple(MatchKind)
@@ -54,12 +56,20 @@ class _Features:
 
 
 class Deduplicator:
-    def __init__(self, path: Path | str | None = None, params: DedupParams | None = None) -> None:
+    def __init__(
+        self, path: Path | str | None = None, params: DedupParams | None = None, workers: int = 0
+    ) -> None:
+        """`workers` > 0 computes document features in that many processes, overlapped with assignment."""
         self.path = Path(path) if path is not None else None
         self.params = p = params or DedupParams()
-        self.normaliser = TextNormaliser()
-        self.shingler = ShingleHasher(k=p.shingle_k)
-        self.minhasher = MinHasher(num_perm=p.num_perm, seed=p.seed)
+        self.features = FeatureExtractor(p.shingle_k, p.num_perm, p.seed, p.bands, p.rows)
+        self.normaliser, self.shingler, self.minhasher = (
+            self.features.normaliser,
+            self.features.shingler,
+            self.features.minhasher,
+        )
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
         self.index = LSHIndex(bands=p.bands, rows=p.rows)
         self.decider = SameReportDecider(near_threshold=p.near_threshold, strict_threshold=p.strict_threshold)
         self.chooser = CanonicalChooser()
@@ -103,23 +113,37 @@ class Deduplicator:
 
     # ---------------------------------------------------------------- opening and saving
     @classmethod
-    def open(cls, path: Path | str | None, params: DedupParams | None = None) -> Deduplicator:
+    def open(
+        cls, path: Path | str | None, params: DedupParams | None = None, workers: int = 0
+    ) -> Deduplicator:
         """Open the index stored under `path` (created on first save), or an in-memory one for None."""
         if path is None:
-            return cls(None, params)
+            return cls(None, params, workers)
         root = Path(path)
         gen = store.current_generation(root)
         if gen is None:
-            return cls(root, params)
+            return cls(root, params, workers)
         meta = store.read_json(gen / "meta.json")
         if meta.get("format") != store.FORMAT:
             raise ValueError(f"dedup index {gen}: format {meta.get('format')}, expected {store.FORMAT}")
         saved = DedupParams(**meta["params"])
         if params is not None and params != saved:
             raise ValueError(f"dedup index {root} was built with {saved}, not {params}")
-        dd = cls(root, saved)
+        dd = cls(root, saved, workers)
         dd._load(gen, meta)
         return dd
+
+    def close(self) -> None:
+        """Stop the feature worker processes, if any."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Deduplicator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def save(self) -> Path:
         """Write the index to a new generation under `path` and switch to it atomically."""
@@ -226,20 +250,35 @@ class Deduplicator:
             if d.doc_id not in self._by_doc and d.doc_id not in queued:
                 queued.add(d.doc_id)
                 todo.append(d)
-        for lo in range(0, len(todo), self.params.chunk):
-            chunk = todo[lo : lo + self.params.chunk]
-            feats = self._features(chunk)
-            loc_lo, loc_hi = self.index.locate(np.stack([f.keys for f in feats]))
-            for j, (d, f) in enumerate(zip(chunk, feats, strict=True)):
-                self._assign(d, f, loc_lo[j], loc_hi[j])
+        size = self.params.chunk
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        for chunk, batch in zip(chunks, self._feature_batches(chunks), strict=True):
+            lo, hi = self.index.locate(batch.keys)
+            for j, d in enumerate(chunk):
+                self._assign(d, batch, j, lo[j], hi[j])
             self.index.maybe_merge()
         return [self.assignment(d.doc_id) for d in docs]
 
-    def _features(self, docs: Sequence[DedupDocument]) -> list[_Features]:
-        codes = [self.normaliser.normalise_codes(d.text or "") for d in docs]
-        sigs = self.minhasher.signatures_flat(*self.shingler.hashes_many(codes))
-        keys = self.index.keys(sigs)
-        return [_Features(c, text_hash(c), sigs[i], keys[i]) for i, c in enumerate(codes)]
+    def _feature_batches(self, chunks: list[list[DedupDocument]]) -> Iterator[FeatureBatch]:
+        """Features of each chunk, in order; with workers, later chunks are computed meanwhile."""
+        if not self.workers or len(chunks) < 2:
+            for chunk in chunks:
+                yield self.features([d.text for d in chunk], [d.stats for d in chunk])
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"))
+        p = self.params
+        config = (p.shingle_k, p.num_perm, p.seed, p.bands, p.rows)
+        pending = deque()
+        for i in range(len(chunks)):
+            while len(pending) <= self.workers and i + len(pending) < len(chunks):
+                c = chunks[i + len(pending)]
+                pending.append(
+                    self._pool.submit(compute_in_worker, config, [d.text for d in c], [d.stats for d in c])
+                )
+            batch, step_stats = pending.popleft().result()
+            self.features.add_step_stats(step_stats)
+            yield batch
 
     def _facts(self, row: int) -> ReportFacts:
         a = int(self._cols["agency"][row])
@@ -248,13 +287,16 @@ class Deduplicator:
             self._agencies[a] if a >= 0 else None, y or None, TEMPLATES[int(self._cols["template"][row])]
         )
 
-    def _assign(self, doc: DedupDocument, f: _Features, lo: np.ndarray, hi: np.ndarray) -> None:
+    def _assign(
+        self, doc: DedupDocument, batch: FeatureBatch, j: int, lo: np.ndarray, hi: np.ndarray
+    ) -> None:
         agency = normalise_agency(doc.agency)
         facts = ReportFacts(
             agency, doc.year or None, doc.template if doc.template in TEMPLATES else "unknown"
         )
-        stats = StatVector.of(doc.stats)
-        text = codes_to_str(f.codes)
+        stats = batch.stats[j]
+        sig, keys, length, thash = batch.sigs[j], batch.keys[j], int(batch.length[j]), int(batch.text_hash[j])
+        text = LazySkeleton(doc.text)
         version = None
         match, matched, sim = MatchKind.NEW, -1, float("nan")
         # 1. exact layer: same raw bytes, then same normalised text
@@ -262,19 +304,19 @@ class Deduplicator:
         if raw is not None:
             version, match, matched, sim = int(self._cols["version"][raw]), MatchKind.RAW, raw, 1.0
         elif (
-            len(f.codes)
-            and (t := self._by_text.get(f.text_hash)) is not None
+            length
+            and (t := self._by_text.get(thash)) is not None
             and self.decider.same_report(facts, self._facts(t), 1.0, text)
         ):
             version, match, matched, sim = int(self._cols["version"][t]), MatchKind.TEXT, t, 1.0
         # 2. near layer, 3. same-report decision
-        if version is None and (f.sig != EMPTY).any():
-            ids, counts = self.index.candidates(f.keys, lo, hi)
+        if version is None and length:
+            ids, counts = self.index.candidates(keys, lo, hi)
             if len(ids) > self.params.max_candidates:
                 self.index.stats.capped += 1
                 ids = ids[np.argsort(-counts, kind="stable")[: self.params.max_candidates]]
             if len(ids):
-                sims = (self._sigs.take(ids) == f.sig[None, :]).mean(axis=1)
+                sims = (self._sigs.take(ids) == sig[None, :]).mean(axis=1)
                 keep = sims >= self.params.near_threshold
                 keep[keep] = self.decider.years_may_match(facts.year, self._cols["year"].take(ids[keep]))
                 ids, sims = ids[keep], sims[keep]
@@ -295,7 +337,7 @@ class Deduplicator:
                     break
         if version is None:
             version = self._new_version(self._new_cluster(agency, doc.year, doc.doc_id))
-        self._append(doc, f, facts, stats, version, match, matched, sim)
+        self._append(doc, sig, keys, length, thash, facts, stats, version, match, matched, sim)
 
     def _new_cluster(self, agency: str | None, year: int | None, doc_id: str) -> int:
         key = f"{agency or ''}|{year or ''}|{doc_id}".encode()
@@ -315,7 +357,7 @@ class Deduplicator:
         self._cluster_versions[cluster].append(v)
         return v
 
-    def _append(self, doc, f, facts, stats, version, match, matched, sim) -> None:
+    def _append(self, doc, sig, keys, length, thash, facts, stats, version, match, matched, sim) -> None:
         row = len(self._doc_ids)
         agency = -1
         if facts.agency:
@@ -334,10 +376,10 @@ class Deduplicator:
             ("match", MATCHES.index(match)),
             ("matched", matched),
             ("similarity", sim),
-            ("text_hash", f.text_hash),
+            ("text_hash", thash),
         ):
             c[name].append(value)
-        self._sigs.append(f.sig)
+        self._sigs.append(sig)
         self._doc_ids.append(doc.doc_id)
         self._urls.append(doc.url)
         self._shas.append(doc.raw_sha256)
@@ -346,10 +388,9 @@ class Deduplicator:
         self._by_doc[doc.doc_id] = row
         if doc.raw_sha256:
             self._by_sha.setdefault(doc.raw_sha256, row)
-        if len(f.codes):
-            self._by_text.setdefault(f.text_hash, row)
-        if (f.sig != EMPTY).any():
-            self.index.add(row, f.keys)
+        if length:
+            self._by_text.setdefault(thash, row)
+            self.index.add(row, keys)
         self._version_rows[version].append(row)
         self._version_stats[version] = self._version_stats[version].union(stats)
         best = self._version_canonical[version]

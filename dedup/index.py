@@ -50,7 +50,7 @@ class LSHIndex:
     def __post_init__(self) -> None:
         self.sorted_keys = np.empty((self.bands, 0), dtype=np.uint64)
         self.sorted_ids = np.empty((self.bands, 0), dtype=np.uint32)
-        self._recent: dict[int, list[int]] = {}
+        self._recent: dict[int, int | list[int]] = {}  # key -> doc, or docs when several
         self._recent_ids: list[int] = []
         self._recent_keys: list[np.ndarray] = []
 
@@ -75,10 +75,16 @@ class LSHIndex:
         parts = [self.sorted_ids[j, lo[j] : hi[j]] for j in np.flatnonzero(hi > lo)]
         recent = self._recent
         if recent:
+            hits: list[int] = []
             for key in keys.tolist():
                 hit = recent.get(key)
-                if hit:
-                    parts.append(np.asarray(hit, dtype=np.uint32))
+                if hit is not None:
+                    if type(hit) is int:
+                        hits.append(hit)
+                    else:
+                        hits.extend(hit)
+            if hits:
+                parts.append(np.asarray(hits, dtype=np.uint32))
         if not parts:
             return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.int64)
         ids, counts = np.unique(np.concatenate(parts), return_counts=True)
@@ -87,8 +93,15 @@ class LSHIndex:
 
     def add(self, doc: int, keys: np.ndarray) -> None:
         """Index one document's key row (visible to the next query at once)."""
+        recent = self._recent
         for key in keys.tolist():
-            self._recent.setdefault(key, []).append(doc)
+            hit = recent.get(key)
+            if hit is None:
+                recent[key] = doc
+            elif type(hit) is int:
+                recent[key] = [hit, doc]
+            else:
+                hit.append(doc)
         self._recent_ids.append(doc)
         self._recent_keys.append(keys)
         self.stats.added += 1

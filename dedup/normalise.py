@@ -79,6 +79,27 @@ def skeleton_codes(text: str) -> np.ndarray:
     return mapped[mapped != 0]
 
 
+class LazySkeleton:
+    """The skeleton of a text, computed on first use (for the rare "does the text name this agency" test)."""
+
+    __slots__ = ("_text", "_skel")
+
+    def __init__(self, text: str | None) -> None:
+        self._text = text or ""
+        self._skel: str | None = None
+
+    def __str__(self) -> str:
+        if self._skel is None:
+            self._skel = skeleton(self._text)
+        return self._skel
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __bool__(self) -> bool:
+        return bool(self._text)
+
+
 def codes_to_str(codes: np.ndarray) -> str:
     return codes.astype(np.uint32).tobytes().decode("utf-32-le")
 

@@ -9,6 +9,7 @@ import numpy as np
 from dedup.normalise import TEMPLATE_PHRASES, skeleton_codes
 
 _BASE = np.uint64(0x100000001B3)  # odd multiplier of the polynomial hash
+_BITS_MASK = np.uint64((1 << 20) - 1)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
@@ -66,46 +67,66 @@ class ShingleHasher:
             shingle_hashes(c, self.k) for c in map(skeleton_codes, self.stop_phrases) if len(c) >= self.k
         ]
         self._stop = np.unique(np.concatenate(stops)) if stops else np.empty(0, dtype=np.uint64)
+        self._stop_bits = np.zeros(int(_BITS_MASK) + 1, dtype=bool)  # prefilter on the low 20 bits
+        self._stop_bits[(self._stop & _BITS_MASK).astype(np.int64)] = True
 
-    def hashes_many(self, codes_list: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def hashes_many(self, codes_list: list[np.ndarray], block: int = 128) -> tuple[np.ndarray, np.ndarray]:
         """Content shingle hashes of many skeletons at once: (flat uint64 hashes grouped by document, sizes).
 
-        One rolling hash runs over the concatenation; windows that straddle two documents are dropped.
+        One rolling hash runs over the concatenation of a block of documents (small enough to stay in
+        cache); windows that straddle two documents are dropped.
         """
+        n = len(codes_list)
+        self.stats.documents += n
+        flats, sizes = [], []
+        for lo in range(0, n, block):
+            f, s = self._block(codes_list[lo : lo + block])
+            flats.append(f)
+            sizes.append(s)
+        if not flats:
+            return np.empty(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        flat, size = np.concatenate(flats), np.concatenate(sizes)
+        self.stats.shingles += len(flat)
+        return flat, size
+
+    def _block(self, codes_list: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         k = self.k
         n = len(codes_list)
         # a text shorter than k is one shingle: repeat it up to k characters
         codes_list = [np.resize(c, k) if 0 < len(c) < k else c for c in codes_list]
         lengths = np.fromiter((len(c) for c in codes_list), dtype=np.int64, count=n)
         total = int(lengths.sum())
-        self.stats.documents += n
         if total < k:
             return np.empty(0, dtype=np.uint64), np.zeros(n, dtype=np.int64)
         codes = np.concatenate(codes_list).astype(np.uint64)
         doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
         m = total - k + 1
-        h = np.zeros(m, dtype=np.uint64)
+        h = codes[:m].copy()
         with np.errstate(over="ignore"):
-            for j in range(k):
+            for j in range(1, k):
                 h *= _BASE
                 h += codes[j : j + m]
         keep = doc[:m] == doc[k - 1 :]
         h = mix64(h[keep])
         doc = doc[:m][keep]
         if len(self._stop) and len(h):
-            pos = np.searchsorted(self._stop, h)
-            pos[pos == len(self._stop)] = 0
-            content = self._stop[pos] != h
-            before = np.bincount(doc, minlength=n)
-            after = np.bincount(doc[content], minlength=n)
-            only_template = np.flatnonzero((after == 0) & (before > 0))
-            if len(only_template):  # a text made only of template labels keeps them
-                content |= np.isin(doc, only_template)
-            self.stats.template_shingles_dropped += int(len(h) - content.sum())
-            h, doc = h[content], doc[content]
-        sizes = np.bincount(doc, minlength=n).astype(np.int64)
-        self.stats.shingles += len(h)
-        return h, sizes
+            maybe = np.flatnonzero(self._stop_bits[(h & _BITS_MASK).astype(np.int64)])
+            if len(maybe):
+                hm = h[maybe]
+                pos = np.searchsorted(self._stop, hm)
+                pos[pos == len(self._stop)] = 0
+                stop = maybe[self._stop[pos] == hm]
+                if len(stop):
+                    content = np.ones(len(h), dtype=bool)
+                    content[stop] = False
+                    before = np.bincount(doc, minlength=n)
+                    after = np.bincount(doc[content], minlength=n)
+                    only_template = np.flatnonzero((after == 0) & (before > 0))
+                    if len(only_template):  # a text made only of template labels keeps them
+                        content |= np.isin(doc, only_template)
+                    self.stats.template_shingles_dropped += int(len(h) - content.sum())
+                    h, doc = h[content], doc[content]
+        return h, np.bincount(doc, minlength=n).astype(np.int64)
 
     def hashes(self, codes: np.ndarray) -> np.ndarray:
         """Content shingle hashes of one skeleton (code points); repeats are kept, MinHash ignores them."""
