@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from extractor.normalise import parse_value, squash
 from extractor.schema import REQUEST_COLUMN_KEYS, REQUEST_ROW_KEYS, empty_requests
-from extractor.tables import HEADER, Document, LogicalRow, fit, logical_rows
+from extractor.tables import HEADER, Document, LogicalRow, fit, identity_score, logical_rows
 
 # Order matters: the first pattern that matches a label cell wins.
 _ROW_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -159,9 +159,5 @@ class RequestsTable:
 
 
 def _row_score(cells: list[str]) -> int:
-    """+2 when the 总计 cell equals the sum of the six applicant columns, -2 when it does not."""
-    total = parse_value(cells[6])[1]
-    if total is None:
-        return 0
-    parts = sum((parse_value(c)[1] or 0) for c in cells[:6])
-    return 2 if abs(parts - total) < 1e-6 else -2
+    """Identity of the applicant columns: 总计 = the sum of the six others."""
+    return identity_score(cells[:6], cells[6])

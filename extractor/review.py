@@ -8,21 +8,14 @@ from __future__ import annotations
 
 from extractor.normalise import parse_value
 from extractor.schema import REVIEW_FIELDS, REVIEW_GROUPS, empty_review
-from extractor.tables import Document, fit
+from extractor.tables import Document, fit, identity_score
 
 _WIDTH = len(REVIEW_GROUPS) * len(REVIEW_FIELDS)
 
 
 def _score(cells: list[str]) -> int:
-    score = 0
-    for g in range(len(REVIEW_GROUPS)):
-        group = cells[g * 5 : g * 5 + 5]
-        total = parse_value(group[4])[1]
-        if total is None:
-            continue
-        parts = sum((parse_value(c)[1] or 0) for c in group[:4])
-        score += 2 if abs(parts - total) < 1e-6 else -2
-    return score
+    """Identities of the three groups: 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
+    return sum(identity_score(cells[g * 5 : g * 5 + 4], cells[g * 5 + 4]) for g in range(len(REVIEW_GROUPS)))
 
 
 def data_cells(doc: Document, start: int, end: int) -> tuple[list[str], bool] | None:

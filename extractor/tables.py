@@ -255,6 +255,20 @@ def logical_rows(
         yield LogicalRow(current, values)
 
 
+def identity_score(parts: list[str], total: str) -> int:
+    """+2 when `total` equals the sum of `parts` (blank parts count 0), -2 when it does not, 0 when
+    the total is blank. A row of several zeros that sums to a zero total proves nothing (0)."""
+    total_value = parse_value(total)[1]
+    if total_value is None:
+        return 0
+    values = [parse_value(c)[1] for c in parts]
+    if abs(sum(v or 0 for v in values) - total_value) >= 1e-6:
+        return -2
+    if total_value == 0 and any(v is not None for v in values) and not any(values):
+        return 0
+    return 2
+
+
 def _blank(cell: str) -> bool:
     ok, value, _ = parse_value(cell)
     return ok and value is None

@@ -1,0 +1,120 @@
+"""The fixture corpus (tests/fixtures/reports): every document extracts to its gold record, 100%."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from extractor import extract_report
+from tests.extractor.conftest import SCORER, require_shared
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
+GOLDS = sorted(CORPUS.glob("*.json"))
+
+
+def document_of(gold: Path) -> Path:
+    return next(p for p in CORPUS.glob(gold.stem + ".*") if p.suffix != ".json")
+
+
+def extract_file(path: Path) -> dict:
+    body = path.read_text(encoding="utf-8")
+    return extract_report(html=body) if path.suffix == ".html" else extract_report(body)
+
+
+def leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key != "checks":
+                yield from leaves(value, (*path, key))
+    else:
+        yield path, obj
+
+
+def misses(gold: dict, out: dict) -> list[str]:
+    """Fields of `gold` that `out` gets wrong (the semantics of the spec's score_record.py)."""
+    wrong = []
+    gold = dict(gold)
+    legacy = gold.pop("legacy", None)
+    for path, want in leaves(gold):
+        got = out
+        for key in path:
+            got = got.get(key, KeyError) if isinstance(got, dict) else KeyError
+        if not (got == want or (isinstance(got, int | float) and isinstance(want, int | float)
+                                and not isinstance(got, bool) and abs(got - want) < 1e-6)):
+            wrong.append(f"{'.'.join(path)}: want {want!r}, got {got!r}")
+    if legacy is not None:
+        rows = {(r["label"], r["parent"], r["unit"]): r["value"] for r in out.get("legacy") or []}
+        wrong += [f"legacy {r['label']}" for r in legacy if rows.get((r["label"], r["parent"], r["unit"]), "?")
+                  != r["value"]]
+    elif out.get("legacy"):
+        wrong.append("legacy: want null")
+    return wrong
+
+
+def test_corpus_is_big_and_varied():
+    assert len(GOLDS) >= 40
+    golds = [json.loads(g.read_text(encoding="utf-8")) for g in GOLDS]
+    templates = Counter(g["template"] for g in golds)
+    assert templates["2019"] >= 8 and templates["2021"] >= 8 and templates["pre2019"] >= 5
+    assert sum(1 for g in golds if g["is_report"] is False) >= 3
+    styles = Counter()
+    for gold in GOLDS:
+        for style in ("cells_per_line", "tabs", "pipes", "markdown", "page_broken", "html"):
+            if f"_{style}" in gold.stem or (style == "html" and document_of(gold).suffix == ".html"):
+                styles[style] += 1
+    assert all(styles[s] >= 3 for s in ("cells_per_line", "tabs", "pipes", "markdown", "page_broken", "html")), styles
+
+
+@pytest.mark.parametrize("gold_path", GOLDS, ids=[g.stem for g in GOLDS])
+def test_document_extracts_to_its_gold(gold_path):
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    out = extract_file(document_of(gold_path))
+    assert misses(gold, out) == []
+
+
+def test_corpus_scores_100_percent_with_the_spec_scorer(tmp_path):
+    require_shared()
+    args = []
+    for gold in GOLDS:
+        out = tmp_path / f"{gold.stem}.json"
+        out.write_text(json.dumps(extract_file(document_of(gold)), ensure_ascii=False), encoding="utf-8")
+        args += [str(gold), str(out)]
+    result = subprocess.run([sys.executable, str(SCORER), *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.stdout.splitlines()[-1].endswith("(100.0%)")
+
+
+def test_broken_identities_are_flagged_not_fixed():
+    out = extract_file(CORPUS / "hand_broken_identities_2021.txt")
+    failing = {c["name"] for c in out["checks"] if not c["ok"]}
+    assert "review_litigation.review" in failing
+    assert "requests.balance.natural_person" in failing
+    assert "requests.total_column.total" in failing
+    gold = json.loads((CORPUS / "hand_broken_identities_2021.json").read_text(encoding="utf-8"))
+    assert out["review_litigation"]["review"]["total"] == gold["review_litigation"]["review"]["total"] == 99
+    passing = {c["name"] for c in out["checks"] if c["ok"]}
+    assert "requests.balance.commercial" in passing
+
+
+def test_cut_off_table_gives_nulls_not_zeros():
+    out = extract_file(CORPUS / "hand_cut_off_table_2019.txt")
+    assert set(out["requests"]["total"].values()) == {None}
+    assert set(out["review_litigation"]["review"].values()) == {None}
+    assert None not in out["requests"]["denied_internal_affairs"].values()
+    assert not any(c["name"].startswith("requests.balance") for c in out["checks"])
+
+
+def test_corpus_files_are_what_the_builder_makes():
+    """The committed corpus matches build_corpus.py (regenerate it after changing render.py)."""
+    from tests.fixtures.reports.build_corpus import hand_made, synthetic
+
+    built = synthetic() + hand_made()
+    assert len(built) == len(GOLDS)
+    for name, suffix, doc, gold in built:
+        assert (CORPUS / f"{name}.{suffix}").read_text(encoding="utf-8") == doc, name
+        assert json.loads((CORPUS / f"{name}.json").read_text(encoding="utf-8")) == gold, name
