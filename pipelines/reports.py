@@ -36,6 +36,9 @@ class ReportPipeline(StoragePipeline):
         record = item.notes.get("record")
         if not record or not record.get("is_report"):
             return item
+        record = self._crawl_verdict(item, record)
+        if record is None:
+            return item
         values = report_values(record, agency_hint=item.agency_hint)
 
         def store(session: Any) -> int:
@@ -45,3 +48,37 @@ class ReportPipeline(StoragePipeline):
         item.report_id = self.storage.run(store)
         self.stats.inc_value("nianbao/reports/found")
         return item
+
+    def _crawl_verdict(self, item: FetchedResponse, record: dict[str, Any]) -> dict[str, Any] | None:
+        """The record with the crawl's agency and year, or None when the crawl knows it is no report
+        (crawler.discovery.classify: news items and list pages mentioning reports, distractors)."""
+        from sqlalchemy import select
+
+        from crawler.discovery.classify import classify
+        from storage.models import Document
+
+        title = self.storage.run(lambda s: s.scalar(select(Document.title).where(Document.id == item.document_id)))
+        context = item.notes.get("context") or {}
+        titles = [title, item.anchor_text, disposition_name(item.headers.get("content-disposition")),
+                  context.get("h1") if item.kind == "html" else None]
+        decision = classify(record, titles=titles, url=item.final_url or item.url, context=context,
+                            seed_agency=item.agency_hint)
+        if not decision.is_report:
+            self.stats.inc_value("nianbao/reports/rejected")
+            item.notes["rejected"] = decision.reason
+            return None
+        return {**record, "agency": decision.agency, "year": decision.year}
+
+
+def disposition_name(value: str | None) -> str | None:
+    """The file name a Content-Disposition header gives (RFC 5987 `filename*=` first)."""
+    import re
+    from urllib.parse import unquote
+
+    if not value:
+        return None
+    m = re.search(r"filename\*\s*=\s*[\w-]+'[^']*'([^;]+)", value, re.I)
+    if m:
+        return unquote(m.group(1).strip().strip('"'))
+    m = re.search(r'filename\s*=\s*"?([^";]+)"?', value, re.I)
+    return unquote(m.group(1).strip()) if m else None

@@ -69,7 +69,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.StoredResponseMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.antibot.AntiBotMiddleware": 600,  # before retries see the answer: challenges are not retried
 }
+NIANBAO_ANTIBOT_MAX_CHALLENGES = 3  # challenges from one host before its remaining requests are dropped
+NIANBAO_ANTIBOT_BACKOFF = 5.0  # seconds of delay after the first challenge, doubled per challenge
+# Focused discovery (crawler.spiders.portal): links that score nothing are followed this many hops
+# from a promising page; neutral links may use this share of --max-pages; cap per URL template.
+NIANBAO_COLD_HOPS = 1
+NIANBAO_COLD_BUDGET_SHARE = 0.6
+NIANBAO_TEMPLATE_CAP = 60
 ITEM_PIPELINES = {
     "pipelines.store_raw.StoreRawPipeline": 100,
     "pipelines.documents.DocumentPipeline": 300,

@@ -1,19 +1,31 @@
-"""The portal spider: start from seed URLs, stay on their hosts, store every response."""
+"""The portal spider: a focused crawl from seed URLs towards 政府信息公开工作年度报告, storing every response.
+
+Links are scored (`crawler.discovery.scoring`) from anchor text, `title` and URL; the score becomes
+Request.priority, so the most promising frontier goes first. Links that score nothing are followed
+only `NIANBAO_COLD_HOPS` hops away from a promising page, so a 50,000-page portal is not crawled
+whole; `--max-pages` caps each host (neutral links may use only part of it), and the lists of report
+columns are always followed to their last page. CMS adapters (`crawler.discovery.adapters`) make
+the requests that JavaScript would (TRS createPageHTML, Hanweb dataproxy, JSON platforms, …).
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.discovery.adapters import adapter_requests
+from crawler.discovery.context import page_context
+from crawler.discovery.scoring import priority, score_link
+from crawler.discovery.urls import canonical_url, path_template, trap_reason
 from crawler.items import FetchedResponse
 from crawler.seeds import Seed, read_seeds_csv
 
@@ -23,10 +35,13 @@ SKIPPED_EXTENSIONS = [
     "jpg", "jpeg", "png", "gif", "bmp", "svg", "webp", "ico", "tif", "tiff",
     "mp3", "mp4", "avi", "wmv", "flv", "mov", "wav", "swf", "css", "js", "exe", "apk", "dmg", "iso",
 ]
+_SKIPPED = re.compile(r"\.(" + "|".join(SKIPPED_EXTENSIONS) + r")$", re.I)
+_REPORT_COLUMN = re.compile(r"年报|年度报告|信息公开.{0,4}报告|统计表|zfxxgknb|xxgknb|gknb|ndbg|annual_?report", re.I)
+LINK_XPATH = "//a[@href]|//area[@href]|//iframe[@src]|//frame[@src]|//embed[@src]|//object[@data]"
 
 
 class PortalSpider(scrapy.Spider):
-    """Crawl government portals from their seeds and hand every exchange to the pipelines."""
+    """Crawl government portals from their seeds, report columns first, and hand every exchange on."""
 
     name = "portal"
 
@@ -44,17 +59,28 @@ class PortalSpider(scrapy.Spider):
         self.seed_by_host = {seed.host: seed for seed in reversed(collected)}
         self.max_pages = int(max_pages) if max_pages else None
         self.scheduled: Counter[str] = Counter()
-        self.link_extractor = LinkExtractor(
-            deny_extensions=SKIPPED_EXTENSIONS,
-            tags=("a", "area", "iframe", "frame"),
-            attrs=("href", "src"),
-            unique=True,
-            canonicalize=False,
-        )
+        self.per_template: Counter[str] = Counter()
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.cold_hops = settings.getint("NIANBAO_COLD_HOPS", 1)
+        spider.cold_share = settings.getfloat("NIANBAO_COLD_BUDGET_SHARE", 0.6)
+        spider.template_cap = settings.getint("NIANBAO_TEMPLATE_CAP", 60)
+        spider.focused = settings.getbool("NIANBAO_FOCUSED", True)
+        return spider
+
+    cold_hops = 1
+    cold_share = 0.6
+    template_cap = 60
+    focused = True
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for seed in self.seeds:
-            request = self._request(seed.url, seed=seed, depth_hint=0, referrer=None, anchor=None)
+            request = self._request(scrapy.Request(seed.url), seed=seed, score=10.0, cold=0, referrer=None,
+                                    anchor=None, force=True)
             if request is not None:
                 yield request
 
@@ -69,41 +95,126 @@ class PortalSpider(scrapy.Spider):
             seed = self.seed_by_host.get("www." + host)
         return seed
 
-    def _request(self, url: str, *, seed: Seed, depth_hint: int, referrer: str | None,
-                 anchor: str | None) -> scrapy.Request | None:
-        host = urlsplit(url).netloc.lower()
-        if self.max_pages is not None and self.scheduled[host] >= self.max_pages:
-            self.crawler.stats.inc_value("nianbao/budget_exhausted")
+    def _request(self, request: scrapy.Request, *, seed: Seed, score: float, cold: int, referrer: str | None,
+                 anchor: str | None, force: bool = False, column: bool = False,
+                 parent_context: dict[str, Any] | None = None) -> scrapy.Request | None:
+        """The request to schedule (or None): deduplicated, within the host's budget, prioritised."""
+        url = request.url
+        key = url if request.method == "GET" else f"{request.method} {url} {request.body!r}"
+        if key in self.seen:
             return None
+        stats = self.crawler.stats if getattr(self, "crawler", None) else None
+        host = urlsplit(url).netloc.lower()
+        promising = score > 0 or force or column
+        if self.max_pages is not None and not column:  # report-column lists: always to the last page
+            limit = self.max_pages if promising else int(self.max_pages * self.cold_share)
+            if self.scheduled[host] >= limit:
+                if stats:
+                    stats.inc_value("nianbao/budget_exhausted")
+                return None
+        if not promising:
+            template = path_template(url)
+            if self.per_template[template] >= self.template_cap:
+                if stats:
+                    stats.inc_value("nianbao/discovery/template_capped")
+                return None
+            self.per_template[template] += 1
+        self.seen.add(key)
         self.scheduled[host] += 1
-        return scrapy.Request(
-            url,
-            callback=self.parse,
-            errback=self.on_error,
-            meta={"seed": seed, "anchor_text": anchor, "referrer": referrer},
-        )
+        meta = {**request.meta, "seed": seed, "anchor_text": anchor, "referrer": referrer, "nb_score": score,
+                "nb_cold": cold, "nb_column": column}
+        if parent_context is not None:
+            meta["nb_parent_context"] = parent_context
+        return request.replace(callback=self.parse, errback=self.on_error, meta=meta,
+                               priority=priority(score) + (100 if column else 0))
+
+    def _follow(self, response: Response, request: scrapy.Request, anchor: str | None, title: str | None,
+                *, column: bool, context: dict[str, Any] | None, is_list: bool = False) -> scrapy.Request | None:
+        url = canonical_url(request.url)
+        if urlsplit(url).scheme not in ("http", "https") or _SKIPPED.search(urlsplit(url).path):
+            return None
+        seed = self._host_seed(url)
+        if seed is None:
+            return None
+        stats = self.crawler.stats
+        list_of_column = column and is_list
+        if not list_of_column:
+            reason = trap_reason(url)
+            if reason:
+                stats.inc_value("nianbao/discovery/traps")
+                return None
+        link = score_link(url, anchor, title)
+        score = link.score
+        if is_list:  # another page of the same list: as promising as the list itself
+            score = max(score, float(response.meta.get("nb_score", 0)))
+        parent_cold = int(response.meta.get("nb_cold", 0))
+        cold = 0 if score > 0 else parent_cold + 1
+        if self.focused and cold > self.cold_hops and not list_of_column:
+            stats.inc_value("nianbao/discovery/pruned")
+            return None
+        if url != request.url:
+            request = request.replace(url=url)
+        parent = None
+        if context is not None:
+            parent = {k: context.get(k) for k in ("title", "h1", "site_name", "publisher", "breadcrumb_agency",
+                                                   "crumbs", "is_news")}
+        return self._request(request, seed=seed, score=score, cold=cold, referrer=response.url,
+                             anchor=(anchor or title or None), column=list_of_column, parent_context=parent)
 
     # -- responses ------------------------------------------------------------------------------
 
     def parse(self, response: Response) -> Iterator[Any]:
-        yield self._item(response)
-        if not is_html(response):
+        item = self._item(response)
+        antibot = response.meta.get("nb_antibot")
+        if antibot:
+            item.error = f"AntiBot: {antibot}"
+            yield item
             return
-        for link in self.link_extractor.extract_links(response):
-            seed = self._host_seed(link.url)
-            if seed is None:
-                continue
-            request = self._request(link.url, seed=seed, depth_hint=response.meta.get("depth", 0) + 1,
-                                    referrer=response.url, anchor=(link.text or "").strip() or None)
-            if request is not None:
-                yield request
+        html = is_html(response)
+        context = page_context(response.selector, response.url) if html else None
+        item.notes["context"] = context or response.meta.get("nb_parent_context")
+        yield item
+        if not isinstance(response, TextResponse):
+            return
+        column = self._is_report_column(response, context)
+        if html:
+            for node in response.xpath(LINK_XPATH):
+                href = node.xpath("@href|@src|@data").get()
+                if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+                    continue
+                anchor = re.sub(r"\s+", " ", " ".join(node.xpath(".//text()").getall())).strip() or None
+                title = node.xpath("@title").get()
+                try:
+                    url = urljoin(response.url, href.strip())
+                except ValueError:
+                    continue
+                request = self._follow(response, scrapy.Request(url), anchor, title, column=column, context=context)
+                if request is not None:
+                    yield request
+        for adapter, request in adapter_requests(response):
+            self.crawler.stats.inc_value(f"nianbao/discovery/adapter/{adapter}")
+            follow = self._follow(response, request, request.meta.get("nb_anchor"), None, column=column,
+                                  context=context, is_list=bool(request.meta.get("nb_list")))
+            if follow is not None:
+                yield follow
+
+    def _is_report_column(self, response: Response, context: dict[str, Any] | None) -> bool:
+        """A list of reports (a 年报 column): its pages are followed to the last one."""
+        if response.meta.get("nb_column"):
+            return True
+        if context is None:
+            return bool(_REPORT_COLUMN.search(urlsplit(response.url).path))
+        names = " ".join(filter(None, [context.get("column"), context.get("h1"),
+                                       *(context.get("crumbs") or [])[-1:]]))
+        return bool(_REPORT_COLUMN.search(names)) or int(context.get("report_links") or 0) >= 2
 
     def on_error(self, failure: Failure) -> Iterator[FetchedResponse]:
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             response = failure.value.response
             item = self._item(response)
-            item.error = f"HTTPError: HTTP {response.status}"
+            antibot = response.meta.get("nb_antibot")
+            item.error = f"AntiBot: {antibot}" if antibot else f"HTTPError: HTTP {response.status}"
             yield item
             return
         seed = request.meta.get("seed") or self._host_seed(request.url)
@@ -140,8 +251,6 @@ class PortalSpider(scrapy.Spider):
             from_store=bool(meta.get("from_store")),
             stored_fetch_id=meta.get("stored_fetch_id"),
         )
-
-
 KEPT_HEADERS = ("content-type", "content-length", "content-disposition", "etag", "last-modified",
                 "date", "server", "location", "set-cookie", "x-powered-by", "cache-control")
 
