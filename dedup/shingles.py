@@ -130,6 +130,8 @@ class ShingleHasher:
 
     def hashes(self, codes: np.ndarray) -> np.ndarray:
         """Content shingle hashes of one skeleton (code points); repeats are kept, MinHash ignores them."""
+        if 0 < len(codes) < self.k:
+            codes = np.resize(codes, self.k)  # as in `hashes_many`
         h = shingle_hashes(codes, self.k)
         if len(self._stop) and len(h) > 1:
             pos = np.searchsorted(self._stop, h)

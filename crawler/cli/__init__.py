@@ -5,6 +5,7 @@ from __future__ import annotations
 # Importing a command module registers its command(s) on `app`.
 from crawler.cli import (  # noqa: F401
     crawl_cmd,
+    dedup_cmd,
     demo_cmd,
     export_cmd,
     extract_cmd,

@@ -1,0 +1,127 @@
+"""`nianbao dedup` over a stored corpus: clusters, versions and canonical flags written back, idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from crawler.cli import app
+from storage.config import resolve_storage
+from storage.db import Storage
+from storage.models import Report
+from storage.records import link_document_fetch, record_fetch, upsert_document, upsert_report
+from tests.dedup.conftest import damage_like_pdf, load_seed, previous_year, revised, twin_of
+
+
+def _store(storage: Storage, name: str, text: str, record: dict, kind: str, url: str, when: datetime) -> None:
+    raw = (kind + text).encode()
+    digest = storage.raw.put(raw)
+    with storage.session() as session:
+        fetch = record_fetch(session, url=url, status=200, sha256=digest, fetched_at=when)
+        doc, _ = upsert_document(
+            session,
+            content_key=digest,
+            values={
+                "raw_sha256": digest,
+                "kind": kind,
+                "url": url,
+                "title": name,
+                "text": text,
+                "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "quality": {},
+            },
+        )
+        link_document_fetch(session, doc.id, fetch.id)
+        upsert_report(
+            session,
+            document_id=doc.id,
+            values={
+                "agency": record["agency"],
+                "year": record["year"],
+                "template": record["template"],
+                "record": record,
+                "checks": [{"name": "x", "ok": True}],
+                "checks_failed": 0,
+            },
+        )
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    storage = Storage(resolve_storage(None, data))
+    text, record = load_seed("000")
+    t = datetime(2021, 2, 1, tzinfo=UTC)
+    _store(storage, "html", text, record, "html", "http://a.gov.cn/r.html", t)
+    _store(
+        storage,
+        "pdf",
+        damage_like_pdf(text, "上城区卫生健康局年报"),
+        record,
+        "pdf",
+        "http://a.gov.cn/r.pdf",
+        t.replace(day=2),
+    )
+    for i, fn in enumerate((twin_of, previous_year)):
+        t2, r2 = fn(text, record)
+        _store(storage, fn.__name__, t2, r2, "html", f"http://b.gov.cn/{i}.html", t)
+    storage.dispose()
+    return data
+
+
+def _rows(data: Path) -> dict[str, tuple]:
+    storage = Storage(resolve_storage(None, data))
+    with storage.session() as session:
+        rows = session.execute(
+            select(Report.id, Report.cluster_id, Report.version, Report.is_canonical)
+        ).all()
+    storage.dispose()
+    return {str(r[0]): tuple(r[1:]) for r in rows}
+
+
+def test_dedup_command_writes_assignments_and_is_idempotent(corpus: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["dedup", "--data-dir", str(corpus)])
+    assert first.exit_code == 0, first.output
+    assert "4 report(s), 4 new to the index; 3 cluster(s)" in first.output
+    rows = _rows(corpus)
+    html, pdf, twin, prev = (rows[k] for k in ("1", "2", "3", "4"))
+    assert html[0] == pdf[0] and len({html[0], twin[0], prev[0]}) == 3
+    assert html[1:] == (1, True) and pdf[1:] == (1, False)
+    assert (corpus / "dedup" / "CURRENT").exists()
+
+    again = runner.invoke(app, ["dedup", "--data-dir", str(corpus)])
+    assert again.exit_code == 0, again.output
+    assert "0 new to the index" in again.output and "0 report(s) updated" in again.output
+    assert _rows(corpus) == rows
+
+    # a revised edition arrives later: same cluster, version 2, canonical of its version
+    text, record = load_seed("000")
+    t2, r2 = revised(text, record)
+    storage = Storage(resolve_storage(None, corpus))
+    _store(storage, "rev", t2, r2, "html", "http://a.gov.cn/r-v2.html", datetime(2021, 6, 1, tzinfo=UTC))
+    storage.dispose()
+    third = runner.invoke(app, ["dedup", "--data-dir", str(corpus)])
+    assert third.exit_code == 0, third.output
+    assert "1 new to the index" in third.output
+    rows3 = _rows(corpus)
+    assert rows3["5"] == (html[0], 2, True)
+    assert {k: v for k, v in rows3.items() if k != "5"} == rows
+
+    rebuilt = runner.invoke(app, ["dedup", "--data-dir", str(corpus), "--rebuild"])
+    assert rebuilt.exit_code == 0 and "0 report(s) updated" in rebuilt.output
+    assert _rows(corpus) == rows3
+
+
+def test_dedup_command_reports_a_broken_index(corpus: Path) -> None:
+    index = corpus / "dedup"
+    index.mkdir()
+    (index / "CURRENT").write_text("gen-000009")
+    result = CliRunner().invoke(app, ["dedup", "--data-dir", str(corpus)])
+    assert result.exit_code == 2
+    assert "dedup index" in result.output and "gen-000009" in result.output
