@@ -156,3 +156,16 @@ def test_unknown_doc_raises_with_its_id():
         assert "nope" in str(e)
     else:
         raise AssertionError("expected KeyError")
+
+
+def test_feature_workers_give_the_same_answers(seed, report_copies):
+    from dedup import DedupParams
+
+    docs = _corpus(seed, report_copies)
+    params = DedupParams(chunk=2)  # several chunks, so the worker pipeline is really used
+    ref = Deduplicator.open(None, params).add_many(docs)
+    with Deduplicator.open(None, params, workers=1) as dd:
+        got = dd.add_many(docs)
+        assert dd._pool is not None
+        assert dd.normaliser.stats.documents == len(docs)  # counters come back from the worker
+    assert got == ref
