@@ -28,9 +28,9 @@ _PAGE_NUMBER_FORMS = r"""(?:
       | \d{1,4}[\ \t\u3000]*/[\ \t\u3000]*\d{1,4}                       # 3/10
       | (?:page|p\.)[\ \t\u3000]*\d{1,4}(?:[\ \t\u3000]*(?:of|/)[\ \t\u3000]*\d{1,4})?  # Page 3 of 10
     )"""
-_PAGE_NUMBER_LINES = re.compile(
-    r"(?:^|(?<=\f))[\ \t\u3000]*" + _PAGE_NUMBER_FORMS + r"[\ \t\u3000]*(?=[\n\f]|\Z)",
-    re.IGNORECASE | re.VERBOSE | re.MULTILINE,
+_PAGE_NUMBER_LINES = re.compile(  # matched from the line break before (the text gets a leading "\n")
+    r"[\n\f][\ \t\u3000]*" + _PAGE_NUMBER_FORMS + r"[\ \t\u3000]*(?=[\n\f]|\Z)",
+    re.IGNORECASE | re.VERBOSE,
 )
 # Cheap test for the same (run on the whole text): most texts have no page furniture at all.
 _MAYBE_PAGE_NUMBER = re.compile(
@@ -77,6 +77,15 @@ def skeleton_codes(text: str) -> np.ndarray:
         return np.frombuffer(skeleton(text).encode("utf-32-le"), dtype=np.uint32)
     mapped = _SKELETON_TABLE[bmp]
     return mapped[mapped != 0]
+
+
+def _first_line(page: str) -> str:
+    cut = page.find("\n")
+    return (page if cut < 0 else page[:cut]).strip()
+
+
+def _last_line(page: str) -> str:
+    return page[page.rfind("\n") + 1 :].strip()
 
 
 class LazySkeleton:
@@ -128,37 +137,50 @@ class TextNormaliser:
     stats: NormaliseStats = field(default_factory=NormaliseStats)
 
     def strip_furniture(self, text: str) -> str:
-        """Drop SiteServer markers, page-number lines and page headers/footers repeated across pages."""
+        """Drop SiteServer markers, page-number lines and page headers/footers repeated across pages.
+
+        Works on page edges only (first and last line of each page), so its cost grows with the number
+        of pages, not of lines."""
         text, markers = SITESERVER_MARKER.subn("\n", text)
         self.stats.siteserver_markers += markers
-        # Page numbers become page breaks; then split into pages of non-empty lines.
-        text, page_numbers = _PAGE_NUMBER_LINES.subn("\f", text.replace("\r\n", "\n").replace("\r", "\n"))
-        pages = [[ln for ln in (x.strip() for x in p.split("\n")) if ln] for p in text.split("\f")]
-        pages = [p for p in pages if p]
-        furniture: set[str] = set()
+        # Page numbers become page breaks.
+        text = "\n" + text.replace("\r\n", "\n").replace("\r", "\n")
+        text, page_numbers = _PAGE_NUMBER_LINES.subn("\n\f", text)
+        pages = [p for p in (x.strip() for x in text.split("\f")) if p]
         if len(pages) > 1:
             for i, page in enumerate(pages):  # a bare number ending a page and equal to its number
-                if len(page) > 1 and _BARE_NUMBER.match(page[-1]) and int(page[-1]) in (i, i + 1):
-                    page.pop()
+                cut = page.rfind("\n")
+                last = page[cut + 1 :].strip()
+                if cut > 0 and _BARE_NUMBER.match(last) and int(last) in (i, i + 1):
+                    pages[i] = page[:cut].rstrip()
                     page_numbers += 1
             edges: Counter[str] = Counter()
             for page in pages:
-                edges.update({page[0], page[-1]})
+                edges.update({_first_line(page), _last_line(page)})
             # Lines at a page edge on 2+ pages, with some letters in them (not a lone table value).
             furniture = {ln for ln, n in edges.items() if n >= 2 and len(skeleton(ln)) >= 4}
-        self.stats.page_number_lines += page_numbers
-        if furniture:
-            seen: set[str] = set()
-            for page in pages:
-                for pos in (-1, 0) if len(page) > 1 else (0,):
-                    line = page[pos]
-                    if line in furniture:
-                        if line in seen:
-                            page.pop(pos)
+            if furniture:
+                seen: set[str] = set()
+                for i, page in enumerate(pages):
+                    first = _first_line(page)
+                    if first in furniture:
+                        if first in seen:
+                            cut = page.find("\n")
+                            page = page[cut + 1 :].lstrip() if cut >= 0 else ""
                             self.stats.furniture_lines += 1
                         else:
-                            seen.add(line)  # keep the first occurrence: it is usually the title
-        return "\n".join("\n".join(p) for p in pages)
+                            seen.add(first)  # keep the first occurrence: it is usually the title
+                    last = _last_line(page)
+                    if page and last in furniture:
+                        if last in seen:
+                            cut = page.rfind("\n")
+                            page = page[:cut].rstrip() if cut >= 0 else ""
+                            self.stats.furniture_lines += 1
+                        else:
+                            seen.add(last)
+                    pages[i] = page
+        self.stats.page_number_lines += page_numbers
+        return "\n".join(pages)
 
     def has_furniture(self, text: str) -> bool:
         return (
