@@ -1,6 +1,6 @@
 """Benchmark of the deduplicator on synthetic report-like corpora, beside a pairwise baseline.
 
-    python bench/bench_dedup.py                      # 10k, 100k, 1M documents, pairwise at 1k, 2k, 5k
+    python bench/bench_dedup.py                      # 10k, 100k, 1M documents, pairwise at 1k, 5k, 20k
     python bench/bench_dedup.py --quick              # 10k only, pairwise at 1k
     python bench/bench_dedup.py --sizes 10k,100k --baseline-sizes 1k,2k,5k
 
@@ -316,6 +316,7 @@ def run_pairwise(n: int) -> dict:
             i = parent[i]
         return i
 
+    t_features = time.perf_counter() - t0
     for i in range(1, n):
         sims = (sigs[:i] == sigs[i]).mean(axis=1)
         for j in np.flatnonzero(sims >= 0.5).tolist():
@@ -323,6 +324,7 @@ def run_pairwise(n: int) -> dict:
                 parent[find(i)] = find(j)
     t = time.perf_counter() - t0
     return {"mode": "pairwise", "n": n, "add_s": round(t, 1), "docs_per_s": round(n / t),
+            "features_s": t_features, "pairs_s": t - t_features,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             **quality([str(find(i)) for i in range(n)], corpus, [1] * n)}
 
@@ -338,7 +340,7 @@ def child(mode: str, n: int, workers: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10k,100k,1M", help="dedup corpus sizes, e.g. 10k,100k,1M")
-    ap.add_argument("--baseline-sizes", default="1k,2k,5k", help="pairwise baseline sizes")
+    ap.add_argument("--baseline-sizes", default="1k,5k,20k", help="pairwise baseline sizes")
     ap.add_argument("--workers", type=int, default=1, help="feature worker processes (0: all in one process)")
     ap.add_argument("--quick", action="store_true", help="10k only, baseline at 1k")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
@@ -370,12 +372,17 @@ def main() -> None:
                 f"{str(r['revisions_found']) + '/' + str(r['revisions']):>11}{r.get('candidates_per_doc', '-'):>9}",
                 flush=True,
             )
-    extra = [r for r in rows if r["mode"] == "dedup"]
-    for r in extra:
+    for r in (r for r in rows if r["mode"] == "dedup"):
         print(
             f"dedup {r['n']}: save {r['save_s']} s, reopen {r['open_s']} s, on disk {r['disk_mb']} MB, "
-            f"candidate lists capped {r['capped']}x"
+            f"candidate lists capped {r['capped']}x, {r['workers']} feature worker(s) peak {r['worker_peak_rss_mb']} MB"
         )
+    pair = [r for r in rows if r["mode"] == "pairwise"]
+    if pair:  # the quadratic part, extrapolated from the largest baseline run
+        big = max(pair, key=lambda r: r["n"])
+        for n in sorted({parse_size(s) for s in sizes}):
+            est = big["features_s"] * n / big["n"] + big["pairs_s"] * (n / big["n"]) ** 2
+            print(f"pairwise projected at {n}: {est:,.0f} s ({n / est:,.1f} docs/s)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 
