@@ -12,7 +12,7 @@ from typing import Any
 from demo_site.seeds import load_seed
 from demo_site.site import Page, Site, load_site
 
-__all__ = ["ExpectedReport", "NonReport", "Truth", "load_site", "serve", "truth"]
+__all__ = ["ExpectedReport", "NonReport", "Truth", "load_site", "perfect_paths", "serve", "truth"]
 
 # Kinds of page that are documents (as opposed to navigation: home, channels, lists).
 DOCUMENT_KINDS = frozenset({"report", "attachment", "news", "article", "stub"})
@@ -54,26 +54,32 @@ class Truth:
         }
 
 
+def _report_key(page: Page) -> str | None:
+    return page.seed or (page.extra.get("gen") or {}).get("report_key")
+
+
 def truth(base_url: str = "", site: Site | None = None) -> Truth:
     """The expected annual reports and the non-report documents, URLs prefixed with `base_url`."""
     site = site or load_site()
     base = base_url.rstrip("/")
-    by_seed: dict[str, list[Page]] = {}
+    by_key: dict[str, list[Page]] = {}
     non_reports: list[NonReport] = []
     for page in site.pages.values():
-        if page.report and page.seed:
-            by_seed.setdefault(page.seed, []).append(page)
+        key = _report_key(page) if page.report else None
+        if key:
+            by_key.setdefault(key, []).append(page)
         elif page.kind in DOCUMENT_KINDS:
             non_reports.append(NonReport(base + page.path, page.title, page.kind))
     reports = []
-    for seed_id, pages in sorted(by_seed.items()):
+    for key, pages in sorted(by_key.items()):
         primary = next((p for p in pages if p.primary), pages[0])
-        gold = load_seed(seed_id).gold
+        gold = load_seed(primary.seed).gold if primary.seed else primary.extra["gen"]
+        urls = [base + p.path for p in pages] + [base + a for p in pages for a in p.extra.get("aliases", [])]
         reports.append(
             ExpectedReport(
-                seed=seed_id,
+                seed=key,
                 url=base + primary.path,
-                urls=tuple(base + p.path for p in pages),
+                urls=tuple(urls),
                 agency=gold["agency"],
                 year=gold["year"],
                 template=gold["template"],
@@ -82,6 +88,35 @@ def truth(base_url: str = "", site: Site | None = None) -> Truth:
             )
         )
     return Truth(reports, non_reports)
+
+
+def perfect_paths(site: Site | None = None) -> set[str]:
+    """The pages a perfect crawler fetches: every report's primary copy (and the redirect hop to
+    it) plus the pages on a shortest path from the home page to it (see demo_site.graph)."""
+    from demo_site.graph import shortest_paths
+
+    site = site or load_site()
+    parents = shortest_paths(site)
+    needed: set[str] = set()
+    for pages in _reports_by_key(site).values():
+        primary = next((p for p in pages if p.primary), pages[0])
+        node: str | None = primary.path
+        if node not in parents:
+            raise ValueError(f"demo site: report {primary.path} is not reachable from /")
+        while node is not None:
+            needed.add(node)
+            node = parents[node]
+        needed.update(primary.extra.get("aliases", []))
+    return needed
+
+
+def _reports_by_key(site: Site) -> dict[str, list[Page]]:
+    out: dict[str, list[Page]] = {}
+    for page in site.pages.values():
+        key = _report_key(page) if page.report else None
+        if key:
+            out.setdefault(key, []).append(page)
+    return out
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, site: Site | None = None):  # noqa: ANN201

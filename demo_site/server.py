@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from urllib.parse import parse_qsl, urlsplit
 
 from demo_site.site import Behaviour, Page, Site, load_site
+from demo_site.traps import trap_answer
 
 READY_PATH = "/__demo__/ready"
 
@@ -191,6 +193,12 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802
             self._serve(head=False)
 
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            self._form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+            self._serve(head=False)
+
         def _serve(self, head: bool) -> None:
             if self.path == READY_PATH:
                 self._send(200, b"ok", "text/plain", head=head)
@@ -213,6 +221,20 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, head: bool) -> int:
             site = server.site
+            challenge = site.settings.get("challenge")
+            if challenge:  # a host behind an anti-bot wall: every path answers with its challenge
+                return self._challenge(str(challenge), head)
+            base_path = self.path.split("?", 1)[0]
+            if base_path.endswith("/module/web/jpage/dataproxy.jsp"):
+                from demo_site.templates import hanweb_dataproxy
+
+                query = dict(parse_qsl(urlsplit(self.path).query))
+                status, body, ctype = hanweb_dataproxy(site, base_path, query, getattr(self, "_form", {}))
+                return self._send(status, body, ctype, head)
+            trap = trap_answer(self.path)
+            if trap is not None:
+                status, body, ctype, extra_headers = trap
+                return self._send(status, body, ctype, head, extra_headers)
             page = site.page(self.path)
             b = server.behaviour_for(self.path, page)
             if b is not None and b.gate is not None:
@@ -246,6 +268,15 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
                     return self._send(304, b"", None, True, headers)
             status = b.status if b is not None else 200
             return self._send(status, res.body, res.content_type, head, headers)
+
+        def _challenge(self, kind: str, head: bool) -> int:
+            if kind == "jsl":  # 加速乐-style: a 200 page that only sets a cookie by script and reloads
+                body = (b'<html><body><script>document.cookie="__jsl_clearance=1611111111.1|0|demo;max-age=3600;'
+                        b'path=/";location.href=location.pathname+location.search</script></body></html>')
+                cookies = [("Set-Cookie", "__jsluid_h=" + str(server.port) + "demo; max-age=31536000; path=/")]
+                return self._send(200, body, "text/html", head, cookies)
+            cookies = [("Set-Cookie", "FSSBBIl1UgzbN7N80S=demo" + str(server.port) + "; Path=/; HttpOnly")]
+            return self._send(int(kind) if kind.isdigit() else 412, _CHALLENGE_BODY, "text/html", head, cookies)
 
         def _not_modified(self, etag: str, last_modified) -> bool:  # noqa: ANN001
             inm = self.headers.get("If-None-Match")

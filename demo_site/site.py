@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import tomllib
 from dataclasses import dataclass, field
@@ -138,6 +139,9 @@ class Site:
     """The demo site: settings, pages and behaviours from a TOML description; rendered lazily."""
 
     def __init__(self, description: dict[str, Any]) -> None:
+        from demo_site.platforms import expand
+
+        description = expand(description)
         self.settings: dict[str, Any] = description.get("site", {})
         self.pages: dict[str, Page] = {}
         for d in description.get("page", []):
@@ -157,6 +161,9 @@ class Site:
 
     def page(self, path: str) -> Page | None:
         """The page at `path` (a query-carrying path is looked up exactly, then without its query)."""
+        if path in self.pages:
+            return self.pages[path]
+        path = re.sub(r";jsessionid=[^?#/]*", "", path, flags=re.I)  # servlet containers ignore it
         if path in self.pages:
             return self.pages[path]
         base = path.split("?", 1)[0].split("#", 1)[0]

@@ -38,7 +38,8 @@ def render_page(site: Site, page: Page) -> tuple[bytes, str]:
         raise ValueError(f"demo site: page {page.path} names unknown template {page.template!r}") from None
     out = fn(site, page)
     if isinstance(out, tuple):
-        return out
+        body, ctype = out
+        return body, page.extra.get("content_type", ctype)
     ctype = "text/html"
     if page.header_charset:
         ctype += f"; charset={page.encoding}"
@@ -83,17 +84,20 @@ def _meta_charset(page: Page) -> str:
 def chrome(site: Site, page: Page, main: str, head_extra: str = "") -> str:
     """The portal furniture around `main`: header, navigation, breadcrumbs, footer."""
     s = site.settings
+    name = page.extra.get("site_name") or site.name
+    if page.extra.get("generator"):
+        head_extra = f'<meta name="generator" content="{escape(page.extra["generator"])}">\n' + head_extra
     nav = "".join(f"<li>{a(page.path, p, t)}</li>" for t, p in s.get("nav", []))
     crumbs = " &gt; ".join(a(page.path, p, t) for t, p in breadcrumbs(site, page))
     if page.path != "/":
         crumbs += f" &gt; <span>{escape(page.title if page.kind in ('list', 'channel') else '正文')}</span>"
-    title = page.title if page.path == "/" else f"{page.title}_{site.name}"
+    title = page.title if page.path == "/" else f"{page.title}_{name}"
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 {_meta_charset(page)}
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="SiteName" content="{escape(site.name)}">
+<meta name="SiteName" content="{escape(name)}">
 <meta name="SiteDomain" content="{escape(s.get("host_name", ""))}">
 <meta name="SiteIDCode" content="{escape(s.get("site_code", ""))}">
 <title>{escape(title)}</title>
@@ -399,3 +403,191 @@ def pdf_report(site: Site, page: Page) -> tuple[bytes, str]:
     seed = load_seed(page.seed or "")
     labels = [r[0] for r in legacy_rows(seed.text)] if seed.template == "pre2019" else None
     return render_report_pdf(seed.gold, seed.prose, page.title, seed.headings, labels), "application/pdf"
+
+
+# ---------------------------------------------------------------- generated sub-sites (demo_site.platforms)
+
+
+def _gen(page: Page) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    from demo_site.platforms import make_record, prose
+
+    g = page.extra["gen"]
+    return make_record(g["template"], g["agency"], g["year"], g["published"]), prose(g["agency"], g["year"])
+
+
+def _legacy_labels() -> list[str]:
+    return [r[0] for r in legacy_rows(load_seed("002_491099f9f0af2def").text)]
+
+
+@renderer("gen_report")
+def gen_report(site: Site, page: Page) -> str:
+    """A generated report as an HTML article (title, sections 一…六 with the tables, signature)."""
+    import re
+
+    from extractor.render import render_report_html
+
+    record, sections = _gen(page)
+    full = render_report_html({**record, "sections": {k: "\n".join(v) for k, v in sections.items()}},
+                              "\n".join(sections["overview"]))
+    m = re.search(r"<body[^>]*>(.*)</body>", full, re.S)
+    body = re.sub(r"<h1>.*?</h1>", "", m.group(1) if m else full, count=1, flags=re.S)
+    main = (
+        _article_head(site, page, record["agency"])
+        + _gen_info(page, record)
+        + f'<div class="article-content TRS_Editor" id="zoom">\n<h2 style="text-align:center">{escape(page.title)}</h2>\n'
+        + body + "\n</div>\n" + _ARTICLE_TAIL
+    )
+    return chrome(site, page, main)
+
+
+def _gen_info(page: Page, record: dict[str, Any]) -> str:
+    return f"""<table class="xxgk-info">
+<tr><th>索引号：</th><td>{escape(_index_no(page))}</td><th>信息分类：</th><td>政府信息公开年报</td></tr>
+<tr><th>发布机构：</th><td>{escape(record["agency"])}</td><th>发布日期：</th><td>{escape(page.date)}</td></tr>
+</table>
+"""
+
+
+@renderer("gen_notice")
+def gen_notice(site: Site, page: Page) -> str:
+    """A report published as a file: link, PDF viewer link, iframe or percent-encoded name."""
+    from urllib.parse import quote
+
+    record, _ = _gen(page)
+    name, path = page.attachments[0]
+    embed = page.extra.get("embed", "link")
+    if embed == "viewer":
+        body = (f'<p>{escape(page.title)}，请点击 <a href="/pdfjs/web/viewer.html?file={quote(path, safe="")}" '
+                f'target="_blank">在线阅读</a>。</p>')
+    elif embed == "iframe":
+        body = f'<iframe src="{escape(path)}" width="100%" height="800" frameborder="0"></iframe>'
+    else:
+        body = f"<p>{escape(page.title)}详见附件。</p>" + _attachments(page)
+    if page.extra.get("preview"):
+        body += f'<p><a href="{escape(page.extra["preview"])}" target="_blank">在线预览</a></p>'
+    main = (_article_head(site, page, record["agency"]) + _gen_info(page, record)
+            + f'<div class="article-content" id="zoom">{body}</div>\n' + _ARTICLE_TAIL)
+    return chrome(site, page, main)
+
+
+@renderer("gen_pdf")
+def gen_pdf(site: Site, page: Page) -> tuple[bytes, str]:
+    from demo_site.pdf import render_report_pdf
+
+    record, sections = _gen(page)
+    labels = _legacy_labels() if record["template"] == "pre2019" else None
+    return render_report_pdf(record, sections, page.title, {}, labels), "application/pdf"
+
+
+def _record_li(site: Site, path: str) -> str:
+    p = site.pages[path]
+    return (f'<li><a href="{escape(path)}" title="{escape(p.title)}" target="_blank">{escape(p.title)}</a>'
+            f'<span class="bt_time">{p.date}</span></li>')
+
+
+@renderer("hanweb_column")
+def hanweb_column(site: Site, page: Page) -> str:
+    """A Hanweb JCMS column: the list is an XML datastore (first group only) read by jpage JavaScript."""
+    perpage = int(page.extra.get("perpage", 15))
+    col = page.extra.get("column")
+    prefix = page.path.split("/col/")[0]
+    first = page.items[: perpage * 3]
+    records = "\n".join(f"<record><![CDATA[{_record_li(site, p)}]]></record>" for p in first)
+    main = f"""<div class="column"><h2 class="column-title">{escape(page.title)}</h2>
+<div id="{col}">
+<script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="{prefix}/module/web/jpage/dataproxy.jsp?page=1&webid={page.extra.get("webid")}&path=/&columnid={col}&unitid={page.extra.get("unitid")}&webname=&permissiontype=0"></a>]]></nextgroup>
+<recordset>
+{records}
+</recordset>
+</datastore></script>
+</div>
+<script type="text/javascript" src="/module/jslib/jquery/jpage/jquery.page.min.js"></script>
+<script>$(function(){{ $('#{col}').jpage({{dataStore: dataStore, proxyUrl: '{prefix}/module/web/jpage/dataproxy.jsp',
+ perPage: {perpage}, totalRecord: {len(page.items)}, webid: '{page.extra.get("webid")}', columnid: '{col}',
+ unitid: '{page.extra.get("unitid")}', groupSize: 3, barPosition: 'bottom', showMode: 'full'}}); }});</script>
+</div>"""
+    head = f'<meta name="ColumnName" content="{escape(page.title)}">\n<meta name="ColumnType" content="信息公开">\n'
+    return chrome(site, page, main, head)
+
+
+def hanweb_dataproxy(site: Site, path: str, query: dict[str, str], form: dict[str, str]) -> tuple[int, bytes, str]:
+    """The dataproxy.jsp answer: the records startrecord..endrecord of the column named in the POST form."""
+    prefix = path.split("/module/")[0]
+    col = form.get("columnid") or query.get("columnid")
+    page = site.pages.get(f"{prefix}/col/col{col}/index.html") if col else None
+    if page is None:
+        return 200, b'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>0</totalrecord></datastore>', \
+            "text/xml; charset=UTF-8"
+    try:
+        start, end = int(query.get("startrecord", "1")), int(query.get("endrecord", "0"))
+    except ValueError:
+        return 400, b"bad request", "text/plain"
+    chosen = page.items[max(start - 1, 0): end]
+    records = "".join(f"<record><![CDATA[{_record_li(site, p)}]]></record>\n" for p in chosen)
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<totalrecord>{len(page.items)}</totalrecord>\n'
+           f"<recordset>\n{records}</recordset>\n</datastore>")
+    return 200, xml.encode("utf-8"), "text/xml; charset=UTF-8"
+
+
+@renderer("siteserver_channel")
+def siteserver_channel(site: Site, page: Page) -> str:
+    """A SiteServer channel list with stl:pageItems links (共N页, 下一页, 末页)."""
+    ch = page.extra.get("channel")
+    count, cur = int(page.extra.get("page_count", 1)), int(page.extra.get("page_index", 0))
+    items = "\n".join(_record_li(site, p) for p in page.items)
+
+    def name(i: int) -> str:
+        return f"{ch}.html" if i == 0 else f"{ch}_{i + 1}.html"
+
+    pager = ""
+    if count > 1:
+        links = [f"共{count}页", f'<a href="{name(0)}">首页</a>']
+        if cur > 0:
+            links.append(f'<a href="{name(cur - 1)}">上一页</a>')
+        if cur < count - 1:
+            links.append(f'<a href="{name(cur + 1)}">下一页</a>')
+        links.append(f'<a href="{name(count - 1)}">末页</a>')
+        pager = '<div class="pagination">' + " ".join(links) + "</div>"
+    main = f'<div class="column"><h2 class="column-title">{escape(page.title)}</h2><ul class="list">{items}</ul>{pager}</div>'
+    return chrome(site, page, main, '<meta name="generator" content="SiteServer CMS">\n')
+
+
+@renderer("json_list")
+def json_list(site: Site, page: Page) -> tuple[bytes, str]:
+    import json
+
+    articles = [{"id": i, "title": site.pages[p].title, "url": p, "date": site.pages[p].date,
+                 "publisher": site.pages[p].extra.get("gen", {}).get("agency")} for i, p in enumerate(page.items)]
+    data = {"classify": {"id": page.extra.get("column"), "name": "政府信息公开年报"}, "total": page.extra.get("total"),
+            "page_size": page.extra.get("page_size"), "articles": articles}
+    return json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8"
+
+
+@renderer("json_shell")
+def json_shell(site: Site, page: Page) -> str:
+    """A 政府信息公开平台 column page: an empty shell that script fills from the JSON API."""
+    prefix = page.path.rsplit("/", 1)[0]
+    col = page.extra.get("column")
+    main = f"""<div class="gkml">
+<div class="gkml-tree"><ul><li class="active">政府信息公开年报</li><li>法定主动公开内容</li></ul></div>
+<div id="app" data-api="{prefix}/api/column/{col}?page={{page}}"><p class="loading">正在加载……</p></div>
+</div>
+<script>window._CONFIG = {{SID: "{col}", TREE: [{{id: {col}, name: "政府信息公开年报", api: "{prefix}/api/column/{col}?page={{page}}"}},
+ {{id: {int(col) + 1}, name: "法定主动公开内容", api: "{prefix}/api/column/{int(col) + 1}?page=1"}}]}};</script>
+<script src="{prefix}/js/gkml.js"></script>"""
+    return chrome(site, page, main)
+
+
+@renderer("generic_list")
+def generic_list(site: Site, page: Page) -> str:
+    """A JSP list paginated with ?page=N and a 共N页 pager."""
+    count, cur = int(page.extra.get("page_count", 1)), int(page.extra.get("page_index", 0))
+    base = page.extra.get("base")
+    items = "\n".join(_record_li(site, p) for p in page.items)
+    pager = f'<div class="pages">共{count}页 当前第{cur + 1}页 '
+    if cur < count - 1:
+        pager += f'<a href="{base}?page={cur + 2}">下一页</a>'
+    pager += "</div>"
+    main = f'<div class="column"><h2 class="column-title">{escape(page.title)}</h2><ul class="list">{items}</ul>{pager}</div>'
+    return chrome(site, page, main)
