@@ -110,8 +110,15 @@ def find_agency(lines: list[str], title: str | None, heads: list[str]) -> str | 
             agency = _clean_agency(s)
             if agency:
                 candidates.append(agency)
-    tail = [squash(line).strip("|") for line in lines[-40:] if line.strip()]
-    for s in tail[-10:]:
+    tail: list[str] = []
+    for line in reversed(lines):
+        if len(tail) >= 10:
+            break
+        if line.strip() and len(line) <= 60:
+            tail.append(squash(line).strip("|"))
+        elif line.strip():
+            tail.append("")
+    for s in reversed(tail):
         m = _DATE.search(s) or _CN_DATE.search(s)
         if m and m.start() > 0:
             s = s[: m.start()]

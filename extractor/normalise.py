@@ -62,8 +62,11 @@ def clean_text(text: str) -> str:
 
 def clean_lines(text: str) -> tuple[list[str], list[str]]:
     """(raw, norm) line lists of the same length; page furniture and Markdown rules become ''."""
-    raw = clean_text(text).split("\n")
-    norm = unicodedata.normalize("NFKC", "\n".join(raw)).split("\n")
+    cleaned = clean_text(text)
+    raw = cleaned.split("\n")
+    if unicodedata.is_normalized("NFKC", cleaned):
+        return raw, list(raw)
+    norm = unicodedata.normalize("NFKC", cleaned).split("\n")
     if len(norm) != len(raw):  # NFKC never adds line breaks, but stay safe
         norm = [unicodedata.normalize("NFKC", line) for line in raw]
     for i, line in enumerate(norm):
@@ -73,13 +76,19 @@ def clean_lines(text: str) -> tuple[list[str], list[str]]:
     return raw, norm
 
 
-_SQUASH = str.maketrans({" ": None, "\t": None, "\u3000": None, "\n": None, "\r": None, "\xa0": None})
+_ALL_WS = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    """Remove all white space and unify 其它 to 其他 (labels are matched squashed)."""
+    if len(text) > 120:
+        return _ALL_WS.sub("", text).replace("其它", "其他")
+    return _squash_short(text)
 
 
 @lru_cache(maxsize=1 << 16)
-def squash(text: str) -> str:
-    """Remove all white space and unify 其它 to 其他 (labels are matched squashed)."""
-    return text.translate(_SQUASH).replace("其它", "其他")
+def _squash_short(text: str) -> str:
+    return _ALL_WS.sub("", text).replace("其它", "其他")
 
 
 def norm_label(text: str) -> str:

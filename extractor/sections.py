@@ -8,6 +8,7 @@ from extractor.normalise import squash
 from extractor.schema import SECTION_KEYS
 
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+|\d{1,2})[、.,:]")
+_LEADS = frozenset("一二三四五六七八九十0123456789")
 _KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("overview", re.compile(r"总体情况|基本情况|概述|总体概况|基本概况")),
     ("active", re.compile(r"主动公开政府信息|主动公开情况|主动公开工作")),
@@ -23,7 +24,7 @@ def find_headings(lines: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     last = -1
     for i, line in enumerate(lines):
-        if not line or len(line) > 60 or "\t" in line:
+        if not line or len(line) > 60 or "\t" in line or line.lstrip()[:1] not in _LEADS:
             continue
         s = squash(line).strip("|")
         if not _NUMBERED.match(s) or len(s) > 40 or "。" in s or "|" in s:

@@ -60,11 +60,15 @@ def _single_cell(line: str) -> list[str]:
 def document_from_text(text: str) -> Document:
     """Rows of a plain-text rendering (tabs, pipes, Markdown or one cell per line)."""
     raw, norm = clean_lines(text)
-    split = [split_cells(line) for line in norm]
-    multi_rows = sum(1 for cells in split if sum(1 for c in cells if c) >= 2)
+    multi_rows = 0
+    for line in norm:
+        if ("\t" in line or "|" in line) and sum(1 for c in split_cells(line) if c) >= 2:
+            multi_rows += 1
+            if multi_rows >= 4:
+                break
     multi = multi_rows >= 4
     if multi:
-        rows = [Row(line, cells) for line, cells in zip(norm, split, strict=True)]
+        rows = [Row(line, split_cells(line)) for line in norm]
     else:
         rows = [Row(line, _single_cell(line)) for line in norm]
     return Document(rows, raw, multi, squash("\n".join(norm)))
@@ -91,15 +95,31 @@ def _span(value: str | None) -> int:
 def table_grid(table) -> list[list[str]]:
     """Expand an lxml <table> into a rectangular grid of cell texts ('' under merged cells)."""
     grid: list[list[str | None]] = []
-    for r, tr in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
+    rows = [tr for tr in table.iter("tr")]
+    for r, tr in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
+        line_r = grid[r]
         c = 0
-        for cell in tr.xpath("./td|./th"):
-            while c < len(grid[r]) and grid[r][c] is not None:
+        for cell in tr:
+            if cell.tag not in ("td", "th"):
+                continue
+            while c < len(line_r) and line_r[c] is not None:
                 c += 1
-            rowspan, colspan = _span(cell.get("rowspan")), _span(cell.get("colspan"))
-            text = collapse_ws(cell.text_content().replace("\xa0", " "))
+            rs, cs = cell.get("rowspan"), cell.get("colspan")
+            rowspan = 1 if rs is None else _span(rs)
+            colspan = 1 if cs is None else _span(cs)
+            text = "".join(cell.itertext())
+            if not text.isprintable() or "  " in text or "\xa0" in text:
+                text = collapse_ws(text.replace("\xa0", " "))
+            else:
+                text = text.strip()
+            if rowspan == 1 and colspan == 1:
+                while len(line_r) <= c:
+                    line_r.append(None)
+                line_r[c] = text
+                c += 1
+                continue
             for dr in range(rowspan):
                 while len(grid) <= r + dr:
                     grid.append([])
@@ -113,24 +133,39 @@ def table_grid(table) -> list[list[str]]:
     return [[x or "" for x in row] + [""] * (width - len(row)) for row in grid if row]
 
 
+def _parse_html(html: str):
+    from lxml import etree
+
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True)
+    try:
+        return etree.fromstring(html, parser)
+    except ValueError:  # an XML encoding declaration in a str
+        return etree.fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", html), parser)
+
+
 def document_from_html(html: str) -> tuple[Document, str]:
     """Rows of an HTML page (tables as exact grids) and the page's text (tables as tab rows)."""
-    import lxml.html
+    from lxml import etree
 
     try:
-        root = lxml.html.fromstring(html)
+        root = _parse_html(html)
     except Exception:  # lxml raises several types on garbage; fall back to the bare text
-        return document_from_text(_TAG.sub("", html)), _TAG.sub("", html)
-    for bad in root.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
+        root = None
+    if root is None:
+        bare = _TAG.sub("", html)
+        return document_from_text(bare), bare
+    for bad in list(root.iter("script", "style", "noscript", "template")):
+        bad.clear(keep_tail=True)
     grids: list[list[list[str]]] = []
-    for table in root.xpath("//table[not(ancestor::table)]"):
+    for table in list(root.iter("table")):
+        if any(a.tag == "table" for a in table.iterancestors()):
+            continue
         grids.append(table_grid(table))
-        marker = lxml.html.Element("div")
+        marker = etree.Element("div")
         marker.text = _PLACEHOLDER.format(len(grids) - 1)
         marker.tail = table.tail
         table.getparent().replace(table, marker)
-    markup = lxml.html.tostring(root, encoding="unicode")
+    markup = etree.tostring(root, encoding="unicode", method="html")
     text = _TAG.sub("", _BLOCK_END.sub("\n", markup))
     lines: list[str] = []
     exact_lines: set[int] = set()
@@ -290,9 +325,9 @@ def fit(
     Windows shifted past the row's own cells must make the identity hold.
     """
     length = len(cells)
-    blank = [_blank(c) for c in cells]
-    if length == n and not blank[0] and not blank[-1]:
+    if length == n and not _blank(cells[0]) and not _blank(cells[-1]):
         return cells
+    blank = [_blank(c) for c in cells]
     if length <= n:
         preferred = 0
     else:
