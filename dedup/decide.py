@@ -176,7 +176,11 @@ class DecideStats:
 @dataclass
 class SameReportDecider:
     """`near_threshold`: least estimated Jaccard similarity for two texts to be copies of one report.
-    `strict_threshold`: least similarity when the agency or year of one side is unknown."""
+    `strict_threshold`: least similarity when the agency or year of one side is unknown.
+
+    Conservative by design: a document whose agency is unknown joins a report only when its text names
+    that report's agency; a document with an agency never joins an earlier one without (its text is not
+    kept), so such copies can stay apart, but two agencies are never merged."""
 
     near_threshold: float = 0.5
     strict_threshold: float = 0.9
@@ -200,12 +204,24 @@ class SameReportDecider:
         if new.agency and old.agency and not agencies_compatible(new.agency, old.agency, new_text):
             s.rejected_agency += 1
             return False
-        unknown = new.year is None or old.year is None or not new.agency or not old.agency
-        if unknown and similarity < self.strict_threshold:
-            s.rejected_unknown += 1
-            return False
+        if self.partial(new, old):
+            # Agency or year unknown on one side: only very close texts, and a new document without an
+            # agency must name the other side's agency in its text (boilerplate twins never merge).
+            named = not new.agency and old.agency and new_text is not None and old.agency in new_text
+            if similarity < self.strict_threshold or (old.agency and not new.agency and not named):
+                s.rejected_unknown += 1
+                return False
+            if new.agency and not old.agency:  # the other side's text is not kept: cannot check it
+                s.rejected_unknown += 1
+                return False
         s.same_report += 1
         return True
+
+    @staticmethod
+    def partial(new: ReportFacts, old: ReportFacts) -> bool:
+        """Whether the agency or the year is unknown on either side. Such a match may join a version
+        whose statistics agree, never open a new version (a revision needs both facts known)."""
+        return new.year is None or old.year is None or not new.agency or not old.agency
 
     def years_may_match(self, year: int | None, years: np.ndarray) -> np.ndarray:
         """Vectorised first cut over candidates' years (0 = unknown): drops the known, different ones."""

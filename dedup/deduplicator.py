@@ -331,6 +331,8 @@ class Deduplicator:
                             version, match = v, MatchKind.NEAR
                             break
                     else:
+                        if self.decider.partial(facts, self._facts(row)):
+                            continue  # numbers differ and agency or year is unknown: not enough to merge
                         version, match = self._new_version(cluster), MatchKind.REVISION
                         self.decider.stats.new_version += 1
                     matched, sim = row, s

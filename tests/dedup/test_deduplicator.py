@@ -169,3 +169,31 @@ def test_feature_workers_give_the_same_answers(seed, report_copies):
         assert dd._pool is not None
         assert dd.normaliser.stats.documents == len(docs)  # counters come back from the worker
     assert got == ref
+
+
+def test_copy_without_agency_joins_only_its_own_report(seed, report_copies):
+    text, record = seed
+    html, pdf, _ = report_copies
+    t2, r2 = twin_of(text, record)
+    twin = make_doc("twin", t2, r2)
+    # OCR copies whose extractor found no agency: one of the report, one of the twin
+    ocr = make_doc(
+        "ocr", pdf.text, {**record, "agency": None}, kind="ocr", raw_sha256="o1", fetched="2021-03-01"
+    )
+    ocr_twin = make_doc(
+        "ocr-twin",
+        t2.replace("\n", "\n\n"),
+        {**r2, "agency": None},
+        kind="ocr",
+        raw_sha256="o2",
+        fetched="2021-03-01",
+    )
+    dd = Deduplicator.open(None)
+    got = {a.doc_id: a for a in dd.add_many([html, twin, ocr, ocr_twin])}
+    assert got["ocr"].cluster_id == got["html-1"].cluster_id
+    assert got["ocr-twin"].cluster_id == got["twin"].cluster_id
+    assert got["html-1"].cluster_id != got["twin"].cluster_id
+    # a copy without a year and with other numbers is not taken for a revision
+    t3, r3 = revised(text, record)
+    no_year = make_doc("no-year", t3, {**r3, "year": None}, raw_sha256="o3", fetched="2021-07-01")
+    assert dd.add(no_year).cluster_id not in {got["html-1"].cluster_id, got["twin"].cluster_id}

@@ -128,9 +128,14 @@ def test_decider_rules():
     assert not d.same_report(x, ReportFacts("上城区卫生健康局", 2019, "2019"), 0.99)
     assert not d.same_report(x, ReportFacts("上城区卫生健康局", 2020, "2021"), 0.99)
     assert not d.same_report(x, ReportFacts("上城区卫生健康局", 2020, "2019"), 0.3)
-    # one side unknown: only very close texts
-    assert not d.same_report(x, ReportFacts(None, 2020, None), 0.8)
-    assert d.same_report(x, ReportFacts(None, 2020, None), 0.95)
+    # one side unknown: only very close texts, and only when the text names the agency
+    no_agency = ReportFacts(None, 2020, None)
+    assert not d.same_report(no_agency, x, 0.8, "上城区卫生健康局2020年报告")
+    assert d.same_report(no_agency, x, 0.95, "上城区卫生健康局2020年报告")
+    assert not d.same_report(no_agency, x, 0.99, "下城区卫生健康局2020年报告")  # a twin without agency
+    assert not d.same_report(x, no_agency, 0.99, "上城区卫生健康局2020年报告")  # cannot read the other text
+    assert d.same_report(x, ReportFacts("上城区卫生健康局", None, "2019"), 0.95)
+    assert not d.same_report(x, ReportFacts("上城区卫生健康局", None, "2019"), 0.85)
 
 
 def test_canonical_order():
