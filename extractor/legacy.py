@@ -51,25 +51,47 @@ def find_table(doc: Document) -> int | None:
     return None
 
 
+def _layout(cells: list[str]) -> tuple[int | None, int | None, set[int]]:
+    """(unit column, first value column, code columns) named by a multi-cell header row."""
+    unit = value = None
+    codes: set[int] = set()
+    for j, cell in enumerate(cells):
+        s = squash(cell)
+        if s in ("单位", "计量单位") and unit is None:
+            unit = j
+        elif s == "代码":
+            codes.add(j)
+        elif j > 0 and value is None and s and not _START.search(s):
+            value = j
+    return unit, value, codes
+
+
 def _rows(doc: Document, start: int) -> list[tuple[str, str | None, str | None]]:
     """(label, unit cell, value cell) triples after the header row."""
     out: list[tuple[str, str | None, str | None]] = []
     tokens: list[str] = []
+    header = doc.rows[start]
+    unit_col, value_col, codes = _layout(header.cells) if len(header.cells) > 1 else (None, None, set())
     for row in doc.rows[start + 1 :]:
-        cells = [c for c in row.cells]
+        cells = row.cells
         if not cells:
             continue
         joined = squash("".join(cells))
         if _END.search(joined):
             break
         if row.exact or (doc.multi and len(cells) > 1):
-            nonempty = [c for c in cells]
+            cells = [c for j, c in enumerate(cells) if j not in codes]
+            nonempty = list(cells)
             while nonempty and not nonempty[-1]:
                 nonempty.pop()
             if not nonempty or _HEADER.match(squash(nonempty[0])):
                 continue
             label = nonempty[0]
-            if parse_value(label)[0] and label:
+            if not label or parse_value(label)[0]:
+                continue
+            if (unit_col == 1 and value_col is not None and not codes and len(cells) > value_col
+                    and (not cells[1] or _is_unit(cells[1]))):
+                out.append((label, cells[1] or None, cells[value_col]))
                 continue
             rest = nonempty[1:]
             unit = rest[0] if rest and _is_unit(rest[0]) else None

@@ -15,6 +15,7 @@ _AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,40}" + _SUFFIX + r"$")
 _TITLE = re.compile(
     r"^(?:关于)?(?P<agency>[\u4e00-\u9fff()]{2,40}?)(?:\d{4}年度?)?(?:政府信息公开|政务公开|信息公开|政府信息)"
 )
+_LEAD_TITLE_YEAR = re.compile(r"^(?:关于)?(?:19|20)\d\d年度?")
 _REPORT_WORD = re.compile(r"报告|年报|统计表|汇报")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)年?度?(?:政府信息公开|政务公开|信息公开|政府信息|年度报告|年报|工作报告)")
 _PAREN_YEAR = re.compile(r"\(((?:19|20)\d\d)年度?\)")
@@ -100,7 +101,7 @@ def find_agency(lines: list[str], title: str | None, heads: list[str]) -> str | 
     """The fullest agency name found in the title, heading, signature and 填报单位."""
     candidates: list[str] = []
     for s in heads:
-        page_title = re.split(r"[_|—-]", s, maxsplit=1)[0]
+        page_title = _LEAD_TITLE_YEAR.sub("", re.split(r"[_|—-]", s, maxsplit=1)[0])
         m = _TITLE.match(page_title) if _REPORT_WORD.search(page_title) else None
         if m:
             agency = _clean_agency(m.group("agency"))

@@ -16,7 +16,7 @@ from extractor.sections import find_headings, section_texts
 from extractor.tables import Document, document_from_html, document_from_text
 
 _BLOCK_ANCHOR = re.compile(r"第二十条")
-_REVIEW_ANCHOR = re.compile(r"^(?:行政复议|行政复议情况)$")
+_REVIEW_ANCHOR = re.compile(r"^(?:行政复议|行政复议情况|结果维持|结结其尚)$")
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 

@@ -157,9 +157,8 @@ def document_from_html(html: str) -> tuple[Document, str]:
     for bad in list(root.iter("script", "style", "noscript", "template")):
         bad.clear(keep_tail=True)
     grids: list[list[list[str]]] = []
-    for table in list(root.iter("table")):
-        if any(a.tag == "table" for a in table.iterancestors()):
-            continue
+    # Leaf tables hold the data; tables that contain tables are page layout and read as text.
+    for table in [t for t in root.iter("table") if next(t.iterdescendants("table"), None) is None]:
         grids.append(table_grid(table))
         marker = etree.Element("div")
         marker.text = _PLACEHOLDER.format(len(grids) - 1)
