@@ -70,7 +70,7 @@ class HanwebAdapter(Adapter):
 
     name = "hanweb"
     RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-    PROXY = re.compile(r"(/module/(?:web/)?jpage/dataproxy\.jsp)")
+    PROXY = re.compile(r"([\w/.-]*/module/(?:web/)?jpage/dataproxy\.jsp)")
     FIELDS = {k: re.compile(rf"[\"']?{k}[\"']?\s*[:=]\s*[\"']?([^\"'&,;\s}}<]+)", re.I)
               for k in ("webid", "columnid", "unitid", "webname", "perpage", "totalRecord", "appid", "path")}
 

@@ -172,12 +172,14 @@ def classify(record: dict[str, Any] | None, *, titles: list[str | None], url: st
             return Decision(False, None, None, "title is not a report title and the body does not confirm")
     elif not _body_confirms(record) and context.get("is_news") and not context.get("report_attachment"):
         return Decision(False, None, None, "news page")
+    body = _body_confirms(record)
     agency = (
         (match.agency if match else None)
         or next((m.agency for m in (parse_report_title(t) for t in own[1:]) if m and m.agency), None)
-        or clean_agency(record.get("agency"))
+        or (clean_agency(record.get("agency")) if body else None)
         or clean_agency(context.get("publisher"))
         or clean_agency(context.get("breadcrumb_agency"))
+        or clean_agency(record.get("agency"))
         or clean_agency(context.get("site_name"))
         or seed_agency
     )
