@@ -38,9 +38,13 @@ _GB_LABELS = {
     "windows-936", "euc-cn", "csgb2312", "chinese", "iso-ir-58", "csiso58gb231280", "x-euc-cn", "936",
     "hz-gb-2312-not",
 }
+_GB_COMPACT = {lab.replace("-", "").replace("_", "") for lab in _GB_LABELS}
 _BIG5_LABELS = {"big5", "big-5", "cn-big5", "csbig5", "x-x-big5", "big5-hkscs", "big5hkscs", "cp950", "ms950"}
 # Declarations that carry no information about Chinese text: the HTTP default and its cousins.
 _WEAK_LABELS = {"iso-8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252", "iso8859-1"}
+
+# Below this, a clean decode is still mojibake (a single-byte codec reading CJK bytes, say).
+MIN_PLAUSIBILITY = 0.4
 
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(
@@ -53,8 +57,9 @@ def normalize_label(label: str | None) -> str | None:
     """A declared charset label as the Python codec we decode with (GB labels -> gb18030)."""
     if not label:
         return None
-    label = label.strip().strip("\"'").lower().replace("_", "-") if label else label
-    if label.replace("-", "_") in _GB_LABELS or label in _GB_LABELS or label.startswith("gb2312"):
+    label = label.strip().strip("\"'").lower().replace("_", "-")
+    compact = label.replace("-", "")
+    if compact in _GB_COMPACT or compact.startswith("gb2312"):
         return "gb18030"
     if label in _BIG5_LABELS:
         return "big5"
@@ -114,7 +119,7 @@ def plausibility(text: str) -> float:
         elif 0x4E00 <= o <= 0x9FFF:
             total += 0.25
         elif 0xC0 <= o <= 0xFF:
-            total += 0.3
+            total += 0.6
         elif o == 0xFFFD or unicodedata.category(ch) in ("Cc", "Co", "Cn"):
             total -= 1.0
     return total / n if n else 1.0
@@ -230,10 +235,11 @@ def _detect(body: bytes, content_type: str | None) -> EncodingDecision:
             evidence.setdefault("mojibake", []).append(f"{source}={label} reads as mojibake ({score:.2f} vs {best[0]} {best[1][1]:.2f})")
         elif enc:
             evidence.setdefault("rejected", []).append(f"{source}={label}")
-    if best is not None:
+    if best is not None and best[1][1] >= MIN_PLAUSIBILITY:
         return EncodingDecision(best[1][0], "detected", evidence, 0.0)
 
-    # Nothing decodes cleanly: a really mixed page. Keep the codec with the fewest errors.
+    # Nothing decodes cleanly and naturally: a really mixed page. Keep the codec whose reading is most
+    # natural (U+FFFD counts against it) and record how much was lost.
     scored = []
     for enc in order:
         for variant in _variants(enc):
@@ -241,8 +247,12 @@ def _detect(body: bytes, content_type: str | None) -> EncodingDecision:
                 text = body.decode(variant, "replace")
             except LookupError:
                 continue
-            scored.append((replacement_ratio(text), -plausibility(text), variant))
-    ratio, _neg, enc = min(scored) if scored else (1.0, 0, "gb18030")
+            scored.append((plausibility(text), -replacement_ratio(text), variant))
+    if scored:
+        _p, neg_ratio, enc = max(scored)
+        ratio = -neg_ratio
+    else:
+        ratio, enc = 1.0, "gb18030"
     source = "default"
     for s, _l, d in declared:
         if d and enc in _variants(d):

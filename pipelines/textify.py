@@ -15,6 +15,10 @@ from pipelines.siteserver import strip_siteserver_markers
 from pipelines.sniff import sniff_kind
 from pipelines.text.common import normalize_text, quality
 
+# Bump when textify's output changes for the same bytes: stored Documents made by an older version
+# are re-made by the crawl pipeline and by `nianbao reprocess`.
+TEXTIFY_VERSION = "2"
+
 
 @dataclass
 class DocumentText:

@@ -9,6 +9,7 @@ from crawler.cli import (  # noqa: F401
     demo_cmd,
     export_cmd,
     extract_cmd,
+    reprocess_cmd,
     status_cmd,
 )
 from crawler.cli.app import app

@@ -30,12 +30,15 @@ def tidy_ocr_line(line: str) -> str:
     return "\t".join(_OCR_SPACE.sub("", cell).strip() for cell in line.split("\t"))
 
 
+_DASHES = re.compile(r"[—–\-一_－~～]{2,4}")
 _LOST_DOT = re.compile(r"^([1-9])(?=[\u4e00-\u9fff])(?![年月日个件条项人次万元])")
 
 
 def _tidy_cell(text: str) -> str:
     text = tidy_ocr_line(text.replace("\t", " "))
     text = _LOST_DOT.sub(r"\1.", text)  # the small dot of "2." list numbers is often lost
+    if _DASHES.fullmatch(text):
+        text = "——"  # the "no value" dash, read as 一一, --, —— ...
     if _NUMERIC_CELL.match(text) and any(c.isdigit() for c in text) or text in ("O", "o", "〇"):
         text = text.translate(str.maketrans({"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1", "|": "1", "，": ","}))
     return text
@@ -79,8 +82,12 @@ def find_rules(dark: np.ndarray, min_len: int) -> tuple[list[Rule], list[HRule],
             if rules and x - rules[-1].x <= 4 and abs(rules[-1].top - s) <= 4:
                 continue
             rules.append(Rule(float(x), float(s), float(e)))
+    # A horizontal rule runs from one vertical rule to another (a dash "——" inside a cell does not).
     for y in np.flatnonzero(dark.sum(axis=1) >= min_len):
         for s, e in _runs(dark[y, :], min_len):
+            touching = sum(1 for r in rules if s - 6 <= r.x <= e + 6 and r.top - 6 <= y <= r.bottom + 6)
+            if rules and touching < 2:
+                continue
             mask[y, s:e] = True
             if any(abs(h.y - y) <= 4 and abs(h.x0 - s) <= 4 for h in hrules[-8:]):
                 continue
@@ -109,7 +116,7 @@ def _tesseract(image, lang: str, psm: int, extra: str = "") -> dict:
 
 def _line_strips(crop: np.ndarray) -> list[np.ndarray]:
     """The text lines of a cell crop, split at blank pixel rows."""
-    inked = (crop < 150).any(axis=1)
+    inked = (crop < 200).any(axis=1)
     runs = _runs(inked, 1)
     merged: list[list[int]] = []
     for s, e in runs:
@@ -119,6 +126,38 @@ def _line_strips(crop: np.ndarray) -> list[np.ndarray]:
             merged.append([s, e])
     strips = [crop[max(0, s - 2): e + 2] for s, e in merged if e - s >= 4]
     return strips or [crop]
+
+
+def _read_rows(crops: list[np.ndarray], lang: str, psm: int, extra: str = "", per_row: int = 10):
+    """Lay short one-line crops side by side, `per_row` to a line with wide gaps, so that Tesseract
+    reads them as lines of text (a lone character is read far better in a line than alone); yield
+    (crop index, word, line key, left, confidence)."""
+    import bisect
+
+    from PIL import Image
+
+    h = max(c.shape[0] for c in crops)
+    gap = 2 * h
+    rows = [list(range(i, min(i + per_row, len(crops)))) for i in range(0, len(crops), per_row)]
+    width = max(sum(crops[i].shape[1] + gap for i in row) for row in rows) + gap
+    canvas = np.full((len(rows) * (h + gap) + gap, width), 255, dtype=np.uint8)
+    starts: list[list[int]] = []
+    for r, row in enumerate(rows):
+        y = gap + r * (h + gap)
+        x = gap
+        xs = []
+        for i in row:
+            c = crops[i]
+            top = y + (h - c.shape[0]) // 2
+            canvas[top: top + c.shape[0], x: x + c.shape[1]] = c
+            xs.append(x)
+            x += c.shape[1] + gap
+        starts.append(xs)
+    data = _tesseract(Image.fromarray(canvas), lang, psm, extra)
+    for text, left, top, wd, ht, conf, key in _words(data):
+        r = min(len(rows) - 1, max(0, int((top + ht / 2 - gap / 2) // (h + gap))))
+        j = max(0, bisect.bisect_right(starts[r], left + wd / 2) - 1)
+        yield rows[r][j], text, key, left, conf
 
 
 def _read_stack(crops: list[np.ndarray], lang: str, psm: int, extra: str = ""):
@@ -192,7 +231,7 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
     placed: list[tuple[float, str]] = []  # (y, line) for the page, sorted at the end
 
     # 1. Tables: crop each inked cell, stack them, read them in one call.
-    ink = dark & ~_grow(lines_mask, 2)
+    ink = (gray < 200) & ~_grow(lines_mask, 2)  # light strokes (thin dashes) count as ink
     stack: list[tuple[np.ndarray, Table, tuple[int, int, int, int]]] = []
     for table in tables:
         for box in _table_cells(table, lines_mask):
@@ -208,12 +247,32 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
     cell_text: dict[int, list[tuple[tuple, str]]] = {}
     cell_conf: dict[int, list[float]] = {}
     strips: list[tuple[int, int, np.ndarray]] = []  # (cell index, line number, image)
+    heights = [c.shape[0] for c, _t, _b in stack if c.shape[0] > 8]
+    typical = float(np.median(heights)) if heights else 30.0
     for i, (crop, _t, _b) in enumerate(stack):
+        if crop.shape[0] <= 0.35 * typical and crop.shape[1] >= 2 * crop.shape[0]:
+            # a bare horizontal bar: the "no value" dash, which Tesseract does not read
+            cell_text[i] = [((0, (0, 0, 0), 0), "——" if crop.shape[1] >= 1.4 * typical else "—")]
+            continue
         for n, strip in enumerate(_line_strips(crop)):
             strips.append((i, n, strip))
     if strips:
-        for j, text, key, left, conf in _read_stack([st for _i, _n, st in strips], lang, 6):
-            i, n, _st = strips[j]
+        heights_ = [st.shape[0] for _i, _n, st in strips]
+        line_h = float(np.median(heights_))
+        counts: dict[int, int] = {}
+        for i, _n, _st in strips:
+            counts[i] = counts.get(i, 0) + 1
+        # one-line cells of a few characters (units, numbers) are read side by side in lines
+        small = [k for k, (i, _n, st) in enumerate(strips) if counts[i] == 1 and st.shape[1] <= 4 * line_h]
+        small_set = set(small)
+        large = [k for k in range(len(strips)) if k not in small_set]
+        readings = []
+        if large:
+            readings += [(large[j], *rest) for j, *rest in _read_stack([strips[k][2] for k in large], lang, 6)]
+        if small:
+            readings += [(small[j], *rest) for j, *rest in _read_rows([strips[k][2] for k in small], lang, 6)]
+        for k, text, key, left, conf in readings:
+            i, n, _st = strips[k]
             cell_text.setdefault(i, []).append(((n, key, left), text))
             cell_conf.setdefault(i, []).append(conf)
             words += 1
@@ -221,8 +280,9 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
                 confs.append(conf)
         # Short one-line cells are mostly numbers, which chi_sim alone misreads (-1 as 本): read them
         # again with the Latin model restricted to number characters and keep the surer reading.
-        line_h = float(np.median([st.shape[0] for _i, _n, st in strips]))
-        short = [i for i, (c, _t, _b) in enumerate(stack) if c.shape[0] <= 1.5 * line_h and c.shape[1] <= 6 * c.shape[0]]
+        read = {i for i, _n, _st in strips}
+        short = [i for i, (c, _t, _b) in enumerate(stack)
+                 if i in read and c.shape[0] <= 1.5 * line_h and c.shape[1] <= 6 * c.shape[0]]
         if short:
             numbers: dict[int, list[tuple[str, float]]] = {}
             for j, text, _key, _left, conf in _read_stack(
