@@ -262,13 +262,15 @@ def run_dedup(n: int, workdir: Path, workers: int) -> dict:
     it = corpus.docs(n)
     while True:
         g0 = time.perf_counter()
-        batch = [d for _, d in zip(range(10_000), it, strict=False)]
+        batch = [d for _, d in zip(range(20_000), it, strict=False)]
         gen_time += time.perf_counter() - g0
         if not batch:
             break
         for a in dd.add_many(batch):
             clusters.append(a.cluster_id)
             versions.append(a.version)
+        if len(clusters) % 100_000 == 0:
+            print(f"  {len(clusters)} docs, {time.perf_counter() - t0 - gen_time:.0f} s", file=sys.stderr, flush=True)
     t_add = time.perf_counter() - t0 - gen_time
     dd.close()
     t1 = time.perf_counter()
