@@ -333,9 +333,9 @@ def run_pairwise(n: int) -> dict:
 
 def child(mode: str, n: int, workers: int) -> dict:
     cmd = [sys.executable, __file__, "--_child", mode, "--_n", str(n), "--workers", str(workers)]
-    out = subprocess.run(cmd, capture_output=True, text=True)
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # stderr (progress, errors) passes through
     if out.returncode:
-        raise SystemExit(f"bench child {mode} {n} failed:\n{out.stderr}")
+        raise SystemExit(f"bench child {mode} {n} failed with exit code {out.returncode}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
