@@ -69,6 +69,7 @@ def crawl(
     overrides: list[str] = typer.Option([], "-s", "--set", help="Scrapy setting NAME=VALUE (repeatable)."),
     progress: str = typer.Option("auto", "--progress", help="auto | live | log | off"),
     log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
+    dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Merge report copies when the crawl finishes."),
 ) -> None:
     """Crawl the given portals and store every page and attachment, with its text and report record."""
     seed_list = collect_seeds(urls, seeds)
@@ -117,6 +118,12 @@ def crawl(
     if status != "finished":
         typer.echo(f"run `nianbao crawl ... --job {job_name}` again to resume", err=True)
         raise typer.Exit(code=130)
+    if dedup:
+        from crawler.cli.dedup_cmd import run_dedup
+
+        merged = run_dedup(storage, storage.config.data_dir / "dedup")
+        typer.echo(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
+                   f"{merged.versions} version(s); {merged.updated} updated", err=True)
 
 
 def _jsonable(values: dict) -> dict:
