@@ -313,10 +313,10 @@ def build_generic(b: _Builder) -> None:
     for n, chunk in enumerate(chunks):
         b.page(path=f"{p}/list.jsp?page={n + 1}", kind="list", template="generic_list", title="信息公开年报",
                items=chunk, page_count=len(chunks), page_index=n, base=f"{p}/list.jsp")
-    b.page(path=f"{p}/other.jsp?page=1", kind="list", template="generic_list", title="预决算公开",
+    b.page(path=f"{p}/other.jsp?page=1", kind="list", template="generic_list", title="法定主动公开内容",
            items=distractors[2:], page_count=1, page_index=0, base=f"{p}/other.jsp")
     b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency, links=[
-        ["信息公开年报", f"{p}/list.jsp?page=1"], ["预决算公开", f"{p}/other.jsp?page=1"]])
+        ["信息公开年报", f"{p}/list.jsp?page=1"], ["法定主动公开内容", f"{p}/other.jsp?page=1"]])
 
 
 BUILDERS = {"trs": build_trs, "hanweb": build_hanweb, "siteserver": build_siteserver, "json": build_json,
