@@ -198,3 +198,18 @@ class RunVisit(Base):
     url_key: Mapped[str] = mapped_column(String(40))
     fetch_id: Mapped[int] = mapped_column(ForeignKey("fetches.id"))
     visited_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UrlState(Base):
+    """What the last network visit of a URL found (incremental crawls): when it was last checked
+    (200 or 304), the fetch holding its current body, and when it disappeared (404/410)."""
+
+    __tablename__ = "url_states"
+
+    url_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    fetch_id: Mapped[int | None] = mapped_column(ForeignKey("fetches.id"))
+    status: Mapped[int | None]
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
