@@ -74,9 +74,11 @@ def classify_cell(cell: str) -> tuple[str, str | None]:
         return "context", "other_other"
     if _TOTAL.search(s):
         return "label", "total"
-    m = _ANY_ROW.search(s)
-    if m:
-        return "label", m.lastgroup
+    key = None
+    for m in _ANY_ROW.finditer(s):  # the last label phrase is the most specific (merged label cells)
+        key = m.lastgroup
+    if key is not None:
+        return "label", key
     return "text", None
 
 

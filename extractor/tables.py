@@ -36,8 +36,24 @@ class Document:
     squashed: str = field(default="")
 
 
+_NUM_TOKEN = r"(?:[+\-−]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|条|个|次|人次|人|篇)?|——|—|-|/)"
+_UNIT_TOKEN = r"(?:条|件|次|人次|人|篇|个|万元|元|项|——)"
+_SPACED = re.compile(
+    rf"^(?P<label>.*?[^\d\s,.])(?P<cells>(?:\s+{_UNIT_TOKEN})?(?:\s+{_NUM_TOKEN})+)$|^(?P<nums>{_NUM_TOKEN}(?:\s+{_NUM_TOKEN})+)$"
+)
+
+
 def split_cells(line: str) -> list[str]:
-    """Cells of one text line: tab-separated, pipe-separated, or the whole line."""
+    """Cells of one text line: tab-separated, pipe-separated, space-separated label and numbers
+    (PDF text), or the whole line."""
+    if "\t" not in line and "|" not in line:
+        stripped = line.strip()
+        if " " in stripped and stripped[-1:].isdigit() or stripped.endswith(("元", "——", "-", "件")):
+            m = _SPACED.match(stripped)
+            if m:
+                if m.group("nums"):
+                    return m.group("nums").split()
+                return [m.group("label").strip(), *m.group("cells").split()]
     if "\t" in line:
         parts = line.split("\t")
     elif "|" in line:
@@ -54,6 +70,10 @@ def split_cells(line: str) -> list[str]:
 def _single_cell(line: str) -> list[str]:
     if not line:
         return []
+    if "\t" not in line and "|" not in line and " " in line.strip():
+        cells = split_cells(line)
+        if len(cells) > 1:
+            return cells
     return [line.replace("|", "").replace("\t", "").strip()]
 
 

@@ -227,3 +227,19 @@ def test_empty_and_garbage_input():
         assert record["checks"] == [] and record["requests"] is None
     assert extract_report(html="")["is_report"] is False
     assert extract_report(html="<html><body><table><tr><td>x</td></tr></table>")["template"] == "unknown"
+
+
+@pytest.mark.parametrize("template", ["2019", "2021", "pre2019"])
+def test_pdf_text_with_space_separated_cells(template):
+    """PDF text often separates cells by spaces and loses the empty ones (merged-cell padding)."""
+    record = make_record(template, seed=41)
+    tabs = render_report_text(record, "tabs")
+    text = "\n".join(" ".join(c for c in line.split("\t") if c) for line in tabs.split("\n"))
+    assert "\t" not in text
+    assert comparable(extract_report(text)) == record
+
+
+def test_merged_label_text_takes_the_most_specific_row():
+    record = make_record("2021", seed=42)
+    text = render_report_text(record, "tabs").replace("（六）其他处理\t1.申请人", "（六）其他处理 1.申请人")
+    assert comparable(extract_report(text)) == record
