@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -210,6 +211,8 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchedResponse]:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # deliberately not fetched (already recorded in this run, or a blocked host)
         if failure.check(HttpError):
             response = failure.value.response
             item = self._item(response)
