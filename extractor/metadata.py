@@ -16,6 +16,9 @@ _TITLE = re.compile(
     r"^(?:关于)?(?P<agency>[\u4e00-\u9fff()]{2,40}?)(?:\d{4}年度?)?(?:政府信息公开|政务公开|信息公开|政府信息)"
 )
 _LEAD_TITLE_YEAR = re.compile(r"^(?:关于)?(?:19|20)\d\d年度?")
+_LEAD_AGENCY = re.compile(
+    r"^(?:(?:19|20)\d\d年度?[,，]?)?([\u4e00-\u9fff()]{2,30}?" + _SUFFIX + r")(?:认真|深入|坚持|严格|按照|根据|全面|高度|继续|积极|始终|扎实|紧紧|以)"
+)
 _REPORT_WORD = re.compile(r"报告|年报|统计表|汇报")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)年?度?(?:政府信息公开|政务公开|信息公开|政府信息|年度报告|年报|工作报告)")
 _PAREN_YEAR = re.compile(r"\(((?:19|20)\d\d)年度?\)")
@@ -135,17 +138,33 @@ def find_agency(lines: list[str], title: str | None, heads: list[str]) -> str | 
                 if agency:
                     candidates.append(agency)
     if not candidates:
+        first = next((squash(line) for line in lines if line.strip()), "")
+        m = _LEAD_AGENCY.match(first)
+        if m:
+            agency = _clean_agency(m.group(1))
+            if agency:
+                candidates.append(agency)
+    if not candidates:
         return None
     return max(candidates, key=len)
 
 
 def find_published(lines: list[str]) -> str | None:
-    """The signature date (a date standing alone near the end), else 填报日期 / 发布日期."""
-    for line in reversed(lines):
-        if line and len(line) < 60:
-            date = _standalone_date(line)
-            if date:
-                return date
+    """The signature date (a date standing alone, best right under the agency), else 填报日期 / 发布日期."""
+    signed: str | None = None
+    standalone: str | None = None
+    previous = ""
+    for line in lines:
+        if not line.strip():
+            continue
+        date = _standalone_date(line) if len(line) < 60 else None
+        if date:
+            if _AGENCY_LINE.match(previous):
+                signed = date
+            standalone = date
+        previous = squash(line).strip("|") if len(line) <= 60 else ""
+    if signed or standalone:
+        return signed or standalone
     for line in lines:
         if "日期" in line or "发布时间" in line:
             m = _DATE_LABEL.search(squash(line))

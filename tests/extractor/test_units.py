@@ -243,3 +243,13 @@ def test_merged_label_text_takes_the_most_specific_row():
     record = make_record("2021", seed=42)
     text = render_report_text(record, "tabs").replace("（六）其他处理\t1.申请人", "（六）其他处理 1.申请人")
     assert comparable(extract_report(text)) == record
+
+
+def test_signature_date_beats_a_later_page_date_and_lead_sentence_names_the_agency():
+    lines = [
+        "2021年，某县市场监督管理局认真贯彻落实《条例》。", "一、总体情况", "……", "六、其他需要报告的事项", "无。",
+        "某县市场监督管理局", "2022年1月18日", "版权所有 某县人民政府", "2024年3月1日",
+    ]
+    assert find_published(lines) == "2022-01-18"
+    assert find_agency(lines, None, []) == "某县市场监督管理局"
+    assert find_agency(["2021年，某县市场监督管理局认真贯彻落实《条例》。"], None, []) == "某县市场监督管理局"
