@@ -19,6 +19,7 @@ _LEAD_TITLE_YEAR = re.compile(r"^(?:关于)?(?:19|20)\d\d年度?")
 _LEAD_AGENCY = re.compile(
     r"^(?:(?:19|20)\d\d年度?[,，]?)?([\u4e00-\u9fff()]{2,30}?" + _SUFFIX + r")(?:认真|深入|坚持|严格|按照|根据|全面|高度|继续|积极|始终|扎实|紧紧|以)"
 )
+_FURNITURE = re.compile(r"版权|主办|承办|技术支持|备案|网站|联系")
 _REPORT_WORD = re.compile(r"报告|年报|统计表|汇报")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)年?度?(?:政府信息公开|政务公开|信息公开|政府信息|年度报告|年报|工作报告)")
 _PAREN_YEAR = re.compile(r"\(((?:19|20)\d\d)年度?\)")
@@ -159,7 +160,7 @@ def find_published(lines: list[str]) -> str | None:
             continue
         date = _standalone_date(line) if len(line) < 60 else None
         if date:
-            if _AGENCY_LINE.match(previous):
+            if signed is None and _AGENCY_LINE.match(previous) and not _FURNITURE.search(previous):
                 signed = date
             standalone = date
         previous = squash(line).strip("|") if len(line) <= 60 else ""
