@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -113,7 +113,12 @@ def _assign_changed(row: Any, values: dict[str, Any]) -> bool:
 
 
 def start_or_resume_run(session: Session, job: str, seeds: list[str], *, resume: bool) -> tuple[CrawlRun, bool]:
-    """The unfinished run of `job` when resuming, else a new run; returns (run, resumed)."""
+    """The unfinished run of `job` when resuming, else a new run; returns (run, resumed).
+
+    Several workers starting one job together share one run: on PostgreSQL they take turns (advisory
+    lock on the job name); on SQLite the write transaction serialises them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:job))"), {"job": "nianbao-run:" + job})
     if resume:
         run = session.scalars(
             select(CrawlRun).where(CrawlRun.job == job, CrawlRun.finished_at.is_(None))
@@ -149,3 +154,36 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
     run.stats = stats
     if status == "finished":
         run.finished_at = finished_at or utcnow()
+
+
+def finish_worker_run(session: Session, run_id: int, worker: str, status: str, stats: dict[str, Any],
+                      finished_at: datetime | None = None) -> None:
+    """Record one worker's end of a run that several workers (or resumed invocations) share.
+
+    Each worker's counters are kept under `stats["workers"][worker]`; the run's own counters are their
+    sums. A run is finished once one worker finished it (the shared frontier was empty)."""
+    query = select(CrawlRun).where(CrawlRun.id == run_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    run = session.scalars(query).one_or_none()
+    if run is None:
+        return
+    workers = dict((run.stats or {}).get("workers") or {})
+    workers[worker] = {**stats, "status": status, "ended_at": (finished_at or utcnow()).isoformat()}
+    totals: dict[str, Any] = {}
+    for counters in workers.values():
+        for name, value in counters.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                totals[name] = totals.get(name, 0) + value
+            else:
+                totals.setdefault(name, value)
+    totals.pop("ended_at", None)
+    totals.pop("status", None)
+    totals["workers"] = workers
+    if run.finished_at is not None or status == "finished":
+        totals["finish_reason"] = "finished"
+    run.stats = totals
+    if run.finished_at is None:
+        run.status = status
+        if status == "finished":
+            run.finished_at = finished_at or utcnow()

@@ -10,6 +10,7 @@ from crawler.cli import (  # noqa: F401
     export_cmd,
     extract_cmd,
     reprocess_cmd,
+    runs_cmd,
     status_cmd,
 )
 from crawler.cli.app import app

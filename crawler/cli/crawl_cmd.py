@@ -16,7 +16,7 @@ from crawler.cli.options import DataDirOption, DbOption, open_corpus
 from crawler.seeds import Seed, read_seeds_csv, seed_host
 from crawler.spiders.portal import PortalSpider
 from settings.default import user_agent
-from storage.records import ensure_site, finish_run, start_or_resume_run
+from storage.records import ensure_site, finish_worker_run, start_or_resume_run
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,10 @@ def crawl(
     progress: str = typer.Option("auto", "--progress", help="auto | live | log | off"),
     log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Merge report copies when the crawl finishes."),
+    frontier: str | None = typer.Option(
+        None, "--frontier", envvar="NIANBAO_REDIS_URL", show_envvar=True,
+        help="redis://HOST:6379/N: share the request queue, seen-URL filter and per-host limits with every "
+             "other `nianbao crawl` of the same --job (scrapy-redis)."),
 ) -> None:
     """Crawl the given portals and store every page and attachment, with its text and report record."""
     seed_list = collect_seeds(urls, seeds)
@@ -92,6 +96,10 @@ def crawl(
     settings.set("NIANBAO_JOB", job_name, priority="cmdline")
     settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
     settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
+    if frontier:
+        from crawler.frontier import configure_frontier
+
+        configure_frontier(settings, frontier, job_name, run_id)
     if depth is not None:
         settings.set("DEPTH_LIMIT", depth, priority="cmdline")
     if contact:
@@ -107,12 +115,16 @@ def crawl(
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason", "unknown")
     summary = {k.removeprefix("nianbao/"): v for k, v in stats.items() if k.startswith("nianbao/")}
-    summary.update({"finish_reason": reason, "requests": stats.get("downloader/request_count", 0)})
+    summary.update({"finish_reason": reason, "requests": stats.get("downloader/request_count", 0),
+                    "sites": len(seed_list), "responses_304": stats.get("downloader/response_status_count/304", 0)})
     status = "finished" if reason == "finished" else "interrupted"
-    storage.run(lambda session: finish_run(session, run_id, status, _jsonable(summary)))
+    from crawler.frontier import worker_name
+
+    storage.run(lambda session: finish_worker_run(session, run_id, worker_name(), status, _jsonable(summary)))
     typer.echo(f"job {job_name}: {status} ({reason}); "
                f"{summary.get('fetches/stored', 0)} new fetches, "
-               f"{summary.get('fetches/from_store', 0)} from store, "
+               f"{summary.get('fetches/from_store', 0)} from store "
+               f"({summary.get('incremental/not_modified', 0)} not modified), "
                f"{summary.get('reports/found', 0)} reports parsed, "
                f"{summary.get('fetches/errors', 0)} errors", err=True)
     if status != "finished":
