@@ -96,7 +96,7 @@ def _clean_agency(s: str) -> str | None:
     s = s.strip("()|:")
     if s.startswith("关于"):
         s = s[2:]
-    if len(s) < 2 or any(stop in s for stop in _AGENCY_STOP) or re.search(r"\d", s):
+    if len(s) < 2 or any(stop in s for stop in _AGENCY_STOP) or re.search(r"\d", s) or _FURNITURE.search(s):
         return None
     return s
 
