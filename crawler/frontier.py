@@ -22,11 +22,12 @@ import os
 import socket
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy.http import Response
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
 logger = logging.getLogger(__name__)
+# scrapy-redis 0.9.1 still passes `spider=` to the stats collector (deprecated in Scrapy 2.13+)
+warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsCollector",
+                        category=ScrapyDeprecationWarning)
 
 REDIS_URL_ENV = "NIANBAO_REDIS_URL"
 LEASE_META = "nb_lease"
@@ -228,9 +232,10 @@ class FrontierScheduler(Scheduler):
         """While this worker idles, look at the shared queue twice a second (not every 5 s)."""
         engine = getattr(self.crawler, "engine", None)
         slot = getattr(engine, "_slot", None)
-        if slot is None or engine.downloader.active or not len(self.queue):
+        if slot is None or engine.downloader.active:
             return
-        slot.nextcall.schedule()
+        if self.empty_since is not None or len(self.queue):  # idling: re-check the idle rule too
+            slot.nextcall.schedule()
 
     # -- idle close -----------------------------------------------------------------------------
 

@@ -97,7 +97,8 @@ class CrawlWidePolitenessMiddleware:
 
         limit = settings.getint("NIANBAO_HOST_CONCURRENCY") or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
         delay = settings.getfloat("NIANBAO_HOST_DELAY", 1.0)
-        hold = settings.getfloat("DOWNLOAD_TIMEOUT", 60) + 30.0
+        # a slot a killed worker never gives back frees itself after this long
+        hold = settings.getfloat("NIANBAO_HOST_SLOT_HOLD_SECONDS") or settings.getfloat("DOWNLOAD_TIMEOUT", 60) + 10.0
         self.limiter = HostLimiter(get_redis_from_settings(settings),
                                    settings.get("NIANBAO_POLITENESS_KEY") or "nianbao:hosts", limit, delay, hold)
         self.stats = crawler.stats
