@@ -21,6 +21,12 @@ _LABELS: dict[str, str] = {
     "行政事业性收费": "fees",
     "政府集中采购": "procurement",
 }
+_PHRASES = re.compile(
+    r"(?P<other_services>对外管理服务)|(?P<normative_documents>规范性文件)|(?P<rules>^规章)|"
+    r"(?P<licensing>^行政许可)|(?P<penalty>^行政处罚)|(?P<coercion>^行政强制)|(?P<fees>事业性收费)|"
+    r"(?P<procurement>集中采购)"
+)
+_PAREN = re.compile(r"\([^()]*\)")
 _BLOCK = re.compile(r"第二十条第?\(?([一二三四五六七八九十]+)\)?项")
 _HEADER = re.compile(r"信息内容|数量|件数|金额|本年|上一年|增/减|增减|第二十条|单位:")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
@@ -52,11 +58,10 @@ class ActiveTable:
             return "header", None
         bare = _NUMBERING.sub("", s).rstrip(":")
         key = _LABELS.get(bare)
-        if key is None and len(bare) <= 14:
-            for label, k in _LABELS.items():
-                if bare.startswith(label) and len(bare) <= len(label) + 5 and "(" in bare[len(label) :][:1]:
-                    key = k
-                    break
+        if key is None and len(bare) <= 16:
+            m = _PHRASES.search(_PAREN.sub("", bare))
+            if m:
+                key = m.lastgroup
         if key is not None:
             return "label", key
         if self.block and is_label_like(s) and len(s) <= 20:

@@ -70,7 +70,7 @@ def classify_cell(cell: str) -> tuple[str, str | None]:
     bare = _NUMBERING.sub("", s)
     if bare in ("总计", "合计"):
         return "context", "total"
-    if bare in ("其他", "其它"):
+    if bare in ("其他", "其它") or (bare.startswith("其他") and len(bare) <= 6 and "处理" not in bare):
         return "context", "other_other"
     if _TOTAL.search(s):
         return "label", "total"
