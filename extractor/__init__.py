@@ -6,6 +6,13 @@ A pure library (no Scrapy): used by the pipelines, by `nianbao reprocess` and by
 
 returns the record of ../shared/spec/report-record.md (`is_report`, `agency`, `year`, `template`,
 `published`, `active`, `requests`, `review_litigation`, `legacy`, `checks`, `sections`).
+
+Data flow (one module each): `normalise` (artefacts, Traditional -> Simplified, NFKC, cell values)
+-> `tables` (rows and cells from tab/pipe/space/one-per-line text or exact HTML grids; `fit` places
+a row's values) -> `detect` (is it a report, which format, by labels) -> `metadata` (agency, year,
+signature date) and `sections` (headings 一…六) -> `active` (table 二), `requests` (table 三,
+`RequestsTable`), `review` (table 四), `legacy` (pre-2019 统计表) -> `checks` (identities).
+`schema` holds the national formats as data; `render` draws records back into documents.
 """
 
 from extractor.report import extract_report

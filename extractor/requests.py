@@ -140,6 +140,14 @@ class RequestsTable:
         hint = first - row.offset
         return hint if hint >= 0 else None
 
+    def _row(self, key: str) -> dict:
+        """The seven columns of one row (null when the row was not found)."""
+        vals = self.cells.get(key)
+        if vals is None:
+            return dict.fromkeys(REQUEST_COLUMN_KEYS)
+        row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score, self.hints.get(key))
+        return {col: parse_value(c)[1] for col, c in zip(REQUEST_COLUMN_KEYS, row, strict=True)}
+
     @property
     def found(self) -> int:
         return len(self.cells)
@@ -147,13 +155,13 @@ class RequestsTable:
     def record(self) -> dict:
         """The `requests` object: every template row, seven columns, null where not given."""
         out = empty_requests(self.template)
-        for key, vals in self.cells.items():
-            if key not in out:
-                continue
-            row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score, self.hints.get(key))
-            out[key] = {col: parse_value(c)[1] for col, c in zip(REQUEST_COLUMN_KEYS, row, strict=True)}
-        if self.template == "2021" and "other" not in self.cells:
-            subs = [out[k] for k in ("other_overdue_correction", "other_overdue_fee", "other_other")]
+        for key in self.cells:
+            if key in out:
+                out[key] = self._row(key)
+        sub_keys = ("other_overdue_correction", "other_overdue_fee", "other_other")
+        if "other" not in self.cells and any(k in self.cells for k in sub_keys):
+            # （六） given only by its sub-rows (the 2021 layout, also in reports mixing the formats)
+            subs = [self._row(k) for k in sub_keys]
             for col in REQUEST_COLUMN_KEYS:
                 parts = [s[col] for s in subs if s[col] is not None]
                 out["other"][col] = sum(parts) if parts else None

@@ -253,3 +253,26 @@ def test_signature_date_beats_a_later_page_date_and_lead_sentence_names_the_agen
     assert find_published(lines) == "2022-01-18"
     assert find_agency(lines, None, []) == "某县市场监督管理局"
     assert find_agency(["2021年，某县市场监督管理局认真贯彻落实《条例》。"], None, []) == "某县市场监督管理局"
+
+
+def test_extractor_is_a_pure_library_without_scrapy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, extractor, extractor.render; extractor.extract_report('x'); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted', 'crawler', 'pipelines')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_format_mix_keeps_the_other_total_from_its_sub_rows():
+    record = make_record("2021", seed=43)
+    text = render_report_text(record, "tabs").replace("本年制发件数", "本年新制作数量").replace(
+        "本年废止件数", "本年新公开数量").replace("现行有效件数", "对外公开总数量").replace(
+        "本年收费金额（单位：万元）", "上一年项目数量")
+    out = extract_report(text)
+    assert out["template"] == "2019"
+    assert out["requests"]["other"] == record["requests"]["other"]
