@@ -150,3 +150,33 @@ def test_checks_follow_the_identities(record):
     for group, values in record["review_litigation"].items():
         parts = values["maintained"] + values["corrected"] + values["other"] + values["pending"]
         assert checks[f"review_litigation.{group}"] is (values["total"] == parts)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["2019", "2021", "pre2019"]).flatmap(records),
+    st.sampled_from(TEXT_STYLES),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 40), st.text(max_size=8)), max_size=6),
+)
+def test_damaged_text_never_raises_and_stays_a_record(record, style, cuts):
+    """Lines cut out and junk pasted in anywhere: the output is still a well-formed, JSON-able record."""
+    import json
+
+    text = render_report_text(record, style)
+    for at, length, junk in cuts:
+        at %= len(text) + 1
+        text = text[:at] + junk + text[at + length :]
+    out = extract_report(text)
+    assert json.loads(json.dumps(out)) == out
+    assert out["template"] in ("2019", "2021", "pre2019", "unknown")
+    if out["template"] in ("2019", "2021"):
+        assert len(out["review_litigation"]) == 3 and all(len(row) == 7 for row in out["requests"].values())
+    if not out["is_report"]:
+        assert out["active"] is out["requests"] is out["legacy"] is None
+
+
+@SETTINGS
+@given(st.text(max_size=400), st.text(max_size=400))
+def test_arbitrary_input_never_raises(text, html):
+    assert extract_report(text)["checks"] is not None
+    assert isinstance(extract_report(html=html)["is_report"], bool)
