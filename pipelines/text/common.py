@@ -48,3 +48,14 @@ def quality(text: str) -> dict:
 
 def cid_ratio(text: str) -> float:
     return quality(text)["cid_ratio"]
+
+
+def garbage_ratio(text: str) -> float:
+    """Share of unreadable output: `(cid:NNN)` tokens, control characters, U+FFFD and private-use
+    characters (what a font without a usable ToUnicode map gives)."""
+    cids = len(_CID.findall(text))
+    rest = _CID.sub("", text) if cids else text
+    chars = [c for c in rest if not c.isspace()]
+    bad = sum(1 for c in chars if ord(c) < 0x20 or c == "\ufffd" or 0xE000 <= ord(c) <= 0xF8FF or c == "\x7f")
+    total = cids + len(chars)
+    return round((cids + bad) / total, 4) if total else 0.0

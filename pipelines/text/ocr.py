@@ -95,6 +95,11 @@ def find_rules(dark: np.ndarray, min_len: int) -> tuple[list[Rule], list[HRule],
     return rules, hrules, mask
 
 
+def _darken(crop: np.ndarray, gamma: float = 2.5) -> np.ndarray:
+    """Gamma-darken a grey crop so thin light strokes (a "1", a minus sign) survive binarisation."""
+    return (np.power(crop.astype(np.float32) / 255.0, gamma) * 255.0).astype(np.uint8)
+
+
 def _grow(mask: np.ndarray, n: int = 1) -> np.ndarray:
     out = mask.copy()
     for _ in range(n):
@@ -216,6 +221,73 @@ def _table_cells(table: Table, lines_mask: np.ndarray):
     return cells
 
 
+_NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?%?")
+_DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789.-+%"
+
+
+_CN_NUMBERED = re.compile(r"^([一二三四五六七八九十]{1,3})、")
+_CN_BARE = re.compile(r"^([一二三四五六七八九十]{1,3})(?=[\u4e00-\u9fff]{4})(?![是般次年月日些个项件条分])")
+
+
+def _restore_numbering(grid: dict[tuple[int, int], str]) -> dict[tuple[int, int], str]:
+    """Put back the small 、 of "八、" that OCR drops, when other label cells of the same column of the
+    same table are numbered that way."""
+    numbered_cols = {c for (_r, c), text in grid.items() if _CN_NUMBERED.match(text)}
+    out = dict(grid)
+    for (r, c), text in grid.items():
+        if c in numbered_cols and not _CN_NUMBERED.match(text) and _CN_BARE.match(text):
+            out[(r, c)] = _CN_BARE.sub(r"\1、", text, count=1)
+    return out
+
+
+def _leading_minus(crop: np.ndarray) -> bool:
+    """Whether the crop starts with a separate flat bar at mid-height (a minus sign)."""
+    ink = crop < 160
+    cols = np.flatnonzero(ink.any(axis=0))
+    if cols.size < 4:
+        return False
+    runs = _runs(ink.any(axis=0), 1)
+    if len(runs) < 2:
+        return False
+    s, e = runs[0]
+    rows = np.flatnonzero(ink[:, s:e].any(axis=1))
+    h = crop.shape[0]
+    bar_h = rows[-1] - rows[0] + 1
+    mid = (rows[0] + rows[-1]) / 2
+    return bar_h <= 0.25 * h and (e - s) >= 1.5 * bar_h and 0.25 * h <= mid <= 0.75 * h
+
+
+def _vote_numbers(indexes: list[int], crops: list[np.ndarray], cell_text: dict, cell_conf: dict) -> None:
+    """Short one-line cells are mostly numbers, which chi_sim alone misreads (-1 as 本, 305 as 35).
+    Read them twice more with the Latin model restricted to number characters (side by side and
+    stacked) and keep the reading most passes agree on (ties: the surest)."""
+    readings: dict[int, list[tuple[str, float]]] = {}
+    for reader in (_read_rows, _read_stack):
+        got: dict[int, list[tuple[str, float]]] = {}
+        for j, text, _key, _left, conf in reader(crops, "eng", 6, _DIGITS_ONLY):
+            got.setdefault(indexes[j], []).append((text, conf))
+        for i, parts in got.items():
+            readings.setdefault(i, []).append(("".join(t for t, _c in parts), min(c for _t, c in parts)))
+    for i, numeric in readings.items():
+        chi = "".join(t for _k, t in sorted(cell_text.get(i, [])))
+        chi_conf = min(cell_conf.get(i, [0.0]))
+        votes = [(t, c) for t, c in numeric if _NUMBER.fullmatch(t) and c >= 50]
+        if not votes:
+            continue
+        if not _NUMBER.fullmatch(chi) and chi_conf >= 90 and all(c <= chi_conf for _t, c in votes):
+            continue  # a sure non-numeric reading (a word, a unit) stays
+        candidates = votes + ([(chi, chi_conf)] if _NUMBER.fullmatch(chi) else [])
+        tally: dict[str, tuple[int, float]] = {}
+        for text, conf in candidates:
+            n, best = tally.get(text, (0, 0.0))
+            tally[text] = (n + 1, max(best, conf))
+        winner = max(tally.items(), key=lambda kv: kv[1])[0]
+        if winner[0].isdigit() and _leading_minus(crops[indexes.index(i)]):
+            winner = "-" + winner  # a minus sign is a short light bar that every model tends to drop
+        if winner != chi:
+            cell_text[i] = [((0, (0, 0, 0), 0), winner)]
+
+
 def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
     """Recognise one page image (PIL) into text lines, table rows as tab-separated cells."""
     from PIL import Image
@@ -243,7 +315,7 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
             xs = np.flatnonzero(cell_ink.any(axis=0))
             crop = gray[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1].copy()
             crop[_grow(lines_mask, 2)[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1]] = 255
-            stack.append((crop, table, box))
+            stack.append((_darken(crop), table, box))
     cell_text: dict[int, list[tuple[tuple, str]]] = {}
     cell_conf: dict[int, list[float]] = {}
     strips: list[tuple[int, int, np.ndarray]] = []  # (cell index, line number, image)
@@ -284,20 +356,7 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
         short = [i for i, (c, _t, _b) in enumerate(stack)
                  if i in read and c.shape[0] <= 1.5 * line_h and c.shape[1] <= 6 * c.shape[0]]
         if short:
-            numbers: dict[int, list[tuple[str, float]]] = {}
-            for j, text, _key, _left, conf in _read_stack(
-                [stack[i][0] for i in short], "eng", 6, "-c tessedit_char_whitelist=0123456789.-+%"
-            ):
-                numbers.setdefault(short[j], []).append((text, conf))
-            for i, parts in numbers.items():
-                num = "".join(t for t, _c in parts)
-                conf = min(c for _t, c in parts)
-                chi = "".join(t for _k, t in sorted(cell_text.get(i, [])))
-                chi_conf = min(cell_conf.get(i, [0.0]))
-                if re.fullmatch(r"[+\-]?\d+(?:\.\d+)?%?", num) and conf >= 50 and (
-                    not re.search(f"[{_CJKP}]", chi) or chi_conf < 90 or conf > chi_conf
-                ):
-                    cell_text[i] = [((0, (0, 0, 0), 0), num)]
+            _vote_numbers(short, [stack[i][0] for i in short], cell_text, cell_conf)
     by_table: dict[int, dict[tuple[int, int], str]] = {}
     for i, (_crop, table, box) in enumerate(stack):
         parts = sorted(cell_text.get(i, []))
@@ -314,7 +373,7 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
         ci = max(0, max((k for k, xv in enumerate(table.xs) if xv <= left + 3), default=0))
         by_table.setdefault(id(table), {})[(ri, min(ci, len(table.xs) - 2))] = text
     for table in tables:
-        grid = by_table.get(id(table), {})
+        grid = _restore_numbering(by_table.get(id(table), {}))
         for ri in range(len(table.ys) - 1):
             row = [grid.get((ri, ci), "") for ci in range(len(table.xs) - 1)]
             if any(row):
@@ -327,17 +386,24 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
     rest[_grow(lines_mask, 2)] = 255
     if (rest < 150).sum() > 20:
         data = _tesseract(Image.fromarray(rest), lang, 6 if not tables else 4)
-        line_words: dict[tuple, list[tuple[int, int, str]]] = {}
-        for text, left, top, _wd, _ht, conf, key in _words(data):
-            line_words.setdefault(key, []).append((left, top, text))
+        line_words: dict[tuple, list[tuple[int, int, int, int, str]]] = {}
+        for text, left, top, wd, ht, conf, key in _words(data):
+            line_words.setdefault(key, []).append((left, top, wd, ht, text))
             words += 1
             if conf >= 0:
                 confs.append(conf)
         for ws in line_words.values():
             ws.sort()
-            text = tidy_ocr_line(" ".join(t for _l, _t, t in ws))
-            if text:
-                placed.append((min(t for _l, t, _x in ws), text))
+            height = float(np.median([w[3] for w in ws]))
+            parts: list[str] = []
+            for k, (left, _top, _wd, _ht, text) in enumerate(ws):
+                if k:
+                    gap = left - (ws[k - 1][0] + ws[k - 1][2])
+                    parts.append("\t" if gap > 2.0 * height else " ")
+                parts.append(text)
+            text = tidy_ocr_line("".join(parts))
+            if text.strip():
+                placed.append((min(w[1] for w in ws), text))
     placed.sort(key=lambda p: p[0])
     mean = sum(confs) / len(confs) if confs else 0.0
     return OcrResult([line for _y, line in placed], round(mean, 2), words)

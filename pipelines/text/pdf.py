@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.text.common import cid_ratio, normalize_text
+from pipelines.text.common import garbage_ratio, normalize_text
 from pipelines.text.layout import Glyph, HRule, Rule, assemble
 
 CID_RETRY_RATIO = 0.02
@@ -39,7 +39,7 @@ class _Page:
     cid: float = 0.0
     images: int = 0
     rules: list[Rule] = field(default_factory=list)
-    source: str = "pdfminer"
+    source: str = "pdfminer"  # cid: share of unreadable output (see common.garbage_ratio)
     hrules: list[HRule] = field(default_factory=list)
     ocr_conf: float | None = None
 
@@ -103,7 +103,7 @@ def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
                 _walk(layout, chars, rules, images, layout.height, hrules)
                 lines = assemble(chars, rules, hrules)
                 text = "\n".join(lines)
-                pages.append(_Page(lines, len(chars), cid_ratio(text), len(images), rules, hrules=hrules))
+                pages.append(_Page(lines, len(chars), garbage_ratio(text), len(images), rules, hrules=hrules))
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"page {i + 1}: pdfminer failed ({type(exc).__name__}: {exc})")
                 pages.append(_Page([], 0, 0.0, 0, [], "failed"))
@@ -140,7 +140,7 @@ def _pdfium_page(pdf, index: int, rules: list[Rule], hrules: list[HRule]) -> _Pa
             glyphs.append(Glyph(left, right, height - top, height - bottom, ch))
         textpage.close()
         lines = assemble(glyphs, rules, hrules)
-        return _Page(lines, len(glyphs), cid_ratio("\n".join(lines)), 0, rules, "pdfium", hrules=hrules)
+        return _Page(lines, len(glyphs), garbage_ratio("\n".join(lines)), 0, rules, "pdfium", hrules=hrules)
     finally:
         page.close()
 
@@ -185,13 +185,15 @@ def _norm_row(line: str) -> str:
     return re.sub(r"\s+", "", line)
 
 
-def _repeats(row: str, header: list[str]) -> bool:
-    """Whether a row repeats one of the header rows (loosely: OCR may misread a character or two)."""
-    if row in header:
+def _repeats(row: str, header: str) -> bool:
+    """Whether a row repeats a header row (loosely, as OCR may misread a character or two; but the
+    numbers in both must be the same)."""
+    if row == header:
         return True
     from difflib import SequenceMatcher
 
-    return len(row) >= 8 and any(SequenceMatcher(None, row, h).ratio() >= 0.85 for h in header if len(h) >= 8)
+    return (len(row) >= 8 and re.findall(r"\d+", row) == re.findall(r"\d+", header)
+            and SequenceMatcher(None, row, header).ratio() >= 0.85)
 
 
 def join_page_lines(pages: list[list[str]]) -> str:
@@ -211,9 +213,12 @@ def join_page_lines(pages: list[list[str]]) -> str:
         prev_rows.reverse()
         if out and prev_rows and lines and "\t" in lines[0]:
             # continuation: skip rows that repeat the table's own header rows
+            # continuation: skip the table's header rows if the new page repeats them (in order)
             header = [_norm_row(r) for r in prev_rows[:6]]
-            while lines and "\t" in lines[0] and _repeats(_norm_row(lines[0]), header):
-                lines.pop(0)
+            k = 0
+            while k < len(lines) and k < len(header) and "\t" in lines[k] and _repeats(_norm_row(lines[k]), header[k]):
+                k += 1
+            lines = lines[k:]
             while out and not out[-1].strip():
                 out.pop()
             out.extend(lines)
@@ -244,7 +249,10 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
             errors = [e for e in errors if "encrypted" not in e]
     used: Counter[str] = Counter()
     confs: list[float] = []
+    unreadable = 0
     for i, page in enumerate(pages):
+        if page.source == "pdfminer" and page.cid > CID_RETRY_RATIO:
+            unreadable += 1
         needs_retry = page.source == "failed" or page.cid > CID_RETRY_RATIO
         if needs_retry:
             pdf = pdf or _open_pdfium(body, errors)
@@ -278,6 +286,8 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     sources = [s for s in ("pdfminer", "pdfium", "tesseract") if used.get(s)]
     extractor = "+".join(sources) or "none"
     q = {"pages": len(pages), "pages_by_extractor": dict(used)}
+    if unreadable:
+        q["unmapped_pages"] = unreadable  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
     if confs:
         q["ocr_confidence"] = round(sum(confs) / len(confs), 2)
         q["ocr_pages"] = len(confs)

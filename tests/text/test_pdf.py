@@ -1,0 +1,124 @@
+"""PDF extraction: tables across pages, unmapped glyphs, scanned pages, broken files."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from pipelines.text.ocr import tesseract_available
+from pipelines.text.pdf import extract_pdf, join_page_lines
+from pipelines.textify import textify
+from tests.text.builders import FONT, _register_font, scanned_pdf, text_pdf
+
+TABLE = "\n".join(
+    ["收到和处理政府信息公开申请情况", "项目\t自然人\t商业企业\t总计"]
+    + [f"{i}.第{i}类申请的处理结果说明文字较长需要在单元格内换行显示\t{i}\t{i * 2}\t{i * 3}" for i in range(1, 31)]
+    + ["五、存在的主要问题及改进情况", "无。"]
+)
+
+
+def test_table_split_over_pages_is_joined_without_repeated_header():
+    doc = textify(text_pdf(TABLE, rows_per_page=9, header="某某区人民政府信息公开"))
+    assert doc.kind == "pdf" and doc.error is None and doc.quality["pages"] >= 4
+    lines = doc.text.splitlines()
+    rows = [ln for ln in lines if ln.count("\t") == 3]
+    assert rows[0] == "项目\t自然人\t商业企业\t总计"
+    assert rows.count("项目\t自然人\t商业企业\t总计") == 1  # repeated header rows dropped
+    assert len(rows) == 31
+    for i in range(1, 31):  # wrapped label cells stay in their row, rows stay in order, no gaps
+        assert rows[i] == f"{i}.第{i}类申请的处理结果说明文字较长需要在单元格内换行显示\t{i}\t{i * 2}\t{i * 3}"
+    start = lines.index(rows[0])
+    assert all("\t" in ln for ln in lines[start:start + 31])  # no blank line or furniture inside the table
+    assert "某某区人民政府信息公开" not in doc.text and "- 2 -" not in doc.text
+
+
+def test_join_page_lines_keeps_separate_tables_apart():
+    assert join_page_lines([["a", "x\t1"], ["y\t2"]]) == "a\nx\t1\ny\t2"
+    assert join_page_lines([["a"], ["b"]]) == "a\n\nb"
+
+
+def _unmapped_pdf() -> bytes:
+    """A PDF whose embedded TrueType font has no usable ToUnicode map: pdfminer emits (cid:NNN)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    path = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    try:
+        pdfmetrics.registerFont(TTFont("WQYTest", path, subfontIndex=0))
+    except Exception:  # noqa: BLE001
+        pytest.skip(f"no CJK TrueType font at {path} (fonts-wqy-microhei)")
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("WQYTest", 14)
+    c.drawString(60, 760, "政府信息公开工作年度报告")
+    c.drawString(60, 730, "本年新收政府信息公开申请数量")
+    c.save()
+    return buf.getvalue().replace(b"/ToUnicode", b"/ToUnicodX")
+
+
+def test_unmapped_glyphs_are_detected_and_recovered():
+    body = _unmapped_pdf()
+    from pdfminer.high_level import extract_text
+
+    assert "(cid:" in extract_text(io.BytesIO(body))  # the trap is real
+    doc = textify(body)
+    assert doc.quality["unmapped_pages"] == 1
+    assert "(cid:" not in doc.text
+    if tesseract_available():
+        assert doc.extractor == "tesseract" and "政府信息公开工作年度报告" in doc.text
+        assert doc.quality["ocr_confidence"] > 70
+    else:
+        assert doc.error
+
+
+@pytest.mark.slow
+def test_scanned_pdf_is_ocred_with_confidence():
+    if not tesseract_available():
+        pytest.skip("tesseract-ocr-chi-sim not installed")
+    source = "政府信息公开工作年度报告\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t12\t——\t305\n行政规范性文件\t-3\t7\t1424"
+    doc = textify(scanned_pdf(text_pdf(source), dpi=200))
+    assert doc.extractor == "tesseract" and doc.quality["ocr_pages"] == 1
+    assert doc.quality["ocr_confidence"] >= 80
+    assert "规章\t12\t——\t305" in doc.text
+    assert "行政规范性文件\t-3\t7\t1424" in doc.text
+
+
+def test_encrypted_pdf_with_user_password_is_an_error():
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfgen import canvas
+
+    _register_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, encrypt=StandardEncryption("secret", ownerPassword="owner"))
+    c.setFont(FONT, 12)
+    c.drawString(60, 760, "年度报告")
+    c.save()
+    doc = textify(buf.getvalue(), url="http://x.gov.cn/locked.pdf")
+    assert doc.kind == "pdf" and doc.text == ""
+    assert doc.error and "encrypted" in doc.error
+
+
+def test_owner_password_only_pdf_still_opens():
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfgen import canvas
+
+    _register_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, encrypt=StandardEncryption("", ownerPassword="owner", canPrint=0, canCopy=0))
+    c.setFont(FONT, 12)
+    c.drawString(60, 760, "政府信息公开工作年度报告")
+    c.save()
+    doc = textify(buf.getvalue())
+    assert doc.error is None and "政府信息公开工作年度报告" in doc.text
+
+
+def test_truncated_and_corrupt_pdfs_give_errors_and_partial_text():
+    full = text_pdf(TABLE)
+    truncated = full[: int(len(full) * 0.7)]
+    doc = extract_pdf(truncated, ocr=False)
+    assert doc.error and "truncated" in doc.error
+    corrupt = extract_pdf(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF", ocr=False)
+    assert corrupt.error
+    assert extract_pdf(b"not a pdf at all").error == "not a PDF (no %PDF header)"
