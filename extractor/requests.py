@@ -145,7 +145,7 @@ class RequestsTable:
         vals = self.cells.get(key)
         if vals is None:
             return dict.fromkeys(REQUEST_COLUMN_KEYS)
-        row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score, self.hints.get(key))
+        row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score, self.hints.get(key), tail_total=True)
         return {col: parse_value(c)[1] for col, c in zip(REQUEST_COLUMN_KEYS, row, strict=True)}
 
     @property

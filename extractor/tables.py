@@ -334,6 +334,7 @@ def fit(
     score: Callable[[list[str]], int] | None = None,
     hint: int | None = None,
     max_shift: int = 2,
+    tail_total: bool = False,
 ) -> list[str]:
     """Fit a row's value cells to the `n` columns of the template.
 
@@ -341,7 +342,8 @@ def fit(
     end first, then from the start, and too few cells are padded at the end. With a `score` (an
     identity such as total = sum of parts: +2 holds, -2 fails, 0 not evaluable), every window that
     drops only blanks competes; `hint` (the window the table's header columns point at) earns +1.
-    Windows shifted past the row's own cells must make the identity hold.
+    Windows shifted past the row's own cells must make the identity hold. With `tail_total`, a
+    short row whose last value is the sum of the others puts that value in the last column.
     """
     length = len(cells)
     if length == n and not _blank(cells[0]) and not _blank(cells[-1]):
@@ -363,6 +365,12 @@ def fit(
 
     if score is None:
         return window(preferred)
+    if tail_total and 2 <= length < n and not blank[-1]:
+        # Cells lost rather than blank (one value per paragraph): when the last value is the
+        # total of the others, it belongs in the total column.
+        tail = cells[:-1] + [""] * (n - length) + [cells[-1]]
+        if score(tail) == 2 and parse_value(cells[-1])[1]:
+            return tail
     base_hi = max(0, length - n)
     best, best_key = preferred, None
     for o in range(-max_shift, base_hi + max_shift + 1):

@@ -276,3 +276,11 @@ def test_format_mix_keeps_the_other_total_from_its_sub_rows():
     out = extract_report(text)
     assert out["template"] == "2019"
     assert out["requests"]["other"] == record["requests"]["other"]
+
+
+def test_lost_cells_put_a_matching_last_value_in_the_total_column():
+    assert fit(["3", "3"], 7, _score7, tail_total=True) == ["3", "", "", "", "", "", "3"]
+    assert fit(["2", "1", "3"], 7, _score7, tail_total=True) == ["2", "1", "", "", "", "", "3"]
+    assert fit(["2", "5"], 7, _score7, tail_total=True) == ["2", "5", "", "", "", "", ""]  # no evidence
+    assert fit(["0", "0"], 7, _score7, tail_total=True) == ["0", "0", "", "", "", "", ""]
+    assert fit(["3", "3"], 7, _score7) == ["3", "3", "", "", "", "", ""]
