@@ -96,6 +96,7 @@ def crawl(
     settings.set("NIANBAO_JOB", job_name, priority="cmdline")
     settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
     settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
+    frontier = frontier or settings.get("NIANBAO_FRONTIER")
     if frontier:
         from crawler.frontier import configure_frontier
 
