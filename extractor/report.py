@@ -80,8 +80,8 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
     year = find_year(lines, heads, published)
     agency = find_agency(lines, title, heads)
     template = detect_template(table_doc.squashed, year)
-    is_report = is_annual_report(heads, doc.squashed + table_doc.squashed if doc is not table_doc else doc.squashed,
-                                 template)
+    body = doc.squashed if doc is table_doc else doc.squashed + table_doc.squashed
+    is_report = is_annual_report(heads, body, template)
     if not is_report:
         template = "unknown"
     headings = find_headings(lines)

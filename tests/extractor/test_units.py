@@ -284,3 +284,12 @@ def test_lost_cells_put_a_matching_last_value_in_the_total_column():
     assert fit(["2", "5"], 7, _score7, tail_total=True) == ["2", "5", "", "", "", "", ""]  # no evidence
     assert fit(["0", "0"], 7, _score7, tail_total=True) == ["0", "0", "", "", "", "", ""]
     assert fit(["3", "3"], 7, _score7) == ["3", "3", "", "", "", "", ""]
+
+
+@pytest.mark.parametrize("style", ["tabs", "cells_per_line", "pipes", "html"])
+def test_rows_a_report_adds_to_table_two_are_kept_in_extra(style):
+    record = make_record("2019", seed=44)
+    record["active"]["extra"] = [{"block": "（一）", "label": "其他主动公开文件", "values": [3, 2, 9]}]
+    out = extract_report(html=render_report_html(record)) if style == "html" else extract_report(
+        render_report_text(record, style))
+    assert out["active"] == record["active"]
