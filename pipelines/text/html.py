@@ -257,6 +257,19 @@ def extract_html(html: str, url: str = "") -> HtmlText:
             info_texts.append(_text_of(el))
             _remove(el)
 
+    # Link lists (navigation bars, menus, "related articles"): short blocks made mostly of 2+ links.
+    for el in list(doc.iter("div", "ul", "ol", "td", "tr", "p", "span", "dl", "table")):
+        if el.getparent() is None or not isinstance(el.tag, str):
+            continue
+        links = el.xpath(".//a")
+        if len(links) < 2:
+            continue
+        text = _text_of(el)
+        link_text = sum(len(_text_of(a)) for a in links)
+        if text and len(text) < 200 and link_text >= 0.7 * len(re.sub(r"[\s|｜>＞»·/]", "", text)):
+            info_texts.append(text)
+            _remove(el)
+
     # Data tables (no nested table, at least 2x2) become placeholders; layout tables are unwrapped.
     tables: list[str] = []
     for table in list(doc.iter("table")):

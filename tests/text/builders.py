@@ -6,9 +6,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 FONT = "STSong-Light"
 
@@ -178,21 +175,10 @@ def soffice() -> str | None:
 
 
 def convert_with_soffice(data: bytes, src_ext: str, target: str) -> bytes:
-    """Convert with LibreOffice headless (`target` like "doc:MS Word 97")."""
-    exe = soffice()
-    if exe is None:
-        raise RuntimeError("LibreOffice (soffice) is not installed")
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / f"in.{src_ext}"
-        src.write_bytes(data)
-        profile = Path(tmp) / "profile"
-        subprocess.run(
-            [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-             "--outdir", str(Path(tmp) / "out"), str(src)],
-            check=True, capture_output=True, timeout=180,
-        )
-        out = next((Path(tmp) / "out").iterdir())
-        return out.read_bytes()
+    """Convert with LibreOffice headless (`target` like "doc:MS Word 97"); RuntimeError if it cannot."""
+    from pipelines.text.office import soffice_convert
+
+    return soffice_convert(data, src_ext, target)
 
 
 # ------------------------------------------------------------------------------------ HTML portals

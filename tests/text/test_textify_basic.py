@@ -52,3 +52,28 @@ def test_bad_inputs_never_raise():
     for body in (b"", b"%PDF-1.4\n garbage", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, b"PK\x03\x04xx"):
         doc = textify(body, url="http://x/a.pdf")
         assert doc.error, body[:10]
+
+
+LAYOUT_PAGE = """<html><head><meta charset=gbk><title>关于2017年度政府信息公开情况的报告</title>
+<meta name="PubDate" content="2018-03-14 09:30"></head><body>
+<table width="100%"><tr><td><img src=logo.png></td><td><a href=/>首页</a> | <a href=/x>信息公开</a></td></tr></table>
+<table width="1000" align="center"><tr><td width="200" class="left-menu"><ul><li><a>机构职能</a></li><li><a>年度报告</a></li></ul></td>
+<td width="800"><table width="100%"><tr><td class="title" align="center">关于2017年度政府信息公开情况的报告</td></tr>
+<tr><td><div class="TRS_Editor"><p class="MsoNormal">一、概述</p><p class="MsoNormal">2017年，我区认真贯彻落实《中华人民共和国政府信息公开条例》，主动公开政府信息297条，依申请公开1条。</p>
+<table class="MsoNormalTable" border="1"><tr><td><p class="MsoNormal"><span>统计指标</span></p></td><td><p>单位</p></td><td><p>统计数</p></td></tr>
+<tr><td><p>一、主动公开情况</p></td><td><p>——</p></td><td><p>——</p></td></tr>
+<tr><td><p>（一）主动公开政府信息数</p><p>（不同渠道和方式公开相同信息计1条）</p></td><td><p>条</p></td><td><p>297</p></td></tr></table>
+<p>二、存在的主要问题</p><p>主要问题是公开内容不够全面。</p></div></td></tr></table></td></tr></table>
+<table width=1000><tr><td>版权所有：某某区人民政府 ICP备05001234号</td></tr></table></body></html>"""
+
+
+def test_layout_tables_word_html_and_link_bars():
+    doc = textify(LAYOUT_PAGE.encode("gbk"), url="http://122.137.242.24:8080/pub/ndbg/201803/t20180314_407316.html")
+    lines = doc.text.splitlines()
+    assert lines[0] == "关于2017年度政府信息公开情况的报告"
+    assert "统计指标\t单位\t统计数" in lines
+    assert "（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）\t条\t297" in lines
+    assert "一、主动公开情况\t——\t——" in lines
+    for furniture in ("首页", "机构职能", "版权所有", "ICP"):
+        assert furniture not in doc.text
+    assert doc.published == "2018-03-14" and doc.error is None
