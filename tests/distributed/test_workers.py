@@ -106,3 +106,19 @@ def test_worker_killed_midway_loses_nothing(tmp_path: Path, pg_url: str, redis_u
             assert server.max_in_flight <= LIMIT, (server.base_url, server.max_in_flight)
         corpus = _corpus(pg_url)
     _check_corpus(corpus, expected, data, reports=36)
+
+
+def test_one_host_sees_the_limit_not_three_times_it(tmp_path: Path, pg_url: str, redis_url: str) -> None:
+    """3 workers, each allowed 4 requests per host locally, against one slow host: limit 1 crawl-wide."""
+    data = tmp_path / "shared"
+    with multi_host(hosts=1, reports=8, delay=0.2) as servers:
+        seeds = write_seeds(tmp_path / "seeds.csv", servers)
+        workers = [start_worker(seeds, data_dir=data, db=pg_url, frontier=redis_url, job="one-host",
+                                settings={"CONCURRENT_REQUESTS_PER_DOMAIN": 4, "NIANBAO_HOST_CONCURRENCY": 1,
+                                          "DOWNLOAD_DELAY": 0},
+                                log=tmp_path / f"w{i}.log") for i in range(3)]
+        codes = _wait(workers)
+        assert codes == [0, 0, 0], (tmp_path / "w0.log").read_text()[-3000:]
+        (server,) = servers
+        assert server.max_in_flight == 1
+        assert set(server.site.pages) <= set(server.counts)  # and the crawl is complete
