@@ -53,9 +53,11 @@ def test_every_page_is_served_as_described(demo_server, path: str) -> None:
     status, headers, body = fetch(demo_server.url(path))
     assert status == 200
     ctype = headers["Content-Type"]
-    if page.template == "pdf_report":
-        assert ctype == "application/pdf"
+    if page.template in ("pdf_report", "gen_pdf"):
+        assert ctype == page.extra.get("content_type", "application/pdf")
         assert body.startswith(b"%PDF-")
+    elif page.kind == "api":
+        assert ctype.startswith("application/json") and body.lstrip().startswith(b"{")
     elif page.kind == "text":
         assert ctype.startswith(("text/plain", "text/css"))
     else:
