@@ -2,6 +2,7 @@
 
     python bench/bench_crawl_scale.py                         # 4 and 8 hosts x 1, 2, 4 workers
     python bench/bench_crawl_scale.py --hosts 8 --workers 1,2,4,8 --reports 20 --delay 0.25
+    python bench/bench_crawl_scale.py --light --hosts 4,8,16 --delay 0.5   # cheap pages: politeness-bound
 
 Every host is a demo report site (home, report-column lists, report pages) served on its own loopback
 address (127.0.0.2, 127.0.0.3, ...). Workers are real `nianbao crawl --frontier redis://... --db
@@ -52,7 +53,7 @@ def drop_schema(schema: str) -> None:
 
 def run(hosts: int, workers: int, args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="nb-bench-") as tmp, \
-            multi_host(hosts=hosts, reports=args.reports) as servers:
+            multi_host(hosts=hosts, reports=args.reports, light=args.light) as servers:
         folder = Path(tmp)
         seeds = write_seeds(folder / "seeds.csv", servers)
         db, schema = (f"sqlite:///{folder / 'nianbao.db'}", None) if args.sqlite else pg_schema_url()
@@ -86,10 +87,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=2, help="per-host concurrency limit")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="frontier (keys are per job)")
     parser.add_argument("--sqlite", action="store_true", help="one shared SQLite file instead of PostgreSQL")
+    parser.add_argument("--light", action="store_true",
+                        help="short notices instead of full reports: processing is cheap, politeness is the bound")
     args = parser.parse_args()
     hosts_list = [int(x) for x in args.hosts.split(",")]
     workers_list = [int(x) for x in args.workers.split(",")]
-    print(f"crawl scale-out: {args.reports} reports/host, per-host delay {args.delay}s, limit {args.limit}, "
+    print(f"crawl scale-out: {args.reports} {'notices' if args.light else 'reports'}/host, per-host delay {args.delay}s, limit {args.limit}, "
           f"{'SQLite' if args.sqlite else 'PostgreSQL'} + Redis frontier, {os.cpu_count()} CPUs")
     print(f"{'hosts':>5} {'workers':>7} {'pages':>5} {'crawl s':>8} {'wall s':>7} {'pages/s':>8} "
           f"{'speed-up':>8} {'bound/s':>8} {'max in flight':>13}")

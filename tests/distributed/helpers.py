@@ -16,11 +16,16 @@ from tests.nightly.sites import AGENCIES, report_page, report_site
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 
 
-def host_site(index: int, reports: int, delay: float = 0.0):  # noqa: ANN201
-    """A report site of `reports` report pages (3 per list page), each answered after `delay` seconds."""
+def host_site(index: int, reports: int, delay: float = 0.0, light: bool = False):  # noqa: ANN201
+    """A report site of `reports` report pages (3 per list page), each answered after `delay` seconds;
+    `light`: short notices instead of full reports (cheap to process: the crawl is bound by politeness)."""
     pages = []
     for n in range(reports):
-        page = report_page(f"/xxgk/nb/t{2010 + n}_{index}.html", AGENCIES[index % len(AGENCIES)], 2010 + n)
+        agency = AGENCIES[index % len(AGENCIES)]
+        page = report_page(f"/xxgk/nb/t{2010 + n}_{index}.html", agency, 2010 + n)
+        if light:
+            page = {"path": page["path"], "kind": "article", "template": "article", "date": page["date"],
+                    "title": f"{agency}关于{2010 + n}年度工作的通知", "body": [f"{agency}{2010 + n}年度工作安排。"]}
         if delay:
             page["delay"] = delay
         pages.append(page)
@@ -28,12 +33,12 @@ def host_site(index: int, reports: int, delay: float = 0.0):  # noqa: ANN201
 
 
 @contextlib.contextmanager
-def multi_host(hosts: int, reports: int, delay: float = 0.0) -> Iterator[list[DemoServer]]:
+def multi_host(hosts: int, reports: int, delay: float = 0.0, light: bool = False) -> Iterator[list[DemoServer]]:
     """`hosts` demo servers on distinct loopback addresses (distinct hosts for per-host politeness)."""
     servers: list[DemoServer] = []
     try:
         for i in range(hosts):
-            servers.append(DemoServer(host_site(i, reports, delay), host=f"127.0.0.{2 + i}", port=0).start())
+            servers.append(DemoServer(host_site(i, reports, delay, light), host=f"127.0.0.{2 + i}", port=0).start())
         yield servers
     finally:
         for server in servers:

@@ -37,7 +37,7 @@ def report_site(name: str = "测试县人民政府", reports: list[dict[str, Any
         report_page(f"/xxgk/nb/t{year}_{i}.html", agency, year)
         for i, agency in enumerate(AGENCIES[:2]) for year in (2022, 2023)
     ]
-    report_paths = [r["path"] for r in reports if r["kind"] == "report"]
+    report_paths = [r["path"] for r in reports if r["kind"] in ("report", "article")]
     size = list_size or max(1, len(report_paths))
     chunks = [report_paths[i:i + size] for i in range(0, len(report_paths), size)] or [[]]
     lists = []
