@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 import warnings
@@ -125,10 +126,9 @@ class ReliablePriorityQueue(PriorityQueue):
 
     def renew(self) -> None:
         """Push the expiry of every lease this worker holds (those already re-queued stay gone)."""
-        if not self.held:
-            return
-        expiry = time.time() + self.lease_seconds
-        self.server.zadd(self.lease_key, dict.fromkeys(self.held, expiry), xx=True)
+        held = list(self.held)  # called from the renewal thread
+        if held:
+            self.server.zadd(self.lease_key, dict.fromkeys(held, time.time() + self.lease_seconds), xx=True)
 
     def requeue_expired(self) -> int:
         count = int(self._requeue(keys=self._keys(), args=[time.time()]) or 0)
@@ -153,7 +153,8 @@ class FrontierScheduler(Scheduler):
         self.idle_close = 30.0
         self.empty_since: float | None = None
         self.pending: dict[str, set[str]] = {}
-        self.renewal: task.LoopingCall | None = None
+        self.renewal: threading.Thread | None = None
+        self.stopping = threading.Event()
         self.poke: task.LoopingCall | None = None
 
     @classmethod
@@ -170,16 +171,17 @@ class FrontierScheduler(Scheduler):
         result = super().open(spider)
         if not isinstance(self.queue, ReliablePriorityQueue):
             raise NotConfigured("FrontierScheduler needs SCHEDULER_QUEUE_CLASS = crawler.frontier.ReliablePriorityQueue")
-        self.renewal = task.LoopingCall(self._renew)
-        self.renewal.start(max(0.5, self.queue.lease_seconds / 3), now=False)
+        # a thread, not a reactor call: a page parsed inline for longer than a lease must not lose it
+        self.renewal = threading.Thread(target=self._renew_loop, name="frontier-leases", daemon=True)
+        self.renewal.start()
         self.poke = task.LoopingCall(self._poke)
         self.poke.start(0.5, now=False)
         return result
 
     def close(self, reason: str) -> Any:
-        for loop in (self.renewal, self.poke):
-            if loop is not None and loop.running:
-                loop.stop()
+        self.stopping.set()
+        if self.poke is not None and self.poke.running:
+            self.poke.stop()
         if reason == "finished":
             self.queue.ack_all()
             if self.frontier_empty():  # the last one out clears the run's keys
@@ -222,11 +224,13 @@ class FrontierScheduler(Scheduler):
             lease = request.meta.get(LEASE_META) if request is not None else None
         self.done(lease, "item")
 
-    def _renew(self) -> None:
-        try:
-            self.queue.renew()
-        except Exception:  # noqa: BLE001 - a Redis hiccup must not stop the crawl; the next tick retries
-            logger.exception("frontier: renewing leases failed")
+    def _renew_loop(self) -> None:
+        interval = max(0.2, self.queue.lease_seconds / 4)
+        while not self.stopping.wait(interval):
+            try:
+                self.queue.renew()
+            except Exception:  # noqa: BLE001 - a Redis hiccup must not stop the crawl; the next tick retries
+                logger.exception("frontier: renewing leases failed")
 
     def _poke(self) -> None:
         """While this worker idles, look at the shared queue twice a second (not every 5 s)."""
