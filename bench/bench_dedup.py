@@ -272,6 +272,9 @@ def run_dedup(n: int, workdir: Path, workers: int) -> dict:
         if len(clusters) % 100_000 == 0:
             print(f"  {len(clusters)} docs, {time.perf_counter() - t0 - gen_time:.0f} s", file=sys.stderr, flush=True)
     t_add = time.perf_counter() - t0 - gen_time
+    worker_rss = 0  # the workers are the forkserver's children, not ours: ask one of them
+    if dd._pool is not None:
+        worker_rss = dd._pool.submit(resource.getrusage, resource.RUSAGE_SELF).result().ru_maxrss
     dd.close()
     t1 = time.perf_counter()
     dd.save()
@@ -291,7 +294,7 @@ def run_dedup(n: int, workdir: Path, workers: int) -> dict:
         "open_s": round(t_open, 1),
         "disk_mb": round(disk / 2**20),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "worker_peak_rss_mb": round(worker_rss / 1024),
         "workers": workers,
         "candidates_per_doc": round(st["index"]["candidates"] / max(1, st["index"]["queries"]), 1),
         "capped": st["index"]["capped"],
