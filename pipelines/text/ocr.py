@@ -257,6 +257,24 @@ def _leading_minus(crop: np.ndarray) -> bool:
     return bar_h <= 0.25 * h and (e - s) >= 1.5 * bar_h and 0.25 * h <= mid <= 0.75 * h
 
 
+def _best_per_crop(passes: list[list[tuple]], n: int, index: list[int]) -> list[tuple]:
+    """From several readings of the same crops, each crop's words from the pass whose words are
+    surest (mean confidence); `index` maps crop positions to strip numbers."""
+    grouped = []
+    for words_ in passes:
+        g: dict[int, list] = {}
+        for j, *rest in words_:
+            g.setdefault(j, []).append(rest)
+        grouped.append(g)
+    out: list[tuple] = []
+    for j in range(n):
+        options = [g[j] for g in grouped if j in g]
+        if options:
+            best = max(options, key=lambda ws: sum(w[3] for w in ws) / len(ws))
+            out += [(index[j], *w) for w in best]
+    return out
+
+
 def _vote_numbers(indexes: list[int], crops: list[np.ndarray], cell_text: dict, cell_conf: dict) -> None:
     """Short one-line cells are mostly numbers, which chi_sim alone misreads (-1 as 本, 305 as 35).
     Read them twice more with the Latin model restricted to number characters (side by side and
@@ -342,7 +360,10 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
         if large:
             readings += [(large[j], *rest) for j, *rest in _read_stack([strips[k][2] for k in large], lang, 6)]
         if small:
-            readings += [(small[j], *rest) for j, *rest in _read_rows([strips[k][2] for k in small], lang, 6)]
+            # read twice (side by side, and stacked); per cell keep the surer reading
+            crops = [strips[k][2] for k in small]
+            passes = [list(_read_rows(crops, lang, 6)), list(_read_stack(crops, lang, 6))]
+            readings += _best_per_crop(passes, len(crops), small)
         for k, text, key, left, conf in readings:
             i, n, _st = strips[k]
             cell_text.setdefault(i, []).append(((n, key, left), text))
@@ -350,8 +371,6 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
             words += 1
             if conf >= 0:
                 confs.append(conf)
-        # Short one-line cells are mostly numbers, which chi_sim alone misreads (-1 as 本): read them
-        # again with the Latin model restricted to number characters and keep the surer reading.
         read = {i for i, _n, _st in strips}
         short = [i for i, (c, _t, _b) in enumerate(stack)
                  if i in read and c.shape[0] <= 1.5 * line_h and c.shape[1] <= 6 * c.shape[0]]
