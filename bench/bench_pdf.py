@@ -2,7 +2,7 @@
 """PDF text extraction: pages per second of nianbao's PDF pipeline against pdfminer.six's own
 `pdf2txt.py`, on the same generated report PDFs in the same run, plus peak memory per worker.
 
-    .venv/bin/python bench/bench_pdf.py [--files 8] [--copies 3] [--workers N]
+    .venv/bin/python bench/bench_pdf.py [--files 12] [--copies 4] [--workers N]
 
 Baselines: `pdf2txt.py` run on every file (the CLI, default layout analysis), and pdfminer's
 `extract_text` in-process (same analysis without interpreter start-up). Ours: characters and ruling
@@ -92,8 +92,8 @@ def run_pdf2txt(paths: list[Path]) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", type=int, default=8)
-    ap.add_argument("--copies", type=int, default=3, help="reports per PDF file")
+    ap.add_argument("--files", type=int, default=12)
+    ap.add_argument("--copies", type=int, default=4, help="reports per PDF file")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_pdf-") as tmp:
