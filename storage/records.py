@@ -75,32 +75,26 @@ def link_document_fetch(session: Session, document_id: int, fetch_id: int, page:
 
 def upsert_document(session: Session, *, content_key: str, values: dict[str, Any]) -> tuple[Document, bool]:
     """Insert or update the Document for `content_key`; returns (document, changed)."""
-    document = session.scalars(select(Document).where(Document.content_key == content_key)).one_or_none()
-    if document is None:
-        insert_ignore(session, Document.__table__,
-                      {"content_key": content_key, "created_at": utcnow(), "updated_at": utcnow(), **values},
-                      ["content_key"])
-        document = session.scalars(select(Document).where(Document.content_key == content_key)).one()
-        return document, True
-    changed = _assign_changed(document, values)
-    if changed:
-        document.updated_at = utcnow()
-    return document, changed
+    return _upsert(session, Document, "content_key", content_key, values)
 
 
 def upsert_report(session: Session, *, document_id: int, values: dict[str, Any]) -> tuple[Report, bool]:
     """Insert or update the Report of a document; returns (report, changed)."""
-    report = session.scalars(select(Report).where(Report.document_id == document_id)).one_or_none()
-    if report is None:
-        insert_ignore(session, Report.__table__,
-                      {"document_id": document_id, "created_at": utcnow(), "updated_at": utcnow(), **values},
-                      ["document_id"])
-        report = session.scalars(select(Report).where(Report.document_id == document_id)).one()
-        return report, True
-    changed = _assign_changed(report, values)
+    return _upsert(session, Report, "document_id", document_id, values)
+
+
+def _upsert(session: Session, model: Any, key: str, key_value: Any, values: dict[str, Any]) -> tuple[Any, bool]:
+    """The row of `model` whose unique column `key` is `key_value`, inserted or updated; (row, changed)."""
+    column = getattr(model, key)
+    row = session.scalars(select(model).where(column == key_value)).one_or_none()
+    if row is None:
+        insert_ignore(session, model.__table__,
+                      {key: key_value, "created_at": utcnow(), "updated_at": utcnow(), **values}, [key])
+        return session.scalars(select(model).where(column == key_value)).one(), True
+    changed = _assign_changed(row, values)
     if changed:
-        report.updated_at = utcnow()
-    return report, changed
+        row.updated_at = utcnow()
+    return row, changed
 
 
 def _assign_changed(row: Any, values: dict[str, Any]) -> bool:
