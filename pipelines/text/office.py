@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,23 +194,26 @@ def _fmt(value) -> str:
     return clean_cell(str(value)).replace("\t", " ")
 
 
+def _sheet_lines(title: str, rows: Iterable[Iterable[object]]) -> list[str]:
+    """A sheet as its title, then one tab-separated line per non-empty row, then a blank line."""
+    lines = [title]
+    for row in rows:
+        cells = [_fmt(v) for v in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if any(cells):
+            lines.append("\t".join(cells))
+    lines.append("")
+    return lines
+
+
 def xlsx_text(body: bytes) -> str:
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(body), read_only=False, data_only=True)
     lines: list[str] = []
     for ws in wb.worksheets:
-        lines.append(ws.title)
-        merged_heads = {}
-        for rng in ws.merged_cells.ranges:
-            merged_heads[(rng.min_row, rng.min_col)] = True
-        for row in ws.iter_rows(values_only=True):
-            cells = [_fmt(v) for v in row]
-            while cells and not cells[-1]:
-                cells.pop()
-            if any(cells):
-                lines.append("\t".join(cells))
-        lines.append("")
+        lines += _sheet_lines(ws.title, ws.iter_rows(values_only=True))
     return "\n".join(lines)
 
 
@@ -219,14 +223,7 @@ def xls_text(body: bytes) -> str:
     book = xlrd.open_workbook(file_contents=body)
     lines: list[str] = []
     for sheet in book.sheets():
-        lines.append(sheet.name)
-        for r in range(sheet.nrows):
-            cells = [_fmt(v) for v in sheet.row_values(r)]
-            while cells and not cells[-1]:
-                cells.pop()
-            if any(cells):
-                lines.append("\t".join(cells))
-        lines.append("")
+        lines += _sheet_lines(sheet.name, (sheet.row_values(r) for r in range(sheet.nrows)))
     return "\n".join(lines)
 
 
