@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 
+from pipelines.parse import parse_text
 from pipelines.textify import textify
 from tests.text.builders import convert_with_soffice, soffice
 
@@ -98,19 +99,50 @@ def test_doc_and_wps_through_libreoffice_keep_merged_cells():
         assert "行政处罚\t12\t\t" in doc.text and "信息内容\t本年处理决定数量\t\t" in doc.text
 
 
-@pytest.mark.slow
-def test_xls_via_xlrd():
-    if soffice() is None:
-        pytest.skip("LibreOffice (soffice) not installed; needed to write an .xls fixture")
-    import openpyxl
+def _legacy_statistics_xls() -> tuple[bytes, dict]:
+    """A pre-2019 政府信息公开情况统计表 as an Excel 97 workbook (merged title rows, numbers as floats),
+    built from seed 002's table, and that seed's gold record."""
+    import xlwt
 
-    wb = openpyxl.Workbook()
-    wb.active.append(["收到申请数", "件", 44])
+    from demo_site.seeds import legacy_rows, load_seed
+
+    seed = load_seed("002_491099f9f0af2def")
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("统计表")
+    ws.write_merge(0, 0, 0, 2, "政府信息公开情况统计表")
+    ws.write_merge(1, 1, 0, 2, "（2018年度）")
+    ws.write_merge(2, 2, 0, 2, "填报单位（盖章）：" + seed.gold["agency"])
+    for col, head in enumerate(("统 计 指 标", "单位", "统计数")):
+        ws.write(3, col, head)
+    for row, (label, unit, value) in enumerate(legacy_rows(seed.text), start=4):
+        ws.write(row, 0, label)
+        ws.write(row, 1, unit)
+        ws.write(row, 2, float(value) if value.replace(".", "", 1).isdigit() else value)
+    wb.add_sheet("说明").write(0, 0, "本表数据截至2018年12月31日。")
     buf = io.BytesIO()
     wb.save(buf)
-    try:
-        xls = convert_with_soffice(buf.getvalue(), "xlsx", "xls:MS Excel 97")
-    except RuntimeError as exc:  # libreoffice-writer-nogui alone cannot write spreadsheets
-        pytest.skip(f"LibreOffice Calc is needed to write an .xls fixture: {exc}")
-    doc = textify(xls, url="http://x.gov.cn/download?id=1")
-    assert doc.kind == "xls" and doc.extractor == "xlrd" and "收到申请数\t件\t44" in doc.text
+    return buf.getvalue(), seed.gold
+
+
+def test_xls_statistics_table_via_xlrd():
+    """An .xls 统计表 served from a download.jsp URL as octet-stream: routed by its magic bytes, read
+    with xlrd (integers without `.0`), and the extractor recovers the seed's legacy table exactly."""
+    body, gold = _legacy_statistics_xls()
+    assert body[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # an OLE2 compound file, like DOC and WPS
+    doc = textify(body, url="http://x.gov.cn/download.jsp?fileid=7", content_type="application/octet-stream")
+    assert doc.kind == "xls" and doc.extractor == "xlrd" and doc.error is None
+    lines = doc.text.splitlines()
+    assert lines[:3] == ["统计表", "政府信息公开情况统计表", "（2018年度）"]
+    assert "(一)收到申请数\t件\t0" in lines and "4.政务微信公开政府信息数\t条\t50" in lines
+    assert ".0" not in doc.text and "本表数据截至2018年12月31日。" in lines
+    record = parse_text(doc)
+    assert record is not None
+    assert (record["agency"], record["year"], record["template"]) == (gold["agency"], gold["year"], "pre2019")
+    assert record["legacy"] == gold["legacy"]
+
+
+def test_corrupt_xls_is_a_recorded_error():
+    body, _ = _legacy_statistics_xls()
+    doc = textify(body[: len(body) // 3], url="http://x.gov.cn/tjb.xls")
+    assert doc.kind == "xls" and doc.error and "xls" in doc.error.lower()
+    assert doc.text == ""
