@@ -245,7 +245,7 @@ class IncrementalSpiderMiddleware:
         mark = response.meta.get("nb_incremental") if response.request is not None else None
         for element in result:
             if mark and isinstance(element, FetchedResponse):
-                element.notes["nb_incremental"] = mark
+                element.notes.setdefault("nb_incremental", mark)  # a split article keeps page 1's mark
             yield element
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any],
@@ -253,7 +253,7 @@ class IncrementalSpiderMiddleware:
         mark = response.meta.get("nb_incremental") if response.request is not None else None
         async for element in result:
             if mark and isinstance(element, FetchedResponse):
-                element.notes["nb_incremental"] = mark
+                element.notes.setdefault("nb_incremental", mark)  # a split article keeps page 1's mark
             yield element
 
 

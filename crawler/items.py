@@ -27,6 +27,10 @@ class FetchedResponse:
     error: str | None = None
     from_store: bool = False
     stored_fetch_id: int | None = None
+    # a split article (SiteServer `346.html`, `346_2.html` ...): this exchange's page number, and on
+    # page 1 the exchanges of pages 2..n in order (failed ones included, with their error)
+    page: int = 1
+    parts: list[FetchedResponse] = field(default_factory=list)
     # filled by the pipelines
     fetch_id: int | None = None
     sha256: str | None = None

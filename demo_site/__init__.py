@@ -75,6 +75,7 @@ def truth(base_url: str = "", site: Site | None = None) -> Truth:
         primary = next((p for p in pages if p.primary), pages[0])
         gold = load_seed(primary.seed).gold if primary.seed else primary.extra["gen"]
         urls = [base + p.path for p in pages] + [base + a for p in pages for a in p.extra.get("aliases", [])]
+        urls += [base + part for p in pages for part in p.extra.get("parts", [])]  # later pages of a split report
         reports.append(
             ExpectedReport(
                 seed=key,
@@ -107,6 +108,7 @@ def perfect_paths(site: Site | None = None) -> set[str]:
             needed.add(node)
             node = parents[node]
         needed.update(primary.extra.get("aliases", []))
+        needed.update(primary.extra.get("parts", []))
     return needed
 
 

@@ -10,7 +10,8 @@ Each sub-site has a home page, a 政府信息公开年报 column whose reports s
   `module/web/jpage/dataproxy.jsp` POSTs for the rest; `/art/y/m/d/art_C_N.html`; attachments via
   `downfile.jsp` answered with a 302 to `/attach/0/…`; `;jsessionid=` in links.
 * `siteserver`: `/channels/NN.html`, `NN_2.html` (共N页), `/contents/NN/MMM.html`, a multi-page
-  content `MMM_2.html`.
+  content `MMM_2.html`; the report of `split_year` split over `split_pages` pages `MMM.html`,
+  `MMM_2.html` … (上一页/1/2/3/下一页 at the bottom), its truth URL page 1.
 * `json`: a 政府信息公开平台 column that is an empty shell filled from `/api/column/N?page=K` (JSON);
   attachments from `download.jsp?fileid=` as `application/octet-stream` with a Content-Disposition name.
 * `generic`: `list.jsp?page=N` (共N页), `show.jsp?id=N`, PDF viewer links (`viewer.html?file=`),
@@ -162,6 +163,18 @@ def _report(b: _Builder, year: int, html_path: str, *, pdf_path: str | None = No
     b.page(**pdf)
 
 
+def _split_report(b: _Builder, year: int, path: str, count: int) -> None:
+    """An HTML report split by SiteServer's page break into `path`, `path_2` … `path_<count>`."""
+    _report(b, year, path)
+    first = b.pages[-1]
+    parts = [path.replace(".html", f"_{n}.html") for n in range(2, count + 1)]
+    pager = [[str(n), p] for n, p in enumerate([path, *parts], start=1)]
+    first.update(template="gen_report_pages", page_no=1, page_count=count, parts=parts, links=pager)
+    for n, part in enumerate(parts, start=2):
+        b.page(path=part, kind="part", template="gen_report_pages", title=first["title"], date=first["date"],
+               gen=first["gen"], page_no=n, page_count=count, first=path, links=pager)
+
+
 def _distractors(b: _Builder, make_path: Any) -> list[str]:
     paths = []
     for i, (pattern, key) in enumerate(DISTRACTORS):
@@ -241,6 +254,8 @@ def build_siteserver(b: _Builder) -> None:
         if i % 3 == 0:
             guid = f"{cid:x}{year}"
             _report(b, year, path, pdf_path=f"{p}/upload/files/{year + 1}/1/{guid}.pdf")
+        elif year == b.e.get("split_year"):
+            _split_report(b, year, path, int(b.e.get("split_pages", 3)))
         else:
             _report(b, year, path)
         items.append(path)

@@ -440,6 +440,74 @@ def gen_report(site: Site, page: Page) -> str:
     return chrome(site, page, main)
 
 
+def _report_sections(record: dict[str, Any], sections: dict[str, list[str]]) -> list[str]:
+    """The HTML of a generated report's body cut before every heading (一、… 六、, tables included)."""
+    import re
+
+    from extractor.render import render_report_html
+
+    full = render_report_html({**record, "sections": {k: "\n".join(v) for k, v in sections.items()}},
+                              "\n".join(sections["overview"]))
+    m = re.search(r"<body[^>]*>(.*)</body>", full, re.S)
+    body = re.sub(r"<h1>.*?</h1>", "", m.group(1) if m else full, count=1, flags=re.S)
+    return [block for block in re.split(r"(?=<h2>)", body) if block.strip()]
+
+
+def split_sections(blocks: list[str], count: int) -> list[list[str]]:
+    """`blocks` over `count` pages as an editor's page breaks put them: the last page opens with the
+    last table's section, the sections before it are shared out evenly over the other pages."""
+    if count < 2:
+        return [blocks]
+    last = max((i for i, b in enumerate(blocks) if "<table" in b), default=len(blocks) - 1)
+    head, tail = blocks[:last], blocks[last:]
+    cut = [-(-i * len(head) // (count - 1)) for i in range(count)]  # ceil: earlier pages take the odd one
+    pages = [head[cut[i]:cut[i + 1]] for i in range(count - 1)]
+    return [*pages, tail]
+
+
+def _ss_pager(page: Page) -> str:
+    """SiteServer's stl:pageItems under a split content: 首页 上一页 1 2 3 下一页 末页."""
+    count, cur = int(page.extra["page_count"]), int(page.extra["page_no"])
+    paths = [h for _t, h in page.links]
+    items = [f'<a href="{paths[0]}">首页</a>']
+    if cur > 1:
+        items.append(f'<a href="{paths[cur - 2]}">上一页</a>')
+    for n, path in enumerate(paths, start=1):
+        items.append(f'<span class="current">{n}</span>' if n == cur else f'<a href="{path}">{n}</a>')
+    if cur < count:
+        items.append(f'<a href="{paths[cur]}">下一页</a>')
+    items.append(f'<a href="{paths[-1]}">末页</a>')
+    return '<div class="pages" id="pageContents">' + " ".join(items) + "</div>"
+
+
+@renderer("gen_report_pages")
+def gen_report_pages(site: Site, page: Page) -> str:
+    """One page of a generated report that SiteServer split with its page break (`N.html`, `N_2.html` …):
+    the same head and 信息公开 table on every page, this page's share of the sections, the pager.
+    Page 1 still shows a leaked [SITESERVER_PAGE] marker where the editor's span survived."""
+    record, sections = _gen(page)
+    count, cur = int(page.extra["page_count"]), int(page.extra["page_no"])
+    blocks = split_sections(_report_sections(record, sections), count)[cur - 1]
+    content = "\n".join(blocks)
+    if cur == 1:
+        content = f'<h2 style="text-align:center">{escape(page.title)}</h2>\n{content}'
+        content += f'\n<p><span style="background-color:#ffff00">{SITESERVER_PAGE}</span></p>'
+    main = f"""<div class="stl-content">
+<table class="govpublic" border="1" cellspacing="0">
+<tr><td>索引号：</td><td>{escape(_index_no(site.pages[page.extra.get("first", page.path)]))}</td><td>信息分类：</td><td>政府信息公开年报</td></tr>
+<tr><td>发布机构：</td><td>{escape(record["agency"])}</td><td>文号：</td><td></td></tr>
+<tr><td>发布日期：</td><td>{escape(page.date)}</td><td>关键词：</td><td>年度报告</td></tr>
+</table>
+<h1>{escape(page.title)}</h1>
+<div class="content" id="zoom">
+{content}
+</div>
+{_ss_pager(page)}
+<div class="article-tools"><a href="javascript:window.print()">【打印】</a> <a href="javascript:window.close()">【关闭】</a></div>
+</div>"""
+    return chrome(site, page, main, '<meta name="generator" content="SiteServer CMS">\n')
+
+
 def _gen_info(page: Page, record: dict[str, Any]) -> str:
     return f"""<table class="xxgk-info">
 <tr><th>索引号：</th><td>{escape(_index_no(page))}</td><th>信息分类：</th><td>政府信息公开年报</td></tr>

@@ -1,7 +1,9 @@
 """Step 2: turn a stored body into a Document (decode, extract clean text) and link its fetch.
 
 The CPU-bound work (textify, then the report extractor) runs in a process pool owned by this
-pipeline; the record travels on the item to `ReportPipeline`, which stores it.
+pipeline; the record travels on the item to `ReportPipeline`, which stores it. A split article (an
+item with `parts`, SiteServer `346.html`, `346_2.html` ...) becomes one Document: its pages textified,
+joined in order and parsed as a whole, keyed by the ordered page hashes, linked to every page's fetch.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
 from pipelines.base import StoragePipeline
-from pipelines.parse import ParsedBody, make_pool, parse_body
+from pipelines.parse import PageBody, ParsedBody, make_pool, parse_body, parse_pages
 from pipelines.textify import DocumentText
 from storage.models import Document
 from storage.records import link_document_fetch, upsert_document
@@ -54,6 +56,24 @@ def document_values(text: DocumentText, *, raw_sha256: str, url: str) -> dict[st
     }
 
 
+def joined_content_key(digests: list[str]) -> str:
+    """The Document key of a split article: its page hashes, in order."""
+    return hashlib.sha256(("siteserver:" + "\n".join(digests)).encode("ascii")).hexdigest()
+
+
+def article_pages(item: FetchedResponse) -> tuple[list[FetchedResponse], list[dict[str, Any]]]:
+    """The pages of `item` that carry text, in order (page 1 first), and the ones that are missing
+    as {page, url, error}."""
+    pages, missing = [item], []
+    for part in item.parts:
+        if part.ok and part.sha256 and part.kind in TEXT_KINDS:
+            pages.append(part)
+        else:
+            missing.append({"page": part.page, "url": part.final_url or part.url,
+                            "error": part.error or f"not a text page ({part.kind or 'empty'})"})
+    return pages, missing
+
+
 class DocumentPipeline(StoragePipeline):
     """One Document per distinct body; the same body from another URL only adds a link."""
 
@@ -80,13 +100,20 @@ class DocumentPipeline(StoragePipeline):
             return item
         assert item.sha256 is not None and item.fetch_id is not None
         version = textify_version()
-        content_key = item.sha256
+        pages, missing = article_pages(item)
+        links = [(page.fetch_id, page.page) for page in pages]
+        content_key = joined_content_key([p.sha256 or "" for p in pages]) if item.parts else item.sha256
+
+        def link_all(session: Any, document_id: int) -> None:
+            for fetch_id, number in links:
+                if fetch_id is not None:
+                    link_document_fetch(session, document_id, fetch_id, page=number)
 
         def existing(session: Any) -> tuple[int | None, bool]:
             document = session.scalars(select(Document).where(Document.content_key == content_key)).one_or_none()
             if document is None or document.extractor_version != version:
                 return None, False
-            link_document_fetch(session, document.id, item.fetch_id)
+            link_all(session, document.id)
             return document.id, document.parsed_with == EXTRACTOR_VERSION
 
         document_id, settled = self.storage.run(existing)
@@ -95,7 +122,7 @@ class DocumentPipeline(StoragePipeline):
             return item
 
         url = item.final_url or item.url
-        parsed = await self._parse(item, url)
+        parsed = await self._parse(item, url) if not item.parts else await self._parse_pages(pages, missing)
         text = parsed.text
         if text.error:
             logger.warning("%s: %s", url, text.error)
@@ -108,12 +135,14 @@ class DocumentPipeline(StoragePipeline):
 
         def store(session: Any) -> int:
             document, _changed = upsert_document(session, content_key=content_key, values=values)
-            link_document_fetch(session, document.id, item.fetch_id)
+            link_all(session, document.id)
             return document.id
 
         item.document_id = self.storage.run(store)
         item.notes["record"] = parsed.record
         self.stats.inc_value(f"nianbao/documents/{text.kind}")
+        if item.parts:
+            self.stats.inc_value("nianbao/documents/joined_pages", len(pages))
         return item
 
     async def _parse(self, item: FetchedResponse, url: str) -> ParsedBody:
@@ -124,3 +153,10 @@ class DocumentPipeline(StoragePipeline):
             return parse_body(item.body, **kwargs)
         future = self.pool.submit(parse_body, item.body, **kwargs)
         return await asyncio.wrap_future(future)
+
+    async def _parse_pages(self, pages: list[FetchedResponse], missing: list[dict[str, Any]]) -> ParsedBody:
+        bodies = [PageBody(p.body, p.final_url or p.url, p.headers.get("content-type"),
+                           p.headers.get("content-disposition"), p.anchor_text, p.page) for p in pages]
+        if self.pool is None:
+            return parse_pages(bodies, missing=missing)
+        return await asyncio.wrap_future(self.pool.submit(parse_pages, bodies, missing=missing))

@@ -7,6 +7,7 @@ keeps downloading from many hosts while documents are parsed. `0` workers parses
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.textify import DocumentText, textify
+from pipelines.textify import DocumentText, join_pages, textify
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,41 @@ def parse_body(body: bytes, *, url: str, content_type: str | None, content_dispo
     text = textify(body, url=url, content_type=content_type, content_disposition=content_disposition)
     if not text.title and title_hint:
         text.title = title_hint  # attachments: the link text is often the only title
+    record = parse_text(text) if with_report else None
+    return ParsedBody(text=text, record=record)
+
+
+@dataclass
+class PageBody:
+    """One stored page of a document and what textify needs to read it."""
+
+    body: bytes
+    url: str
+    content_type: str | None = None
+    content_disposition: str | None = None
+    anchor_text: str | None = None
+    page: int = 1
+
+
+def parse_pages(pages: list[PageBody], *, missing: list[dict[str, Any]] | None = None,
+                with_report: bool = True) -> ParsedBody:
+    """Textify the pages of one split article, join them in order and run the report extractor on the
+    whole. Page URLs and hashes go into the text's quality (audit); `missing` pages (page, url, error)
+    that could not be fetched are recorded there and in its error. One page and nothing missing is
+    exactly `parse_body`."""
+    texts = [textify(p.body, url=p.url, content_type=p.content_type, content_disposition=p.content_disposition)
+             for p in pages]
+    text = texts[0] if len(texts) == 1 else join_pages(texts)
+    if not text.title and pages and pages[0].anchor_text:
+        text.title = pages[0].anchor_text
+    if len(pages) > 1 or missing:
+        text.quality["page_urls"] = [p.url for p in pages]
+        text.quality["page_sha256"] = [hashlib.sha256(p.body).hexdigest() for p in pages]
+        text.quality["page_numbers"] = [p.page for p in pages]
+        if missing:
+            text.quality["missing_pages"] = missing
+            notes = [f"page {m.get('page')} missing ({m.get('url')}: {m.get('error')})" for m in missing]
+            text.error = "; ".join(filter(None, [text.error, *notes]))
     record = parse_text(text) if with_report else None
     return ParsedBody(text=text, record=record)
 

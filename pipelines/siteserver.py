@@ -60,3 +60,38 @@ def siteserver_page_urls(html: str, url: str) -> list[str]:
     if not pages:
         return []
     return [f"{stem}_{n}{ext}" for n in range(2, max(pages) + 1)]
+
+
+# Lists paginate the same way (`index_2.html`, `/channels/12_2.html`): they are not split articles.
+_LIST_STEM = re.compile(r"/(?:index|default|list|more|channels/\d+)$", re.IGNORECASE)
+MAX_ARTICLE_PAGES = 30
+
+
+def page_number(url: str) -> int:
+    """The page number a content URL carries (`346_3.html` → 3, `346.html` → 1)."""
+    me = _split(url)
+    return me[2] if me else 1
+
+
+def split_article_pages(html: str, url: str) -> list[str]:
+    """The `_2 .. _n` pages to fetch and join when `url` is page 1 of a split article; [] for a
+    single page, a later page, a list page or an implausible page count."""
+    me = _split(url)
+    if me is None or me[2] != 1 or _LIST_STEM.search(urlsplit(me[0]).path):
+        return []
+    pages = siteserver_page_urls(html, url)
+    return pages if len(pages) < MAX_ARTICLE_PAGES else []
+
+
+def first_page_of(html: str, url: str) -> str | None:
+    """Page 1 of the split article when `url` is one of its later pages (`346_2.html` that links back
+    to `346.html` or to a sibling page); None otherwise."""
+    me = _split(url)
+    if me is None or me[2] < 2 or _LIST_STEM.search(urlsplit(me[0]).path):
+        return None
+    stem, ext, n = me
+    for href in _HREF.findall(html or ""):
+        other = _split(urljoin(url, href.replace("&amp;", "&")))
+        if other is not None and other[0] == stem and other[1] == ext and other[2] != n:
+            return f"{stem}{ext}"
+    return None

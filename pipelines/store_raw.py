@@ -17,6 +17,11 @@ class StoreRawPipeline(StoragePipeline):
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, FetchedResponse):
             return item
+        for page in [item, *item.parts]:  # a split article: every page kept and recorded
+            self._store(page, spider)
+        return item
+
+    def _store(self, item: FetchedResponse, spider: Any) -> None:
         headers = item.headers
         if item.body:
             item.kind = sniff_kind(item.body, content_type=headers.get("content-type"),
@@ -26,7 +31,9 @@ class StoreRawPipeline(StoragePipeline):
             item.fetch_id = item.stored_fetch_id
             item.sha256 = sha256_hex(item.body) if item.body else None
             self.stats.inc_value("nianbao/fetches/from_store")
-            return item
+            return
+        if item.notes.get("unfetched"):
+            return  # deliberately not asked for (already recorded in this run, or a blocked host)
         item.sha256 = self.storage.raw.put(item.body) if item.body else None
 
         def store(session: Any) -> int:
@@ -51,7 +58,6 @@ class StoreRawPipeline(StoragePipeline):
         self.stats.inc_value("nianbao/fetches/stored")
         if item.error:
             self.stats.inc_value("nianbao/fetches/errors")
-        return item
 
 
 def spider_job(spider: Any) -> str | None:

@@ -1,6 +1,7 @@
 """`nianbao reprocess [--kind pdf] [--since DATE]`: re-run textify and the report extractor over the
 raw bodies already stored, without fetching anything. Idempotent: a Document or Report is written only
-when a value changed, so a second run changes nothing."""
+when a value changed, so a second run changes nothing. A split article (SiteServer `_2 .. _n` pages) is
+re-joined from its stored page bodies, in page order, like the crawl joined it."""
 
 from __future__ import annotations
 
@@ -19,17 +20,9 @@ from sqlalchemy import exists, select
 
 from crawler.cli.app import app
 from crawler.cli.options import DataDirOption, DbOption, open_corpus
+from pipelines.parse import PageBody as Page
 
 BATCH = 32
-
-
-@dataclass
-class Page:
-    body: bytes
-    url: str
-    content_type: str | None
-    content_disposition: str | None
-    anchor_text: str | None
 
 
 @dataclass
@@ -40,6 +33,7 @@ class Job:
     url: str
     pages: list[Page]
     seed_agency: str | None = None
+    missing: list[dict[str, Any]] | None = None  # pages of a split article the crawl could not fetch
 
 
 @dataclass
@@ -56,15 +50,10 @@ class Outcome:
 
 def reparse(job: Job) -> tuple[int, Any, dict[str, Any] | None]:
     """Worker: textify every page of a document (joined in order) and run the report extractor."""
-    from pipelines.parse import parse_text
-    from pipelines.textify import join_pages, textify
+    from pipelines.parse import parse_pages
 
-    texts = [textify(p.body, url=p.url, content_type=p.content_type, content_disposition=p.content_disposition)
-             for p in job.pages]
-    text = texts[0] if len(texts) == 1 else join_pages(texts)
-    if not text.title and job.pages and job.pages[0].anchor_text:
-        text.title = job.pages[0].anchor_text
-    return job.document_id, text, parse_text(text)
+    parsed = parse_pages(job.pages, missing=job.missing)
+    return job.document_id, parsed.text, parsed.record
 
 
 def _header(headers: dict[str, Any] | None, name: str) -> str | None:
@@ -114,9 +103,8 @@ def _load_jobs(storage: Any, ids: list[int], outcome: Outcome) -> list[Job]:
             by_page: dict[int, Any] = {}
             for page, fetch in links:  # one fetch per page: the newest observation of it
                 by_page[page] = fetch
-            fetches = [by_page[p] for p in sorted(by_page)]
-            if not fetches:
-                fetches = []
+            numbers = sorted(by_page)
+            fetches = [by_page[p] for p in numbers]
             pages: list[Page] = []
             digests = [f.sha256 for f in fetches] if fetches else [document.raw_sha256]
             missing = [d for d in digests if not d or d not in storage.raw]
@@ -125,10 +113,10 @@ def _load_jobs(storage: Any, ids: list[int], outcome: Outcome) -> list[Job]:
                 outcome.messages.append(f"{document.url}: raw body {missing[0]} is not in the raw store; skipped")
                 continue
             if fetches:
-                for f in fetches:
+                for number, f in zip(numbers, fetches, strict=True):
                     pages.append(Page(storage.raw.get(f.sha256), f.final_url or f.url,
                                       _header(f.headers, "content-type") or f.content_type,
-                                      _header(f.headers, "content-disposition"), f.anchor_text))
+                                      _header(f.headers, "content-disposition"), f.anchor_text, number))
             else:
                 pages.append(Page(storage.raw.get(document.raw_sha256), document.url, None, None, None))
             site_agency = None
@@ -136,7 +124,7 @@ def _load_jobs(storage: Any, ids: list[int], outcome: Outcome) -> list[Job]:
                 site = session.get(Site, fetches[0].site_id)
                 site_agency = site.agency if site else None
             jobs.append(Job(document.id, document.content_key, document.raw_sha256, document.url, pages,
-                            site_agency))
+                            site_agency, (document.quality or {}).get("missing_pages")))
     return jobs
 
 

@@ -6,6 +6,10 @@ only `NIANBAO_COLD_HOPS` hops away from a promising page, so a 50,000-page porta
 whole; `--max-pages` caps each host (neutral links may use only part of it), and the lists of report
 columns are always followed to their last page. CMS adapters (`crawler.discovery.adapters`) make
 the requests that JavaScript would (TRS createPageHTML, Hanweb dataproxy, JSON platforms, …).
+
+A split article (SiteServer `346.html` whose pager links `346_2.html`, `346_3.html`) is one item:
+page 1's links are followed at once, its later pages are fetched in a chain (each one's links
+followed too) and page 1 is handed on only when the chain ends, with the later pages as `parts`.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from crawler.discovery.scoring import priority, score_link
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
 from crawler.items import FetchedResponse
 from crawler.seeds import Seed, read_seeds_csv
+from pipelines.siteserver import first_page_of, split_article_pages
 
 # Links worth nothing to a report corpus (images, media, styles, archives of code). Documents
 # (pdf, doc, docx, wps, xls, xlsx, ofd) are deliberately followed.
@@ -39,6 +44,7 @@ SKIPPED_EXTENSIONS = [
 _SKIPPED = re.compile(r"\.(" + "|".join(SKIPPED_EXTENSIONS) + r")$", re.I)
 _REPORT_COLUMN = re.compile(r"年报|年度报告|信息公开.{0,4}报告|统计表|zfxxgknb|xxgknb|gknb|ndbg|annual_?report", re.I)
 LINK_XPATH = "//a[@href]|//area[@href]|//iframe[@src]|//frame[@src]|//embed[@src]|//object[@data]"
+PART_PRIORITY = 300  # later pages of a split article go before anything else: page 1 waits for them
 
 
 class PortalSpider(scrapy.Spider):
@@ -174,11 +180,25 @@ class PortalSpider(scrapy.Spider):
         html = is_html(response)
         context = page_context(response.selector, response.url) if html else None
         item.notes["context"] = context or response.meta.get("nb_parent_context")
-        yield item
         if not isinstance(response, TextResponse):
+            yield item
             return
         column = self._is_report_column(response, context)
-        if html:
+        # a list page reached as one (`nb_column`) is paginated, not split; report pages' own titles make
+        # `column` true, so it cannot tell
+        article = split_article_pages(response.text, response.url) if html and not response.meta.get("nb_column") else []
+        first = first_page_of(response.text, response.url) if html and not article else None
+        if article:
+            yield from self._start_article(response, item, article)
+        elif first is not None:
+            yield from self._part_seen_first(response, first)
+        else:
+            yield item
+        yield from self._links(response, context, column)
+
+    def _links(self, response: TextResponse, context: dict[str, Any] | None, column: bool) -> Iterator[scrapy.Request]:
+        """The follow requests of a page: its links, and what its CMS adapter asks for."""
+        if context is not None:
             for node in response.xpath(LINK_XPATH):
                 href = node.xpath("@href|@src|@data").get()
                 if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
@@ -198,6 +218,81 @@ class PortalSpider(scrapy.Spider):
                                   context=context, is_list=bool(request.meta.get("nb_list")))
             if follow is not None:
                 yield follow
+
+    # -- split articles (SiteServer `_2 .. _n` pages) ---------------------------------------------
+
+    def _start_article(self, response: Response, item: FetchedResponse, urls: list[str]) -> Iterator[scrapy.Request]:
+        """Claim the later pages of the article on `response` (so no link leads to them as documents
+        of their own) and ask for the first of them; page 1's item waits in the chain."""
+        for url in urls:
+            self.seen.update((url, canonical_url(url)))
+        self.scheduled[urlsplit(response.url).netloc.lower()] += len(urls)
+        self.crawler.stats.inc_value("nianbao/siteserver/articles")
+        item.notes["nb_incremental"] = response.meta.get("nb_incremental")  # page 1's mark, not the last page's
+        pending = [(number, url) for number, url in enumerate(urls, start=2)]
+        yield self._part_request(response.meta, item, [], pending)
+
+    def _part_request(self, meta: dict[str, Any], article: FetchedResponse, parts: list[FetchedResponse],
+                      pending: list[tuple[int, str]]) -> scrapy.Request:
+        (number, url), rest = pending[0], pending[1:]
+        return scrapy.Request(
+            url, callback=self.parse_part, errback=self.on_part_error, dont_filter=True, priority=PART_PRIORITY,
+            meta={"seed": meta.get("seed"), "referrer": article.final_url or article.url, "anchor_text": None,
+                  "nb_score": meta.get("nb_score", 0), "nb_cold": meta.get("nb_cold", 0), "nb_column": False,
+                  "nb_article": article, "nb_parts": parts, "nb_pending": rest, "nb_page": number,
+                  "depth_reset": True},  # never dropped by DEPTH_LIMIT: page 1 waits for every part
+        )
+
+    def _next_part(self, meta: dict[str, Any], part: FetchedResponse) -> Iterator[Any]:
+        """The request for the article's next page, or, after its last page, page 1 with all parts."""
+        article: FetchedResponse = meta["nb_article"]
+        part.page, part.depth = meta["nb_page"], article.depth
+        parts = [*meta["nb_parts"], part]
+        if meta["nb_pending"]:
+            yield self._part_request(meta, article, parts, meta["nb_pending"])
+            return
+        article.parts = parts
+        self.crawler.stats.inc_value("nianbao/siteserver/pages", len(parts) + 1)
+        yield article
+
+    def parse_part(self, response: Response) -> Iterator[Any]:
+        """A later page of a split article: kept as a part of it; its own links are followed."""
+        response.meta["depth"] = response.meta["nb_article"].depth  # its links are as deep as page 1's
+        part = self._item(response)
+        antibot = response.meta.get("nb_antibot")
+        if antibot:
+            part.error = f"AntiBot: {antibot}"
+        yield from self._next_part(response.meta, part)
+        if not antibot and isinstance(response, TextResponse) and is_html(response):
+            context = page_context(response.selector, response.url)
+            yield from self._links(response, context, self._is_report_column(response, context))
+
+    def on_part_error(self, failure: Failure) -> Iterator[Any]:
+        """A later page that failed: recorded as a missing part, and the chain goes on."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            response = failure.value.response
+            part = self._item(response)
+            antibot = response.meta.get("nb_antibot")
+            part.error = f"AntiBot: {antibot}" if antibot else f"HTTPError: HTTP {response.status}"
+        else:
+            part = self._failed_item(request, failure)
+            if failure.check(IgnoreRequest):
+                part.notes["unfetched"] = True  # not asked for in this run: nothing to record
+        yield from self._next_part(request.meta, part)
+
+    def _part_seen_first(self, response: Response, first: str) -> Iterator[scrapy.Request]:
+        """A later page reached before its page 1 (another link, a revalidation): no item of its own;
+        page 1 is asked for and will fetch it again as one of its parts."""
+        self.crawler.stats.inc_value("nianbao/siteserver/parts_seen_first")
+        seed = response.meta.get("seed") or self._host_seed(first)
+        if seed is None:
+            return
+        request = self._request(scrapy.Request(first), seed=seed, score=float(response.meta.get("nb_score", 0)),
+                                cold=int(response.meta.get("nb_cold", 0)), referrer=response.url, anchor=None,
+                                force=True)
+        if request is not None:
+            yield request
 
     def _is_report_column(self, response: Response, context: dict[str, Any] | None) -> bool:
         """A list of reports (a 年报 column): its pages are followed to the last one."""
@@ -220,9 +315,13 @@ class PortalSpider(scrapy.Spider):
             item.error = f"AntiBot: {antibot}" if antibot else f"HTTPError: HTTP {response.status}"
             yield item
             return
+        yield self._failed_item(request, failure)
+
+    def _failed_item(self, request: scrapy.Request, failure: Failure) -> FetchedResponse:
+        """The exchange of a request that got no response."""
         seed = request.meta.get("seed") or self._host_seed(request.url)
         message = failure.getErrorMessage() or repr(failure.value)
-        yield FetchedResponse(
+        return FetchedResponse(
             url=request.url, final_url=None, status=None, headers={}, body=b"",
             fetched_at=datetime.now(UTC), referrer=request.meta.get("referrer"),
             anchor_text=request.meta.get("anchor_text"), depth=request.meta.get("depth", 0),
