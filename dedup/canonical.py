@@ -32,8 +32,10 @@ def checks_rank(checks_ok: bool | None) -> int:
 
 @dataclass(frozen=True, order=True)
 class CanonicalKey:
-    """Sorts best first: more non-null statistics, passing checks, better source, earlier fetch, lower id."""
+    """Sorts best first: a report body over a stub (see `decide.is_stub`), more non-null statistics,
+    passing checks, better source, earlier fetch, lower id."""
 
+    neg_body: int
     neg_stats: int
     neg_checks: int
     neg_source: int
@@ -41,8 +43,10 @@ class CanonicalKey:
     doc_id: str
 
     @classmethod
-    def of(cls, n_stats: int, checks_ok: int, src_rank: int, fetched_at: str, doc_id: str) -> CanonicalKey:
-        return cls(-n_stats, -checks_ok, -src_rank, fetched_at, doc_id)
+    def of(
+        cls, n_stats: int, checks_ok: int, src_rank: int, fetched_at: str, doc_id: str, stub: bool = False
+    ) -> CanonicalKey:
+        return cls(-(not stub), -n_stats, -checks_ok, -src_rank, fetched_at, doc_id)
 
 
 class CanonicalChooser:

@@ -3,6 +3,11 @@
 Two documents are one report only when their agencies and years agree (templates too, when both are
 known); a document joins an existing *version* of that report only when its statistics do not contradict
 the version's. Same agency and year with different numbers is a revised report: a new version.
+
+One exception to "near-duplicate text is necessary": a *stub* (`is_stub`: agency and year known, no
+statistics, next to no text, such as a notice page "……年度报告详见附件。" linking the PDF) is one report
+with the full record of the same agency and year, when that (agency, year) names exactly one report
+(`same_key_report`).
 """
 
 from __future__ import annotations
@@ -171,6 +176,24 @@ class DecideStats:
     rejected_unknown: int = 0
     same_version: int = 0
     new_version: int = 0
+    stubs: int = 0
+    key_joined: int = 0  # a stub joined the full report of its (agency, year), or a full report adopted a stub
+    key_ambiguous: int = 0  # not joined: its (agency, year) holds several full reports
+    key_rejected: int = 0  # not joined: template or agency disagree
+
+
+def is_stub(
+    facts: ReportFacts, n_stats: int, text_chars: int, section_chars: int | None, max_chars: int
+) -> bool:
+    """A stub: agency and year known, not one non-null statistic, fewer than `max_chars` characters of
+    normalised text and of record section text (section text counts only when known)."""
+    return (
+        bool(facts.agency)
+        and bool(facts.year)
+        and n_stats == 0
+        and text_chars < max_chars
+        and (section_chars or 0) < max_chars
+    )
 
 
 @dataclass
@@ -222,6 +245,22 @@ class SameReportDecider:
         """Whether the agency or the year is unknown on either side. Such a match may join a version
         whose statistics agree, never open a new version (a revision needs both facts known)."""
         return new.year is None or old.year is None or not new.agency or not old.agency
+
+    def same_key_report(self, new: ReportFacts, old: ReportFacts) -> bool:
+        """Whether a stub and a report found under the same (agency, year) key are one report: both facts
+        known and equal or compatible, templates not contradicting (similarity is not asked)."""
+        known = ("2019", "2021", "pre2019")
+        ok = (
+            bool(new.year)
+            and new.year == old.year
+            and agencies_compatible(new.agency, old.agency)
+            and not (new.template in known and old.template in known and new.template != old.template)
+        )
+        if ok:
+            self.stats.key_joined += 1
+        else:
+            self.stats.key_rejected += 1
+        return ok
 
     def years_may_match(self, year: int | None, years: np.ndarray) -> np.ndarray:
         """Vectorised first cut over candidates' years (0 = unknown): drops the known, different ones."""

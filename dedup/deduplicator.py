@@ -7,6 +7,10 @@
 
 Documents of one `add_many` call are processed in (fetched_at, doc_id) order, so the same documents
 give the same clusters, versions and ids however the caller orders them.
+
+Stubs (`decide.is_stub`: a notice page naming agency and year, no statistics, no body) are matched by
+(agency, year) through `keys.ReportKeyIndex`: a stub joins the one full report of its (agency, year); a
+full report whose (agency, year) has only a stub adopts the stub's cluster, so its id stays valid.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ import numpy as np
 from dedup import store
 from dedup.agency import normalise_agency
 from dedup.canonical import CanonicalChooser, CanonicalKey, checks_rank, source_rank
-from dedup.decide import EMPTY_STATS, ReportFacts, SameReportDecider, StatVector
+from dedup.decide import EMPTY_STATS, ReportFacts, SameReportDecider, StatVector, is_stub
 from dedup.document import Assignment, Copy, DedupDocument, MatchKind
 from dedup.features import FeatureBatch, FeatureExtractor, compute_in_worker
 from dedup.index import LSHIndex
+from dedup.keys import ReportKeyIndex, report_key
 from dedup.normalise import LazySkeleton
 
 TEMPLATES = (None, "2019", "2021", "pre2019", "unknown")
@@ -45,6 +50,7 @@ class DedupParams:
     strict_threshold: float = 0.9
     max_candidates: int = 200
     chunk: int = 2048
+    stub_max_chars: int = 500  # a stub has fewer characters of normalised text (and of sections) than this
 
 
 @dataclass
@@ -71,6 +77,7 @@ class Deduplicator:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self.index = LSHIndex(bands=p.bands, rows=p.rows)
+        self.keys = ReportKeyIndex()
         self.decider = SameReportDecider(near_threshold=p.near_threshold, strict_threshold=p.strict_threshold)
         self.chooser = CanonicalChooser()
         # per document (row)
@@ -89,6 +96,7 @@ class Deduplicator:
                 ("matched", np.int64),
                 ("similarity", np.float32),
                 ("text_hash", np.int64),
+                ("stub", np.int8),
             )
         }
         self._doc_ids: list[str] = []
@@ -105,6 +113,7 @@ class Deduplicator:
         self._cluster_ids: list[str] = []
         self._cluster_by_id: dict[str, int] = {}
         self._cluster_versions: list[list[int]] = []
+        self._cluster_full = store.Column(np.int8)  # 1 when the cluster holds a document that is no stub
         self._version_cluster: list[int] = []
         self._version_number: list[int] = []
         self._version_canonical: list[int] = []
@@ -125,7 +134,10 @@ class Deduplicator:
             return cls(root, params, workers)
         meta = store.read_json(gen / "meta.json")
         if meta.get("format") != store.FORMAT:
-            raise ValueError(f"dedup index {gen}: format {meta.get('format')}, expected {store.FORMAT}")
+            raise ValueError(
+                f"dedup index {gen}: format {meta.get('format')}, expected {store.FORMAT} "
+                "(rebuild it: nianbao dedup --rebuild)"
+            )
         saved = DedupParams(**meta["params"])
         if params is not None and params != saved:
             raise ValueError(f"dedup index {root} was built with {saved}, not {params}")
@@ -150,6 +162,7 @@ class Deduplicator:
         if self.path is None:
             raise ValueError("in-memory deduplicator: open it with a path to save")
         self.index.merge()
+        self.keys.merge()
         gen = store.new_generation(self.path)
         n = len(self._doc_ids)
         np.save(gen / "signatures.npy", self._sigs.array())
@@ -167,6 +180,9 @@ class Deduplicator:
         np.save(gen / "lsh_keys.npy", self.index.sorted_keys)
         np.save(gen / "lsh_ids.npy", self.index.sorted_ids)
         store.write_table(gen / "clusters.parquet", {"cluster_id": self._cluster_ids})
+        np.save(gen / "cluster_full.npy", self._cluster_full.array())
+        np.save(gen / "report_keys.npy", self.keys.sorted_keys)
+        np.save(gen / "report_clusters.npy", self.keys.sorted_clusters)
         lengths = np.fromiter(
             (len(s) for s in self._version_stats), dtype=np.int64, count=len(self._version_stats)
         )
@@ -218,6 +234,9 @@ class Deduplicator:
         self.index.sorted_ids = store.load_npy(gen / "lsh_ids.npy", mmap=True)
         self._cluster_ids = store.read_table(gen / "clusters.parquet")["cluster_id"]
         self._cluster_by_id = {c: i for i, c in enumerate(self._cluster_ids)}
+        self._cluster_full = store.Column(np.int8, base=store.load_npy(gen / "cluster_full.npy", mmap=False))
+        self.keys.sorted_keys = store.load_npy(gen / "report_keys.npy", mmap=True)
+        self.keys.sorted_clusters = store.load_npy(gen / "report_clusters.npy", mmap=True)
         with np.load(gen / "versions.npz") as v:
             self._version_cluster = v["cluster"].tolist()
             self._version_number = v["number"].tolist()
@@ -297,6 +316,8 @@ class Deduplicator:
         stats = batch.stats[j]
         sig, keys, length, thash = batch.sigs[j], batch.keys[j], int(batch.length[j]), int(batch.text_hash[j])
         text = LazySkeleton(doc.text)
+        stub = is_stub(facts, len(stats), length, doc.section_chars, self.params.stub_max_chars)
+        self.decider.stats.stubs += stub
         version = None
         match, matched, sim = MatchKind.NEW, -1, float("nan")
         # 1. exact layer: same raw bytes, then same normalised text
@@ -337,9 +358,37 @@ class Deduplicator:
                         self.decider.stats.new_version += 1
                     matched, sim = row, s
                     break
+        # 4. a stub and the full report of the same (agency, year)
+        if version is None and (found := self._join_by_key(facts, stub)) is not None:
+            version, matched = found
+            match = MatchKind.KEY
         if version is None:
             version = self._new_version(self._new_cluster(agency, doc.year, doc.doc_id))
-        self._append(doc, sig, keys, length, thash, facts, stats, version, match, matched, sim)
+        self._append(doc, sig, keys, length, thash, facts, stats, version, match, matched, sim, stub)
+
+    def _join_by_key(self, facts: ReportFacts, stub: bool) -> tuple[int, int] | None:
+        """(version, its canonical row) a document joins by its (agency, year) alone, if any.
+
+        A stub joins the one full cluster of its key (or, with none, the one stub cluster); a full document
+        adopts the stub cluster when its key has no full cluster. Several candidates: no join."""
+        aid = self._agency_ids.get(facts.agency) if facts.agency else None
+        if aid is None or not facts.year:
+            return None
+        clusters = self.keys.lookup(report_key(aid, facts.year))
+        if not clusters:
+            return None
+        full = [c for c in clusters if self._cluster_full[c]]
+        if full and not stub:
+            return None  # another text of an (agency, year) that has a full report: near layer said no
+        pool = full or clusters
+        if len(pool) > 1:
+            self.decider.stats.key_ambiguous += 1
+            return None
+        version = self._cluster_versions[pool[0]][-1]
+        row = self._version_canonical[version]
+        if not self.decider.same_key_report(facts, self._facts(row)):
+            return None
+        return version, row
 
     def _new_cluster(self, agency: str | None, year: int | None, doc_id: str) -> int:
         key = f"{agency or ''}|{year or ''}|{doc_id}".encode()
@@ -347,6 +396,7 @@ class Deduplicator:
         self._cluster_ids.append(cid)
         self._cluster_by_id[cid] = len(self._cluster_ids) - 1
         self._cluster_versions.append([])
+        self._cluster_full.append(0)
         return len(self._cluster_ids) - 1
 
     def _new_version(self, cluster: int) -> int:
@@ -359,7 +409,7 @@ class Deduplicator:
         self._cluster_versions[cluster].append(v)
         return v
 
-    def _append(self, doc, sig, keys, length, thash, facts, stats, version, match, matched, sim) -> None:
+    def _append(self, doc, sig, keys, length, thash, facts, stats, version, match, matched, sim, stub) -> None:
         row = len(self._doc_ids)
         agency = -1
         if facts.agency:
@@ -379,6 +429,7 @@ class Deduplicator:
             ("matched", matched),
             ("similarity", sim),
             ("text_hash", thash),
+            ("stub", stub),
         ):
             c[name].append(value)
         self._sigs.append(sig)
@@ -394,6 +445,13 @@ class Deduplicator:
             self._by_text.setdefault(thash, row)
             self.index.add(row, keys)
         self._version_rows[version].append(row)
+        cluster = self._version_cluster[version]
+        if not stub and not self._cluster_full[cluster]:
+            self._cluster_full[cluster] = 1
+        if agency >= 0 and facts.year and not (
+            matched >= 0 and c["agency"][matched] == agency and c["year"][matched] == facts.year
+        ):  # a match of the same agency and year is registered already
+            self.keys.register(report_key(agency, facts.year), cluster)
         self._version_stats[version] = self._version_stats[version].union(stats)
         best = self._version_canonical[version]
         if best < 0 or self.chooser.better(self._key(row), self._key(best)):
@@ -407,6 +465,7 @@ class Deduplicator:
             int(c["source"][row]),
             self._fetched[row],
             self._doc_ids[row],
+            bool(c["stub"][row]),
         )
 
     # ---------------------------------------------------------------- reading
@@ -487,6 +546,7 @@ class Deduplicator:
             "shingles": asdict(self.shingler.stats),
             "minhash": asdict(self.minhasher.stats),
             "index": asdict(self.index.stats),
+            "keys": asdict(self.keys.stats),
             "decide": asdict(self.decider.stats),
             "canonical": {"replaced": self.chooser.replaced},
             "totals": {

@@ -11,7 +11,8 @@ class DedupDocument:
     """One fetched document, reduced to what deduplication needs.
 
     `text` is the clean text; `agency`/`year`/`template`/`stats` come from the report record
-    (`stats` holds the record's `active`, `requests`, `review_litigation` and `legacy` values).
+    (`stats` holds the record's `active`, `requests`, `review_litigation` and `legacy` values);
+    `section_chars` is how many characters of section text the record holds (None: not known).
     """
 
     doc_id: str
@@ -25,6 +26,7 @@ class DedupDocument:
     url: str
     raw_sha256: str
     checks_ok: bool | None
+    section_chars: int | None = None
 
 
 class MatchKind(StrEnum):
@@ -35,6 +37,7 @@ class MatchKind(StrEnum):
     TEXT = "text"  # identical normalised text
     NEAR = "near"  # near-duplicate text, same agency and year, statistics agree
     REVISION = "revision"  # near-duplicate of the same report whose statistics differ: a new version
+    KEY = "key"  # same agency and year, one side a stub (no statistics, no report body), e.g. a notice page
 
 
 @dataclass(frozen=True)

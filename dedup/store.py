@@ -4,7 +4,8 @@ Layout under the index directory (e.g. ``<data-dir>/dedup/``)::
 
     CURRENT            name of the live generation, replaced atomically on save
     gen-000003/        meta.json, signatures.npy, rows.npz, rows.parquet, lsh_keys.npy, lsh_ids.npy,
-                       clusters.parquet, versions.parquet
+                       clusters.parquet, cluster_full.npy, report_keys.npy, report_clusters.npy,
+                       versions.npz
 
 A save writes a whole new generation and then switches CURRENT, so a crash mid-save leaves the previous
 index intact; older generations are deleted after the switch.
@@ -21,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-FORMAT = 1
+FORMAT = 2  # 2: stubs (rows.npz `stub`, cluster_full.npy, report_keys.npy, report_clusters.npy)
 
 
 class Column:

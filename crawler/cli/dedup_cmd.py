@@ -40,6 +40,14 @@ def source_kind(kind: str | None, extractor: str | None) -> str:
     return "ocr" if "tesseract" in ext or "ocr" in ext else (kind or "unknown")
 
 
+def section_chars(record: dict) -> int | None:
+    """Characters of free text in the record's sections (None when the record has no `sections`)."""
+    sections = record.get("sections")
+    if not isinstance(sections, dict):
+        return None
+    return sum(len(v) for v in sections.values() if isinstance(v, str))
+
+
 def to_dedup_document(report: Report, document: Document, fetched_at: object) -> DedupDocument:
     record = report.record or {}
     checks = report.checks or record.get("checks") or []
@@ -56,6 +64,7 @@ def to_dedup_document(report: Report, document: Document, fetched_at: object) ->
         url=document.url,
         raw_sha256=document.raw_sha256,
         checks_ok=(report.checks_failed == 0) if checks else None,
+        section_chars=section_chars(record),
     )
 
 
