@@ -85,6 +85,27 @@ def make_doc(
     return DedupDocument(**fields)
 
 
+TITLE = "{agency}{year}年政府信息公开工作年度报告"
+
+
+def notice(
+    doc_id: str,
+    agency: str | None,
+    year: int | None,
+    *,
+    fetched: str,
+    template: str = "unknown",
+    url: str | None = None,
+) -> DedupDocument:
+    """The record a notice page gets: agency and year from its title, nothing else."""
+    title = TITLE.format(agency=agency or "", year=year or "")
+    text = f"{title}\n{title}详见附件。\n附件：\n{title}.pdf"
+    record = {"agency": agency, "year": year, "template": template,
+              "active": None, "requests": None, "review_litigation": None, "legacy": None}
+    return make_doc(doc_id, text, record, kind="html", fetched=fetched, checks_ok=None, section_chars=0,
+                    url=url or f"http://example.gov.cn/notice/{doc_id}.html")
+
+
 @pytest.fixture()
 def seed():
     return load_seed("000")

@@ -125,3 +125,38 @@ def test_dedup_command_reports_a_broken_index(corpus: Path) -> None:
     result = CliRunner().invoke(app, ["dedup", "--data-dir", str(corpus)])
     assert result.exit_code == 2
     assert "dedup index" in result.output and "gen-000009" in result.output
+
+
+def test_notice_page_then_its_pdf_one_cluster_one_export_row(tmp_path: Path) -> None:
+    """A notice page stored first keeps its cluster id when the PDF arrives; reruns change nothing."""
+    from storage.export import export_rows
+
+    data = tmp_path / "data"
+    text, record = load_seed("000")
+    title = f"{record['agency']}2020年政府信息公开工作年度报告"
+    stub_record = {"agency": record["agency"], "year": 2020, "template": "unknown", "active": None,
+                   "requests": None, "review_litigation": None, "legacy": None, "sections": {}}
+    storage = Storage(resolve_storage(None, data))
+    t = datetime(2021, 2, 1, tzinfo=UTC)
+    _store(storage, "notice", f"{title}\n{title}详见附件。\n附件：\n{title}.pdf", stub_record, "html",
+           "http://a.gov.cn/notice.html", t)
+    storage.dispose()
+    runner = CliRunner()
+    assert runner.invoke(app, ["dedup", "--data-dir", str(data)]).exit_code == 0
+    (stub_cluster, _, _) = _rows(data)["1"]
+    storage = Storage(resolve_storage(None, data))
+    _store(storage, "pdf", damage_like_pdf(text, title), record, "pdf", "http://a.gov.cn/r.pdf", t.replace(day=2))
+    storage.dispose()
+    second = runner.invoke(app, ["dedup", "--data-dir", str(data)])
+    assert "1 new to the index; 1 cluster(s)" in second.output and "2 report(s) updated" in second.output
+    assert _rows(data) == {"1": (stub_cluster, 1, False), "2": (stub_cluster, 1, True)}
+    for args in ([], ["--rebuild"]):
+        again = runner.invoke(app, ["dedup", "--data-dir", str(data), *args])
+        assert again.exit_code == 0 and "0 report(s) updated" in again.output, again.output
+    storage = Storage(resolve_storage(None, data))
+    with storage.session() as session:
+        rows = list(export_rows(session))
+    storage.dispose()
+    assert len(rows) == 1
+    assert rows[0]["source_url"] == "http://a.gov.cn/r.pdf" and rows[0]["document_kind"] == "pdf"
+    assert set(rows[0]["copies"]) == {"http://a.gov.cn/r.pdf", "http://a.gov.cn/notice.html"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from dedup import Deduplicator, MatchKind
-from tests.dedup.conftest import load_seed, make_doc, previous_year, revised, twin_of
+from tests.dedup.conftest import load_seed, make_doc, notice, previous_year, revised, twin_of
 
 
 def test_html_pdf_docx_copies_are_one_report(report_copies):
@@ -107,6 +107,9 @@ def _corpus(seed, report_copies):
         docs.append(make_doc(name, t, r, fetched="2021-03-01"))
     t1, r1 = load_seed("001")
     docs.append(make_doc("wz", t1, r1))
+    # notice pages (stubs): one before the 2019 report, one after 吴忠's
+    docs.append(notice("n-prev", record["agency"], 2019, fetched="2021-01-01"))
+    docs.append(notice("n-wz", r1["agency"], r1["year"], fetched="2021-04-01"))
     return docs
 
 
@@ -122,6 +125,8 @@ def test_rerun_and_readd_change_nothing(seed, report_copies):
     again = Deduplicator.open(None).add_many(shuffled)  # a fresh run in another order
     assert {a.doc_id: a for a in again} == {a.doc_id: a for a in first}
     assert len({a.cluster_id for a in first}) == 4  # the report (2 versions), twin, 2019, 吴忠
+    by = {a.doc_id: a for a in first}
+    assert by["n-prev"].cluster_id == by["prev"].cluster_id and by["n-wz"].cluster_id == by["wz"].cluster_id
 
 
 def test_persistence_round_trip_and_incremental_add(tmp_path, seed, report_copies):
