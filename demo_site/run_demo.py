@@ -3,8 +3,9 @@
     python -m demo_site.run_demo [--data-dir data/demo] [--keep]
 
 Runs the real `nianbao` console script (next to this interpreter) as subprocesses:
-crawl, export (jsonl and csv) and status; then prints reports found / expected and whether each
-report's agency and year came out right. Exits 1 when an expected report is missing.
+crawl, export (jsonl and csv) and status; then prints reports found / expected, how many rows each
+report exported as (one is right: a notice page and its PDF are one report), and whether each report's
+agency and year came out right. Exits 1 when an expected report is missing.
 """
 
 from __future__ import annotations
@@ -42,16 +43,20 @@ def read_corpus(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def report_rows(rows: list[dict[str, Any]], expected: Truth) -> list[list[int]]:
+    """For each expected report, the indices of the exported rows carrying one of its URLs."""
+    return [
+        [i for i, row in enumerate(rows) if set(report.urls) & ({row.get("source_url")} | set(row.get("copies") or []))]
+        for report in expected.reports
+    ]
+
+
 def compare(rows: list[dict[str, Any]], expected: Truth) -> tuple[list[str], int, int]:
     """Summary lines, number of expected reports found, and number of exported rows that are not reports."""
     lines: list[str] = []
     found = 0
     used: set[int] = set()
-    for report in expected.reports:
-        urls = set(report.urls)
-        hits = [
-            i for i, row in enumerate(rows) if urls & ({row.get("source_url")} | set(row.get("copies") or []))
-        ]
+    for report, hits in zip(expected.reports, report_rows(rows, expected), strict=True):
         used.update(hits)
         if not hits:
             lines.append(f"  MISSING  {report.agency} {report.year}  {report.url}")
@@ -109,10 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = read_corpus(jsonl)
     lines, found, extra = compare(rows, expected)
     right = sum(1 for line in lines if line.startswith("  ok "))
+    per_report = [len(hits) for hits in report_rows(rows, expected)]
+    split = sum(1 for n in per_report if n > 1)
     print()
     print(
         f"== demo summary: {found}/{len(expected.reports)} reports found, "
-        f"{right}/{len(expected.reports)} with agency and year right, {extra} extra row(s)"
+        f"{right}/{len(expected.reports)} with agency and year right, {extra} extra row(s); "
+        f"{len(rows)} row(s) exported, {per_report.count(1)} report(s) as exactly one row, "
+        f"{split} report(s) split over several rows"
     )
     print("\n".join(lines))
     failed = {name: code for name, code in codes.items() if code != 0}
