@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from demo_site import perfect_paths, truth
-from demo_site.run_demo import compare
+from demo_site.run_demo import compare, report_rows
 from demo_site.server import DemoServer
 from demo_site.site import Site, load_site
-from tests.crawler.helpers import FAST, nianbao
+from tests.crawler.helpers import FAST, nianbao, query
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +44,12 @@ def test_focused_crawl_finds_every_report_and_nothing_else(tmp_path: Path) -> No
         assert found == len(expected.reports), "\n".join(lines)
         assert right == len(expected.reports), "\n".join(lines)
         assert extra == 0, "\n".join(lines)
+        # one row per report: a notice page and its PDF are one report, every fetched copy listed
+        stored = {url for (url,) in query(data, "SELECT url FROM fetches WHERE status = 200 AND sha256 IS NOT NULL")}
+        for report, hits in zip(expected.reports, report_rows(rows, expected), strict=True):
+            assert len(hits) == 1, f"{report.agency} {report.year}: {len(hits)} rows"
+            missing = (set(report.urls) & stored) - set(rows[hits[0]]["copies"])
+            assert not missing, f"{report.agency} {report.year}: copies lack {sorted(missing)}"
         assert ratio <= 3.0
         # traps: the calendar and the tag farm are not walked, the loop ends
         paths = [r.path for r in fetched]
