@@ -134,7 +134,7 @@ class Deduplicator:
             return cls(root, params, workers)
         meta = store.read_json(gen / "meta.json")
         if meta.get("format") != store.FORMAT:
-            raise ValueError(
+            raise store.IndexFormatError(
                 f"dedup index {gen}: format {meta.get('format')}, expected {store.FORMAT} "
                 "(rebuild it: nianbao dedup --rebuild)"
             )

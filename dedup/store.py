@@ -25,6 +25,10 @@ import pyarrow.parquet as pq
 FORMAT = 2  # 2: stubs (rows.npz `stub`, cluster_full.npy, report_keys.npy, report_clusters.npy)
 
 
+class IndexFormatError(ValueError):
+    """A stored index written in another format: rebuild it from the documents."""
+
+
 class Column:
     """A growable numpy array (1-D or rows of fixed width), optionally backed by a read-only memory map
     for the part that was loaded; appends go to memory."""

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from crawler.cli.app import app
 from crawler.cli.options import DataDirOption, DbOption, open_corpus
 from dedup import DedupDocument, Deduplicator
+from dedup.store import IndexFormatError
 from storage.db import Storage
 from storage.models import Document, DocumentFetch, Fetch, Report, utcnow
 
@@ -32,6 +33,7 @@ class DedupRun:
     updated: int = 0
     clusters: int = 0
     versions: int = 0
+    rebuilt: bool = False  # the stored index had an older format
 
 
 def source_kind(kind: str | None, extractor: str | None) -> str:
@@ -131,9 +133,11 @@ def run_dedup(
     """Add the new reports to the index, save it, then write the assignments back."""
     run = DedupRun()
     # a rebuild starts empty and replaces the stored index only when it is saved
-    dd = (
-        Deduplicator(index_dir, workers=workers) if rebuild else Deduplicator.open(index_dir, workers=workers)
-    )
+    try:
+        dd = Deduplicator(index_dir, workers=workers) if rebuild else Deduplicator.open(index_dir, workers=workers)
+    except IndexFormatError:  # written by an older nianbao: rebuilt from the stored reports
+        dd = Deduplicator(index_dir, workers=workers)
+        rebuild = run.rebuilt = True
     with dd:
         with storage.session() as session:
             run.reports = session.scalar(
@@ -170,6 +174,8 @@ def dedup(
         raise typer.Exit(code=2) from None
     finally:
         storage.dispose()
+    if run.rebuilt:
+        typer.echo(f"dedup index {index_dir} had an older format: rebuilt", err=True)
     typer.echo(
         f"{run.reports} report(s), {run.added} new to the index; {run.clusters} cluster(s), "
         f"{run.versions} version(s); {run.updated} report(s) updated",
