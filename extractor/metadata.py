@@ -13,8 +13,11 @@ _SUFFIX = (
 )
 _AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff()]{2,40}" + _SUFFIX + r"$")
 _TITLE = re.compile(
-    r"^(?:关于)?(?P<agency>[\u4e00-\u9fff()]{2,40}?)(?:\d{4}年度?)?(?:政府信息公开|政务公开|信息公开|政府信息)"
+    r"^(?:关于)?(?P<agency>[\u4e00-\u9fff()]{2,40}?)(?:关于(?:印发|公布|发布|公开)?)?(?:\d{4}年度?)?"
+    r"(?:政府信息公开|政务公开|信息公开|政府信息)"
 )
+# Words that stand where an agency would but name none (`关于2018年政府信息公开…` has no agency).
+_GENERIC_AGENCY = frozenset({"政府", "人民政府", "本机关", "本单位", "本局", "我局", "我委", "我单位", "我区", "我县", "我市"})
 _LEAD_TITLE_YEAR = re.compile(r"^(?:关于)?(?:19|20)\d\d年度?")
 _LEAD_AGENCY = re.compile(
     r"^(?:(?:19|20)\d\d年度?[,，]?)?([\u4e00-\u9fff()]{2,30}?" + _SUFFIX + r")(?:认真|深入|坚持|严格|按照|根据|全面|高度|继续|积极|始终|扎实|紧紧|以)"
@@ -96,7 +99,8 @@ def _clean_agency(s: str) -> str | None:
     s = s.strip("()|:")
     if s.startswith("关于"):
         s = s[2:]
-    if len(s) < 2 or any(stop in s for stop in _AGENCY_STOP) or re.search(r"\d", s) or _FURNITURE.search(s):
+    s = re.sub(r"关于(?:印发|公布|发布|公开)?$", "", s)
+    if len(s) < 2 or s in _GENERIC_AGENCY or any(stop in s for stop in _AGENCY_STOP) or re.search(r"\d", s) or _FURNITURE.search(s):
         return None
     return s
 

@@ -293,3 +293,19 @@ def test_rows_a_report_adds_to_table_two_are_kept_in_extra(style):
     out = extract_report(html=render_report_html(record)) if style == "html" else extract_report(
         render_report_text(record, style))
     assert out["active"] == record["active"]
+
+
+@pytest.mark.parametrize(
+    ("title", "agency"),
+    [
+        ("云溪区财政局关于2019年政府信息公开工作年度报告", "云溪区财政局"),
+        ("南京市人民政府关于2018年政府信息公开工作情况的报告", "南京市人民政府"),
+        ("某县人民政府办公室关于印发2020年政府信息公开工作年度报告的通知", "某县人民政府办公室"),
+        ("某市教育局关于公布2021年度政府信息公开工作年度报告的公告", "某市教育局"),
+        ("关于2018年政府信息公开工作情况的报告", None),  # no agency named: the page or seed says it
+        ("2019年政府信息公开工作年度报告", None),
+    ],
+)
+def test_agency_from_a_guanyu_title(title: str, agency: str | None) -> None:
+    lines = [title, "详见附件。"]
+    assert find_agency(lines, title, title_lines(lines, title)) == agency
