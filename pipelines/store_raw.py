@@ -14,6 +14,9 @@ from storage.records import ensure_site, record_fetch, record_visit
 class StoreRawPipeline(StoragePipeline):
     """Body into the content-addressed store, then one Fetch row (and the run's visit) in one transaction."""
 
+    def open_spider(self, spider: Any = None) -> None:
+        self.site_ids: dict[str, int] = {}  # host -> Site.id, once its row is committed
+
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, FetchedResponse):
             return item
@@ -36,12 +39,13 @@ class StoreRawPipeline(StoragePipeline):
             return  # deliberately not asked for (already recorded in this run, or a blocked host)
         item.sha256 = self.storage.raw.put(item.body) if item.body else None
 
-        def store(session: Any) -> int:
-            site_id = None
-            if item.site_host:
-                site = ensure_site(session, item.site_host, item.seed_url or item.url,
-                                   item.agency_hint, item.region_hint)
-                site_id = site.id
+        site_ids = getattr(self, "site_ids", {})
+
+        def store(session: Any) -> tuple[int, int | None]:
+            site_id = site_ids.get(item.site_host) if item.site_host else None
+            if item.site_host and site_id is None:
+                site_id = ensure_site(session, item.site_host, item.seed_url or item.url,
+                                      item.agency_hint, item.region_hint).id
             fetch = record_fetch(
                 session, url=item.url, status=item.status, sha256=item.sha256, error=item.error,
                 final_url=item.final_url, headers=headers, fetched_at=item.fetched_at,
@@ -52,9 +56,11 @@ class StoreRawPipeline(StoragePipeline):
             )
             if self.run_id is not None:
                 record_visit(session, self.run_id, item.url, fetch.id)
-            return fetch.id
+            return fetch.id, site_id
 
-        item.fetch_id = self.storage.run(store)
+        item.fetch_id, site_id = self.storage.run(store)
+        if item.site_host and site_id is not None:
+            site_ids[item.site_host] = site_id
         self.stats.inc_value("nianbao/fetches/stored")
         if item.error:
             self.stats.inc_value("nianbao/fetches/errors")

@@ -36,6 +36,7 @@ DEFAULT_REQUEST_HEADERS = {
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+CONCURRENT_ITEMS = 16  # items per response handled at once; Scrapy starts this many workers per response
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around the delay
 AUTOTHROTTLE_ENABLED = True

@@ -43,6 +43,7 @@ SKIPPED_EXTENSIONS = [
 ]
 _SKIPPED = re.compile(r"\.(" + "|".join(SKIPPED_EXTENSIONS) + r")$", re.I)
 _REPORT_COLUMN = re.compile(r"年报|年度报告|信息公开.{0,4}报告|统计表|zfxxgknb|xxgknb|gknb|ndbg|annual_?report", re.I)
+_SPACES = re.compile(r"\s+")
 LINK_XPATH = "//a[@href]|//area[@href]|//iframe[@src]|//frame[@src]|//embed[@src]|//object[@data]"
 PART_PRIORITY = 300  # later pages of a split article go before anything else: page 1 waits for them
 
@@ -199,12 +200,12 @@ class PortalSpider(scrapy.Spider):
     def _links(self, response: TextResponse, context: dict[str, Any] | None, column: bool) -> Iterator[scrapy.Request]:
         """The follow requests of a page: its links, and what its CMS adapter asks for."""
         if context is not None:
-            for node in response.xpath(LINK_XPATH):
-                href = node.xpath("@href|@src|@data").get()
+            for node in response.selector.root.xpath(LINK_XPATH):  # lxml elements: no Selector per node
+                href = node.get("href") or node.get("src") or node.get("data")
                 if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                     continue
-                anchor = re.sub(r"\s+", " ", " ".join(node.xpath(".//text()").getall())).strip() or None
-                title = node.xpath("@title").get()
+                anchor = _SPACES.sub(" ", " ".join(node.xpath(".//text()"))).strip() or None
+                title = node.get("title")
                 try:
                     url = urljoin(response.url, href.strip())
                 except ValueError:
