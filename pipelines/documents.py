@@ -79,16 +79,18 @@ class DocumentPipeline(StoragePipeline):
 
     pool: Executor | None = None
     workers: int | None = None
+    niceness: int = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Self:
         pipeline = super().from_crawler(crawler)
         value = crawler.settings.get("NIANBAO_PARSE_WORKERS")
         pipeline.workers = None if value in (None, "") else int(value)
+        pipeline.niceness = crawler.settings.getint("NIANBAO_PARSE_NICENESS", 10)
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
-        self.pool = make_pool(self.workers)
+        self.pool = make_pool(self.workers, self.niceness)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.pool is not None:

@@ -7,6 +7,7 @@ keeps downloading from many hosts while documents are parsed. `0` workers parses
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing
@@ -85,10 +86,23 @@ def parse_text(text: DocumentText) -> dict[str, Any] | None:
         return None
 
 
-def make_pool(workers: int | None) -> Executor | None:
-    """A process pool of `workers` (None: one per core); 0 or less means parse inline (no pool)."""
+def _lower_priority(niceness: int) -> None:
+    """Pool initializer: parse with the CPU the crawl leaves over."""
+    if niceness > 0 and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):  # not permitted: parse at normal priority
+            os.nice(niceness)
+
+
+def make_pool(workers: int | None, niceness: int = 0) -> Executor | None:
+    """A process pool of `workers` (None: one per core); 0 or less means parse inline (no pool).
+
+    `niceness` > 0 lowers the workers' CPU priority, so the crawl process (the Twisted reactor that
+    keeps every host's downloads and timeouts going) is never starved by parsing; parsing catches up
+    in the CPU it leaves over, and Scrapy's scraper back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) pauses
+    downloads when too many bodies wait."""
     size = (os.cpu_count() or 1) if workers is None else workers
     if size <= 0:
         return None
     # spawn: never fork a process that runs a Twisted reactor and holds database connections
-    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_lower_priority, initargs=(niceness,))
