@@ -1,8 +1,10 @@
-"""`nianbao demo-site`: serve the bundled demo portal locally until Ctrl-C."""
+"""`nianbao demo-site`: serve the bundled demo portal locally until Ctrl-C (SIGINT) or SIGTERM."""
 
 from __future__ import annotations
 
+import signal
 import threading
+from types import FrameType
 
 import typer
 
@@ -18,17 +20,26 @@ def demo_site_cmd(
     from demo_site import truth
     from demo_site.server import serve
 
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()  # only a flag: the main loop below stops the server, whatever it was doing
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server = serve(host=host, port=port)
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot listen on {host}:{port}: {exc}", param_hint="--port") from None
-    typer.echo(f"demo site serving at {server.base_url}/ (Ctrl-C to stop)", err=False)
-    typer.echo(
-        f"{len(truth().reports)} annual reports; crawl it with: nianbao crawl {server.base_url}/", err=True
-    )
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        typer.echo("stopping", err=True)
+        reports = len(truth().reports)
+        try:
+            server = serve(host=host, port=port)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot listen on {host}:{port}: {exc}", param_hint="--port") from None
+        try:
+            typer.echo(f"demo site serving at {server.base_url}/ (Ctrl-C to stop)")
+            typer.echo(f"{reports} annual reports; crawl it with: nianbao crawl {server.base_url}/", err=True)
+            while not stop.wait(0.5):
+                pass
+            typer.echo("stopping", err=True)
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
