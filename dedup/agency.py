@@ -79,3 +79,22 @@ def agencies_compatible(a: str | None, b: str | None, text_of_a: str | None = No
         if not _AGENCY_WORDS.search(prefix) and (short[0] in LEVEL_CHARS or prefix[-1] in LEVEL_CHARS):
             return True
     return bool(text_of_a) and len(b) > len(a) and b in text_of_a
+
+
+_GOVERNMENT = re.compile(r"(人民政府办公室|人民政府|政府办公室|政府)$")
+
+
+def publisher_of(publisher: str | None, agency: str | None) -> bool:
+    """Whether `publisher` (normalised) is the government of the area whose `agency` this is: a county
+    portal ``云溪区人民政府`` publishing ``云溪区教育局``'s report (also ``岳阳市云溪区人民政府``).
+
+    Only evidence enough when a link says so (the report was found on the publisher's notice page)."""
+    if not publisher or not agency:
+        return False
+    m = _GOVERNMENT.search(publisher)
+    place = publisher[: m.start()] if m else ""
+    if len(place) < 2 or place[-1] not in LEVEL_CHARS:
+        return False
+    # the place itself and each of its tails after a level character (岳阳市云溪区 → 云溪区)
+    tails = [place] + [place[i + 1 :] for i, ch in enumerate(place[:-1]) if ch in LEVEL_CHARS]
+    return any(len(t) >= 2 and agency.startswith(t) and len(agency) > len(t) for t in tails)

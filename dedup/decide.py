@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup.agency import agencies_compatible
+from dedup.agency import agencies_compatible, publisher_of
 
 STAT_SECTIONS = ("active", "requests", "review_litigation", "legacy")
 
@@ -180,19 +180,42 @@ class DecideStats:
     key_joined: int = 0  # a stub joined the full report of its (agency, year), or a full report adopted a stub
     key_ambiguous: int = 0  # not joined: its (agency, year) holds several full reports
     key_rejected: int = 0  # not joined: template or agency disagree
+    pointer_joined: int = 0  # a stub and the one report found on its page joined (either one first)
+    pointer_moved: int = 0  # ... by moving a stub placed earlier (by key, or before its pages were known)
+    pointer_ambiguous: int = 0  # not joined: reports of several clusters were found on the stub's page
+    pointer_rejected: int = 0  # not joined: year, template or agency disagree
+
+
+def is_bodyless(n_stats: int, text_chars: int, section_chars: int | None, max_chars: int) -> bool:
+    """Not one non-null statistic, fewer than `max_chars` characters of normalised text and of record
+    section text (section text counts only when known): a notice page, whatever it names. Such a record
+    is matched to a report by a link (the report found on its page) even when its agency or year is
+    unknown, and never canonical over a report body."""
+    return n_stats == 0 and text_chars < max_chars and (section_chars or 0) < max_chars
 
 
 def is_stub(
     facts: ReportFacts, n_stats: int, text_chars: int, section_chars: int | None, max_chars: int
 ) -> bool:
-    """A stub: agency and year known, not one non-null statistic, fewer than `max_chars` characters of
-    normalised text and of record section text (section text counts only when known)."""
+    """A stub: agency and year known and `is_bodyless` (matched by (agency, year) too)."""
+    return bool(facts.agency) and bool(facts.year) and is_bodyless(n_stats, text_chars, section_chars, max_chars)
+
+
+def pointer_compatible(stub: ReportFacts, report: ReportFacts) -> bool:
+    """Whether a bodyless record and the report found on its page can be one report: years equal when
+    both known, templates not contradicting, agencies compatible (either way round, or the stub's is the
+    government of the report's area, e.g. the portal that published it) when both known."""
+    known = ("2019", "2021", "pre2019")
+    if stub.year and report.year and stub.year != report.year:
+        return False
+    if stub.template in known and report.template in known and stub.template != report.template:
+        return False
+    if not stub.agency or not report.agency:
+        return True
     return (
-        bool(facts.agency)
-        and bool(facts.year)
-        and n_stats == 0
-        and text_chars < max_chars
-        and (section_chars or 0) < max_chars
+        agencies_compatible(stub.agency, report.agency)
+        or agencies_compatible(report.agency, stub.agency)
+        or publisher_of(stub.agency, report.agency)
     )
 
 

@@ -11,6 +11,14 @@ give the same clusters, versions and ids however the caller orders them.
 Stubs (`decide.is_stub`: a notice page naming agency and year, no statistics, no body) are matched by
 (agency, year) through `keys.ReportKeyIndex`: a stub joins the one full report of its (agency, year); a
 full report whose (agency, year) has only a stub adopts the stub's cluster, so its id stays valid.
+
+Before that, links (`DedupDocument.urls`/`found_on`, through two `keys.ReportKeyIndex` of URL keys):
+a bodyless record (a stub, or a notice whose agency or year is unknown) and the one full report found on
+its page are one report, when `decide.pointer_compatible`. A stub joins that report's cluster; a full
+report found on a stub-only cluster's page adopts it; a stub placed earlier (alone with others, or by
+key) moves to the report once it arrives. A page on which reports of several clusters were found joins
+none of them (its stub stays alone, its (agency, year) is not one report's). Only bodyless records
+point: a report found on another report's page is never merged by the link.
 """
 
 from __future__ import annotations
@@ -26,13 +34,21 @@ from pathlib import Path
 import numpy as np
 
 from dedup import store
-from dedup.agency import normalise_agency
+from dedup.agency import agencies_compatible, normalise_agency
 from dedup.canonical import CanonicalChooser, CanonicalKey, checks_rank, source_rank
-from dedup.decide import EMPTY_STATS, ReportFacts, SameReportDecider, StatVector, is_stub
+from dedup.decide import (
+    EMPTY_STATS,
+    ReportFacts,
+    SameReportDecider,
+    StatVector,
+    is_bodyless,
+    is_stub,
+    pointer_compatible,
+)
 from dedup.document import Assignment, Copy, DedupDocument, MatchKind
 from dedup.features import FeatureBatch, FeatureExtractor, compute_in_worker
 from dedup.index import LSHIndex
-from dedup.keys import ReportKeyIndex, report_key
+from dedup.keys import ReportKeyIndex, report_key, url_key
 from dedup.normalise import LazySkeleton
 
 TEMPLATES = (None, "2019", "2021", "pre2019", "unknown")
@@ -78,6 +94,9 @@ class Deduplicator:
         self._pool: ProcessPoolExecutor | None = None
         self.index = LSHIndex(bands=p.bands, rows=p.rows)
         self.keys = ReportKeyIndex()
+        self.stub_urls = ReportKeyIndex()  # URL key of a bodyless record -> its row
+        self.found_on = ReportKeyIndex()  # URL key of a page a full report was found on -> its row
+        self._row_urls: dict[int, list[int]] | None = None  # bodyless row -> its URL keys (built lazily)
         self.decider = SameReportDecider(near_threshold=p.near_threshold, strict_threshold=p.strict_threshold)
         self.chooser = CanonicalChooser()
         # per document (row)
@@ -114,6 +133,7 @@ class Deduplicator:
         self._cluster_by_id: dict[str, int] = {}
         self._cluster_versions: list[list[int]] = []
         self._cluster_full = store.Column(np.int8)  # 1 when the cluster holds a document that is no stub
+        self._cluster_size: list[int] = []  # rows; 0 once its only stub moved to the report it announces
         self._version_cluster: list[int] = []
         self._version_number: list[int] = []
         self._version_canonical: list[int] = []
@@ -163,6 +183,8 @@ class Deduplicator:
             raise ValueError("in-memory deduplicator: open it with a path to save")
         self.index.merge()
         self.keys.merge()
+        self.stub_urls.merge()
+        self.found_on.merge()
         gen = store.new_generation(self.path)
         n = len(self._doc_ids)
         np.save(gen / "signatures.npy", self._sigs.array())
@@ -183,6 +205,10 @@ class Deduplicator:
         np.save(gen / "cluster_full.npy", self._cluster_full.array())
         np.save(gen / "report_keys.npy", self.keys.sorted_keys)
         np.save(gen / "report_clusters.npy", self.keys.sorted_clusters)
+        np.save(gen / "stub_url_keys.npy", self.stub_urls.sorted_keys)
+        np.save(gen / "stub_url_rows.npy", self.stub_urls.sorted_clusters)
+        np.save(gen / "found_on_keys.npy", self.found_on.sorted_keys)
+        np.save(gen / "found_on_rows.npy", self.found_on.sorted_clusters)
         lengths = np.fromiter(
             (len(s) for s in self._version_stats), dtype=np.int64, count=len(self._version_stats)
         )
@@ -237,6 +263,10 @@ class Deduplicator:
         self._cluster_full = store.Column(np.int8, base=store.load_npy(gen / "cluster_full.npy", mmap=False))
         self.keys.sorted_keys = store.load_npy(gen / "report_keys.npy", mmap=True)
         self.keys.sorted_clusters = store.load_npy(gen / "report_clusters.npy", mmap=True)
+        self.stub_urls.sorted_keys = store.load_npy(gen / "stub_url_keys.npy", mmap=True)
+        self.stub_urls.sorted_clusters = store.load_npy(gen / "stub_url_rows.npy", mmap=True)
+        self.found_on.sorted_keys = store.load_npy(gen / "found_on_keys.npy", mmap=True)
+        self.found_on.sorted_clusters = store.load_npy(gen / "found_on_rows.npy", mmap=True)
         with np.load(gen / "versions.npz") as v:
             self._version_cluster = v["cluster"].tolist()
             self._version_number = v["number"].tolist()
@@ -251,8 +281,10 @@ class Deduplicator:
         for vi, c in enumerate(self._version_cluster):
             self._cluster_versions[c].append(vi)
         self._version_rows = [[] for _ in self._version_cluster]
+        self._cluster_size = [0] * len(self._cluster_ids)
         for row, vi in enumerate(self._cols["version"].array().tolist()):
             self._version_rows[vi].append(row)
+            self._cluster_size[self._version_cluster[vi]] += 1
 
     # ---------------------------------------------------------------- adding
     def add(self, doc: DedupDocument) -> Assignment:
@@ -316,7 +348,8 @@ class Deduplicator:
         stats = batch.stats[j]
         sig, keys, length, thash = batch.sigs[j], batch.keys[j], int(batch.length[j]), int(batch.text_hash[j])
         text = LazySkeleton(doc.text)
-        stub = is_stub(facts, len(stats), length, doc.section_chars, self.params.stub_max_chars)
+        stub = is_bodyless(len(stats), length, doc.section_chars, self.params.stub_max_chars)
+        keyed = stub and is_stub(facts, len(stats), length, doc.section_chars, self.params.stub_max_chars)
         self.decider.stats.stubs += stub
         version = None
         match, matched, sim = MatchKind.NEW, -1, float("nan")
@@ -358,27 +391,161 @@ class Deduplicator:
                         self.decider.stats.new_version += 1
                     matched, sim = row, s
                     break
-        # 4. a stub and the full report of the same (agency, year)
-        if version is None and (found := self._join_by_key(facts, stub)) is not None:
+        # 4. links: a stub and the report found on its page; 5. a stub and the report of its (agency, year)
+        own_urls = self._url_keys(doc.urls or (doc.url,)) if stub else []
+        pages = self._url_keys(doc.found_on) if not stub else []
+        lone = False  # a stub of a page on which several reports were found: joins none by key either
+        if version is None and stub:
+            found, lone = self._join_by_pointer(facts, own_urls)
+            if found is not None:
+                version, matched = found
+                match = MatchKind.POINTER
+        if version is None and not lone and (found := self._join_by_key(facts, keyed, stub)) is not None:
             version, matched = found
             match = MatchKind.KEY
+        if version is None and pages and (found := self._adopt_by_pointer(facts, pages)) is not None:
+            version, matched = found
+            match = MatchKind.POINTER
         if version is None:
             version = self._new_version(self._new_cluster(agency, doc.year, doc.doc_id))
-        self._append(doc, sig, keys, length, thash, facts, stats, version, match, matched, sim, stub)
+        register = not (stub and (lone or match is MatchKind.POINTER))
+        row = self._append(
+            doc, sig, keys, length, thash, facts, stats, version, match, matched, sim, stub, register
+        )
+        if stub:
+            for k in own_urls:
+                self.stub_urls.register(k, row)
+            if self._row_urls is not None:
+                self._row_urls[row] = own_urls
+        elif pages:
+            for k in pages:
+                self.found_on.register(k, row)
+            self._rehome_stubs(row, pages)
 
-    def _join_by_key(self, facts: ReportFacts, stub: bool) -> tuple[int, int] | None:
+    # ---------------------------------------------------------------- links
+    @staticmethod
+    def _url_keys(urls: Iterable[str]) -> list[int]:
+        return sorted({url_key(u) for u in urls if u})
+
+    def _cluster_of_row(self, row: int) -> int:
+        return self._version_cluster[int(self._cols["version"][row])]
+
+    def _pointed_clusters(self, own_urls: list[int]) -> list[int]:
+        """The clusters of the full reports found on any of these URLs, ascending."""
+        return sorted({self._cluster_of_row(r) for k in own_urls for r in self.found_on.lookup(k)})
+
+    def _stub_rows(self, pages: list[int]) -> list[int]:
+        return sorted({r for k in pages for r in self.stub_urls.lookup(k)})
+
+    def _urls_of_row(self, row: int) -> list[int]:
+        """The URL keys a bodyless row was registered under."""
+        if self._row_urls is None:
+            self.stub_urls.merge()
+            self._row_urls = {}
+            for k, r in zip(
+                self.stub_urls.sorted_keys.tolist(), self.stub_urls.sorted_clusters.tolist(), strict=True
+            ):
+                self._row_urls.setdefault(r, []).append(k)
+        return self._row_urls.get(row, [])
+
+    def _join_by_pointer(self, facts: ReportFacts, own_urls: list[int]) -> tuple[tuple[int, int] | None, bool]:
+        """((version, its canonical row) a stub joins through the one report found on its page, or None;
+        whether reports of several clusters were found on it)."""
+        clusters = self._pointed_clusters(own_urls)
+        if len(clusters) > 1:
+            self.decider.stats.pointer_ambiguous += 1
+            return None, True
+        if not clusters:
+            return None, False
+        version = self._cluster_versions[clusters[0]][-1]
+        row = self._version_canonical[version]
+        if not pointer_compatible(facts, self._facts(row)):
+            self.decider.stats.pointer_rejected += 1
+            return None, False
+        self.decider.stats.pointer_joined += 1
+        return (version, row), False
+
+    def _adopt_by_pointer(self, facts: ReportFacts, pages: list[int]) -> tuple[int, int] | None:
+        """(version, its canonical row) of the one stub-only cluster whose stub this full report was
+        found on, when nothing else was found on that stub's page; else None."""
+        candidates: dict[int, int] = {}
+        for r in self._stub_rows(pages):
+            c = self._cluster_of_row(r)
+            if not self._cluster_full[c] and self._cluster_size[c]:
+                if self._pointed_clusters(self._urls_of_row(r)):
+                    continue  # its page carries another report already (the stub stayed alone)
+                candidates.setdefault(c, r)
+        if len(candidates) > 1:
+            self.decider.stats.pointer_ambiguous += 1
+            return None
+        if not candidates:
+            return None
+        (c, r), = candidates.items()
+        if not pointer_compatible(self._facts(r), facts):
+            self.decider.stats.pointer_rejected += 1
+            return None
+        self.decider.stats.pointer_joined += 1
+        version = self._cluster_versions[c][-1]
+        return version, self._version_canonical[version]
+
+    def _rehome_stubs(self, row: int, pages: list[int]) -> None:
+        """After full report `row` (found on `pages`) is placed: the stubs of those pages that sit elsewhere
+        move to it when it is the one report found on their page, or, when their page now carries several
+        reports, leave the report they sat with for a cluster of their own."""
+        cluster = self._cluster_of_row(row)
+        version = int(self._cols["version"][row])
+        for r in self._stub_rows(pages):
+            here = self._cluster_of_row(r)
+            pointed = self._pointed_clusters(self._urls_of_row(r))
+            if len(pointed) == 1 and here != cluster:
+                if pointer_compatible(self._facts(r), self._facts(row)):
+                    self._move(r, version, row)
+                    self.decider.stats.pointer_moved += 1
+                else:
+                    self.decider.stats.pointer_rejected += 1
+            elif len(pointed) > 1 and self._cluster_full[here]:
+                self.decider.stats.pointer_ambiguous += 1
+                a, y = self._facts(r).agency, int(self._cols["year"][r]) or None
+                fresh = self._new_version(self._new_cluster(a, y, self._doc_ids[r] + "#alone"))
+                self._move(r, fresh, -1, MatchKind.NEW)
+
+    def _move(self, row: int, version: int, matched: int, match: MatchKind = MatchKind.POINTER) -> None:
+        """Move a bodyless row (no statistics) to `version`."""
+        old = int(self._cols["version"][row])
+        self._version_rows[old].remove(row)
+        self._cluster_size[self._version_cluster[old]] -= 1
+        if self._version_canonical[old] == row:
+            best = -1
+            for r in self._version_rows[old]:
+                if best < 0 or self._key(r) < self._key(best):
+                    best = r
+            self._version_canonical[old] = best
+        c = self._cols
+        c["version"][row] = version
+        c["match"][row] = MATCHES.index(match)
+        c["matched"][row] = matched
+        c["similarity"][row] = float("nan")
+        self._version_rows[version].append(row)
+        self._cluster_size[self._version_cluster[version]] += 1
+        best = self._version_canonical[version]
+        if best < 0 or self.chooser.better(self._key(row), self._key(best)):
+            self._version_canonical[version] = row
+
+    def _join_by_key(self, facts: ReportFacts, keyed: bool, stub: bool) -> tuple[int, int] | None:
         """(version, its canonical row) a document joins by its (agency, year) alone, if any.
 
-        A stub joins the one full cluster of its key (or, with none, the one stub cluster); a full document
-        adopts the stub cluster when its key has no full cluster. Several candidates: no join."""
+        A stub (`keyed`) joins the one full cluster of its key (or, with none, the one stub cluster); a
+        full document adopts the stub cluster when its key has no full cluster. Several candidates: no
+        join. Clusters left empty, or whose canonical copy no longer names that (agency, year) (a stub
+        registered them, then moved to the report its page announces), are not candidates."""
         aid = self._agency_ids.get(facts.agency) if facts.agency else None
-        if aid is None or not facts.year:
+        if aid is None or not facts.year or (stub and not keyed):
             return None
-        clusters = self.keys.lookup(report_key(aid, facts.year))
+        clusters = [c for c in self.keys.lookup(report_key(aid, facts.year)) if self._key_holds(c, facts)]
         if not clusters:
             return None
         full = [c for c in clusters if self._cluster_full[c]]
-        if full and not stub:
+        if full and not keyed:
             return None  # another text of an (agency, year) that has a full report: near layer said no
         pool = full or clusters
         if len(pool) > 1:
@@ -390,6 +557,15 @@ class Deduplicator:
             return None
         return version, row
 
+    def _key_holds(self, cluster: int, facts: ReportFacts) -> bool:
+        """Whether the cluster (still) holds a report of this (agency, year): its canonical copy's."""
+        if not self._cluster_size[cluster]:
+            return False
+        canon = self._facts(self._version_canonical[self._cluster_versions[cluster][-1]])
+        return (not canon.year or canon.year == facts.year) and (
+            not canon.agency or agencies_compatible(canon.agency, facts.agency)
+        )
+
     def _new_cluster(self, agency: str | None, year: int | None, doc_id: str) -> int:
         key = f"{agency or ''}|{year or ''}|{doc_id}".encode()
         cid = "r" + hashlib.blake2b(key, digest_size=8).hexdigest()
@@ -397,6 +573,7 @@ class Deduplicator:
         self._cluster_by_id[cid] = len(self._cluster_ids) - 1
         self._cluster_versions.append([])
         self._cluster_full.append(0)
+        self._cluster_size.append(0)
         return len(self._cluster_ids) - 1
 
     def _new_version(self, cluster: int) -> int:
@@ -409,7 +586,9 @@ class Deduplicator:
         self._cluster_versions[cluster].append(v)
         return v
 
-    def _append(self, doc, sig, keys, length, thash, facts, stats, version, match, matched, sim, stub) -> None:
+    def _append(
+        self, doc, sig, keys, length, thash, facts, stats, version, match, matched, sim, stub, register=True
+    ) -> int:
         row = len(self._doc_ids)
         agency = -1
         if facts.agency:
@@ -446,9 +625,10 @@ class Deduplicator:
             self.index.add(row, keys)
         self._version_rows[version].append(row)
         cluster = self._version_cluster[version]
+        self._cluster_size[cluster] += 1
         if not stub and not self._cluster_full[cluster]:
             self._cluster_full[cluster] = 1
-        if agency >= 0 and facts.year and not (
+        if register and agency >= 0 and facts.year and not (
             matched >= 0 and c["agency"][matched] == agency and c["year"][matched] == facts.year
         ):  # a match of the same agency and year is registered already
             self.keys.register(report_key(agency, facts.year), cluster)
@@ -456,6 +636,7 @@ class Deduplicator:
         best = self._version_canonical[version]
         if best < 0 or self.chooser.better(self._key(row), self._key(best)):
             self._version_canonical[version] = row
+        return row
 
     def _key(self, row: int) -> CanonicalKey:
         c = self._cols
@@ -505,13 +686,14 @@ class Deduplicator:
         return self.assignment(doc_id).cluster_id
 
     def clusters(self) -> list[str]:
-        return list(self._cluster_ids)
+        """Every cluster holding a document (a stub's cluster empties when the stub moves to its report)."""
+        return [c for c, n in zip(self._cluster_ids, self._cluster_size, strict=True) if n]
 
     def _cluster(self, cluster_id: str) -> int:
-        try:
-            return self._cluster_by_id[cluster_id]
-        except KeyError:
-            raise KeyError(f"cluster {cluster_id!r} is not in the dedup index") from None
+        c = self._cluster_by_id.get(cluster_id)
+        if c is None or not self._cluster_size[c]:
+            raise KeyError(f"cluster {cluster_id!r} is not in the dedup index")
+        return c
 
     def versions(self, cluster_id: str) -> list[int]:
         return [self._version_number[v] for v in self._cluster_versions[self._cluster(cluster_id)]]
@@ -551,7 +733,7 @@ class Deduplicator:
             "canonical": {"replaced": self.chooser.replaced},
             "totals": {
                 "documents": len(self),
-                "clusters": len(self._cluster_ids),
-                "versions": len(self._version_cluster),
+                "clusters": sum(1 for n in self._cluster_size if n),
+                "versions": sum(1 for rows in self._version_rows if rows),
             },
         }

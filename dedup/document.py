@@ -13,6 +13,8 @@ class DedupDocument:
     `text` is the clean text; `agency`/`year`/`template`/`stats` come from the report record
     (`stats` holds the record's `active`, `requests`, `review_litigation` and `legacy` values);
     `section_chars` is how many characters of section text the record holds (None: not known).
+    `urls` are every URL the document was fetched from (requested and final); `found_on` the URLs of the
+    pages those fetches were found on (their referrers): a notice page's attachment is found on it.
     """
 
     doc_id: str
@@ -27,6 +29,8 @@ class DedupDocument:
     raw_sha256: str
     checks_ok: bool | None
     section_chars: int | None = None
+    urls: tuple[str, ...] = ()
+    found_on: tuple[str, ...] = ()
 
 
 class MatchKind(StrEnum):
@@ -38,6 +42,7 @@ class MatchKind(StrEnum):
     NEAR = "near"  # near-duplicate text, same agency and year, statistics agree
     REVISION = "revision"  # near-duplicate of the same report whose statistics differ: a new version
     KEY = "key"  # same agency and year, one side a stub (no statistics, no report body), e.g. a notice page
+    POINTER = "pointer"  # a stub and the report found on its page (the notice's attachment)
 
 
 @dataclass(frozen=True)

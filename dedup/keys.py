@@ -5,11 +5,16 @@ no report body, e.g. "……年度报告详见附件。") to the full report the
 theirs. Built like `index.LSHIndex`: a sorted (key, cluster) pair of numpy arrays, memory-mappable on
 load, plus a small dict of recent additions merged in once it grows past a fraction of the arrays, so
 adding stays incremental and a million clusters cost 12 bytes each.
+
+The same class, keyed by `url_key`, maps links to documents (row numbers in the `cluster` column): the
+URLs of stubs, and the pages full reports were found on.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -19,6 +24,26 @@ YEAR_BITS = 16
 def report_key(agency_id: int, year: int) -> int:
     """One uint64-sized key for a (normalised agency id, year) pair; both must be known."""
     return (agency_id << YEAR_BITS) | (year & ((1 << YEAR_BITS) - 1))
+
+
+def canonical_url(url: str) -> str:
+    """A URL as a link key: no scheme (http and https copies are one page), host lower case without a
+    default port, no fragment, an empty path as ``/``; path and query as given."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{parts.path or '/'}{query}"
+
+
+def url_key(url: str) -> int:
+    """A 64-bit key of `canonical_url(url)`, for a `ReportKeyIndex` of links."""
+    return int.from_bytes(hashlib.blake2b(canonical_url(url).encode("utf-8"), digest_size=8).digest(), "little")
 
 
 @dataclass

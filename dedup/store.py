@@ -5,6 +5,7 @@ Layout under the index directory (e.g. ``<data-dir>/dedup/``)::
     CURRENT            name of the live generation, replaced atomically on save
     gen-000003/        meta.json, signatures.npy, rows.npz, rows.parquet, lsh_keys.npy, lsh_ids.npy,
                        clusters.parquet, cluster_full.npy, report_keys.npy, report_clusters.npy,
+                       stub_url_keys.npy, stub_url_rows.npy, found_on_keys.npy, found_on_rows.npy,
                        versions.npz
 
 A save writes a whole new generation and then switches CURRENT, so a crash mid-save leaves the previous
@@ -22,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-FORMAT = 2  # 2: stubs (rows.npz `stub`, cluster_full.npy, report_keys.npy, report_clusters.npy)
+FORMAT = 3  # 2: stubs (rows.npz `stub`, cluster_full.npy, report_keys.npy, report_clusters.npy)
+# 3: links (stub_url_keys/rows.npy, found_on_keys/rows.npy); `stub` marks every bodyless record
 
 
 class IndexFormatError(ValueError):

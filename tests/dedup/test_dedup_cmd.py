@@ -162,7 +162,7 @@ def test_notice_page_then_its_pdf_one_cluster_one_export_row(tmp_path: Path) -> 
     assert set(rows[0]["copies"]) == {"http://a.gov.cn/r.pdf", "http://a.gov.cn/notice.html"}
     # an index written by an older nianbao (format 1) is rebuilt from the stored reports
     meta = next((data / "dedup").glob("gen-*")) / "meta.json"
-    meta.write_text(meta.read_text().replace('"format": 2', '"format": 1'))
+    meta.write_text(meta.read_text().replace('"format": 3', '"format": 2'))
     old = runner.invoke(app, ["dedup", "--data-dir", str(data)])
     assert old.exit_code == 0 and "older format: rebuilt" in old.output, old.output
-    assert "0 report(s) updated" in old.output and '"format": 2' in next((data / "dedup").glob("gen-*/meta.json")).read_text()
+    assert "0 report(s) updated" in old.output and '"format": 3' in next((data / "dedup").glob("gen-*/meta.json")).read_text()

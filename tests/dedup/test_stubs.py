@@ -156,7 +156,7 @@ def test_key_index_survives_save_and_reopen(tmp_path, pdf, seed):
     assert third.assignment("notice") == reopened.assignment("notice")
     # an index of the previous format asks for a rebuild
     meta = next((tmp_path / "dedup").glob("gen-*")) / "meta.json"
-    meta.write_text(meta.read_text().replace('"format": 2', '"format": 1'))
+    meta.write_text(meta.read_text().replace('"format": 3', '"format": 2'))
     with pytest.raises(ValueError, match="--rebuild"):
         Deduplicator.open(tmp_path / "dedup")
 
