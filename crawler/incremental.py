@@ -262,7 +262,8 @@ def due_stored_urls(session: Session, hosts: Iterable[str], schedule: Revalidati
     """Stored report pages and attachments of `hosts` (not removed) that are due for revalidation."""
     hosts = list(hosts)
     rows = session.execute(
-        select(Fetch.url, Fetch.kind, Report.id, UrlState.checked_at, UrlState.removed_at, Fetch.fetched_at)
+        select(Fetch.url, Fetch.kind, Report.id, UrlState.checked_at, UrlState.removed_at, Fetch.fetched_at,
+               DocumentFetch.page)
         .join(Site, Site.id == Fetch.site_id)
         .join(DocumentFetch, DocumentFetch.fetch_id == Fetch.id, isouter=True)
         .join(Report, Report.document_id == DocumentFetch.document_id, isouter=True)
@@ -270,9 +271,11 @@ def due_stored_urls(session: Session, hosts: Iterable[str], schedule: Revalidati
         .where(Site.host.in_(hosts), Fetch.status >= 200, Fetch.status < 300, Fetch.sha256.is_not(None))
     )
     urls: dict[str, None] = {}
-    for url, kind, report_id, checked_at, removed_at, fetched_at in rows:
+    for url, kind, report_id, checked_at, removed_at, fetched_at, page in rows:
         if removed_at is not None or (report_id is None and (kind or "html") == "html"):
             continue
+        if page is not None and page > 1:
+            continue  # a later page of a split article: its page 1 asks for it again
         if schedule.is_due(checked_at or fetched_at, now):
             urls[url] = None
     return list(urls)
@@ -306,7 +309,9 @@ class IncrementalPipeline:
         if mark == NOT_DUE or (item.from_store and mark is None):  # not_due, or a resumed run's replay
             return item
         now = utcnow()
-        if mark == NOT_MODIFIED:
+        # a split article whose page 1 answered 304 is still new when a later page came back changed
+        refetched_part = any(part.ok and not part.from_store for part in item.parts)
+        if mark == NOT_MODIFIED and not refetched_part:
             self.storage.run(lambda s: self._checked(s, item, now))
         elif item.status in GONE_STATUSES and not item.from_store:
             removed = self.storage.run(lambda s: self._gone(s, item, now))

@@ -120,3 +120,45 @@ def test_schedule_is_dense_when_reports_are_due() -> None:
     custom = RevalidationSchedule(peak_days=2, offpeak_days=7, peak_months=frozenset({4}))
     assert custom.interval(datetime(2025, 4, 3, tzinfo=UTC)) == timedelta(days=2)
     assert custom.interval(datetime(2025, 1, 3, tzinfo=UTC)) == timedelta(days=7)
+
+
+S1, S2, S3 = "/xxgk/nb/t346.html", "/xxgk/nb/t346_2.html", "/xxgk/nb/t346_3.html"
+
+
+def _split_report(last_page_date: str | None = None) -> list[dict]:
+    """One report split by SiteServer's page break over S1, S2, S3 (the demo's `gen_report_pages`)."""
+    first = report_page(S1, "测试县教育局", 2023)
+    pager = [["1", S1], ["2", S2], ["3", S3]]
+    first.update(template="gen_report_pages", page_no=1, page_count=3, parts=[S2, S3], links=pager)
+    parts = [
+        {"path": path, "kind": "part", "template": "gen_report_pages", "title": first["title"],
+         "date": (last_page_date if n == 3 and last_page_date else first["date"]), "gen": first["gen"],
+         "page_no": n, "page_count": 3, "first": S1, "links": pager}
+        for n, path in ((2, S2), (3, S3))
+    ]
+    return [first, *parts]
+
+
+@pytest.mark.slow
+def test_split_article_whose_last_page_changed_is_a_new_version(tmp_path: Path) -> None:
+    """Page 1 and 2 answer 304, page 3 was edited: the article is stored again, as version 2."""
+    data = tmp_path / "data"
+    with serve(site=report_site(reports=_split_report())) as server:
+        nianbao("crawl", server.base_url + "/", "--job", "nightly", *OPTS, data_dir=data)
+        first = query(data, "SELECT r.id, d.id FROM reports r JOIN documents d ON d.id = r.document_id")
+        assert len(first) == 1
+        server.site = report_site(reports=_split_report(last_page_date="2024-03-01"))
+        server.reset_log()
+        nianbao("crawl", server.base_url + "/", "--job", "nightly", *OPTS, *ALL_DUE, data_dir=data)
+        seen = _statuses(server)
+    assert seen[S1] == [304] and seen[S2] == [304] and seen[S3] == [200], seen
+    rows = query(data, "SELECT r.version, d.id FROM reports r JOIN documents d ON d.id = r.document_id "
+                       "ORDER BY r.id")
+    assert [v for v, _doc in rows] == [1, 2] and rows[0][1] == first[0][1] != rows[1][1]
+    # the new Document is the three pages again, with page 3's new body; the old one keeps its pages
+    for _version, doc in rows:
+        urls = query(data, "SELECT f.url FROM document_fetches df JOIN fetches f ON f.id = df.fetch_id "
+                           "WHERE df.document_id = ? ORDER BY f.url", doc)
+        assert [u.removeprefix(server.base_url) for (u,) in urls] == [S1, S2, S3]
+    latest = json.loads(nianbao("runs", "--json", "--limit", "1", data_dir=data).stdout)
+    assert latest["changed"] == 1 and latest["304"] >= 2
