@@ -50,7 +50,13 @@ def section_chars(record: dict) -> int | None:
     return sum(len(v) for v in sections.values() if isinstance(v, str))
 
 
-def to_dedup_document(report: Report, document: Document, fetched_at: object) -> DedupDocument:
+def to_dedup_document(
+    report: Report,
+    document: Document,
+    fetched_at: object,
+    urls: tuple[str, ...] = (),
+    found_on: tuple[str, ...] = (),
+) -> DedupDocument:
     record = report.record or {}
     checks = report.checks or record.get("checks") or []
     when = fetched_at or document.created_at
@@ -67,12 +73,34 @@ def to_dedup_document(report: Report, document: Document, fetched_at: object) ->
         raw_sha256=document.raw_sha256,
         checks_ok=(report.checks_failed == 0) if checks else None,
         section_chars=section_chars(record),
+        urls=urls or ((document.url,) if document.url else ()),
+        found_on=found_on,
     )
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
+
+
+def fetch_links(session: Session, document_ids: list[int]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """document id -> (URLs it was fetched from, URLs of the pages those fetches were found on), sorted;
+    one query for the whole list."""
+    urls: dict[int, set[str]] = {}
+    pages: dict[int, set[str]] = {}
+    rows = session.execute(
+        select(DocumentFetch.document_id, Fetch.url, Fetch.final_url, Fetch.referrer)
+        .join(Fetch, Fetch.id == DocumentFetch.fetch_id)
+        .where(DocumentFetch.document_id.in_(document_ids))
+    )
+    for doc_id, url, final_url, referrer in rows:
+        urls.setdefault(doc_id, set()).update(u for u in (url, final_url) if u)
+        if referrer:
+            pages.setdefault(doc_id, set()).add(referrer)
+    return {
+        d: (tuple(sorted(urls.get(d, set()))), tuple(sorted(pages.get(d, set()) - urls.get(d, set()))))
+        for d in urls.keys() | pages.keys()
+    }
 
 
 def read_new(session: Session, dd: Deduplicator, batch: int) -> Iterator[list[DedupDocument]]:
@@ -96,7 +124,9 @@ def read_new(session: Session, dd: Deduplicator, batch: int) -> Iterator[list[De
             .where(Report.id.in_(chunk))
             .order_by(Report.id)
         )
-        yield [to_dedup_document(r, d, f) for r, d, f in rows]
+        rows = rows.all()
+        links = fetch_links(session, sorted({d.id for _, d, _ in rows}))
+        yield [to_dedup_document(r, d, f, *links.get(d.id, ((), ()))) for r, d, f in rows]
         session.expunge_all()
 
 
