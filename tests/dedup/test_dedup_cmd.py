@@ -18,11 +18,12 @@ from storage.records import link_document_fetch, record_fetch, upsert_document, 
 from tests.dedup.conftest import damage_like_pdf, load_seed, previous_year, revised, twin_of
 
 
-def _store(storage: Storage, name: str, text: str, record: dict, kind: str, url: str, when: datetime) -> None:
+def _store(storage: Storage, name: str, text: str, record: dict, kind: str, url: str, when: datetime,
+           referrer: str | None = None) -> None:
     raw = (kind + text).encode()
     digest = storage.raw.put(raw)
     with storage.session() as session:
-        fetch = record_fetch(session, url=url, status=200, sha256=digest, fetched_at=when)
+        fetch = record_fetch(session, url=url, status=200, sha256=digest, fetched_at=when, referrer=referrer)
         doc, _ = upsert_document(
             session,
             content_key=digest,
@@ -166,3 +167,40 @@ def test_notice_page_then_its_pdf_one_cluster_one_export_row(tmp_path: Path) -> 
     old = runner.invoke(app, ["dedup", "--data-dir", str(data)])
     assert old.exit_code == 0 and "older format: rebuilt" in old.output, old.output
     assert "0 report(s) updated" in old.output and '"format": 3' in next((data / "dedup").glob("gen-*/meta.json")).read_text()
+
+
+def test_portal_notice_joins_the_pdf_found_on_it(tmp_path: Path) -> None:
+    """The notice's agency is the portal's; the PDF fetched from it (referrer) is its report, not the
+    portal government's own report of that year. Stored in two crawls; reruns change nothing."""
+    data = tmp_path / "data"
+    text, record = load_seed("000")
+    gov_text, gov_record = load_seed("001")
+    notice_url = "http://www.yunxi.gov.cn/xxgk/2021/jyj.html"
+    stub_record = {"agency": "云溪区人民政府", "year": 2020, "template": "unknown", "active": None,
+                   "requests": None, "review_litigation": None, "legacy": None, "sections": {}}
+    t = datetime(2021, 2, 1, tzinfo=UTC)
+    storage = Storage(resolve_storage(None, data))
+    _store(storage, "gov", gov_text, {**gov_record, "agency": "云溪区人民政府", "year": 2020}, "html",
+           "http://www.yunxi.gov.cn/xxgk/2021/zf.html", t)
+    _store(storage, "notice", "云溪区教育局2020年度政府信息公开工作年度报告\n详见附件。\n附件：年报.pdf",
+           stub_record, "html", notice_url, t.replace(day=3), referrer="http://www.yunxi.gov.cn/xxgk/")
+    storage.dispose()
+    runner = CliRunner()
+    first = runner.invoke(app, ["dedup", "--data-dir", str(data)])
+    assert first.exit_code == 0, first.output
+    assert _rows(data)["1"][0] == _rows(data)["2"][0]  # by (agency, year), for want of a better link
+    storage = Storage(resolve_storage(None, data))
+    _store(storage, "pdf", damage_like_pdf(text, "年报"), {**record, "agency": "云溪区教育局"}, "pdf",
+           "http://www.yunxi.gov.cn/att/jyj2020.pdf", t.replace(day=4), referrer=notice_url)
+    storage.dispose()
+    second = runner.invoke(app, ["dedup", "--data-dir", str(data)])
+    assert second.exit_code == 0, second.output
+    assert "1 new to the index; 2 cluster(s)" in second.output, second.output
+    rows = _rows(data)
+    gov, notice, pdf = rows["1"], rows["2"], rows["3"]
+    assert notice[0] == pdf[0] != gov[0] and pdf[1:] == (1, True) and notice[1:] == (1, False)
+    assert gov[1:] == (1, True)
+    for args in ([], ["--rebuild"]):
+        again = runner.invoke(app, ["dedup", "--data-dir", str(data), *args])
+        assert again.exit_code == 0 and "0 report(s) updated" in again.output, again.output
+    assert _rows(data)["1"] == gov
