@@ -19,7 +19,7 @@ from sqlalchemy import select
 from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
 from pipelines.base import StoragePipeline
-from pipelines.parse import PageBody, ParsedBody, make_pool, parse_body, parse_pages
+from pipelines.parse import PageBody, ParsedBody, make_pool, parse_pages
 from pipelines.textify import DocumentText
 from storage.models import Document
 from storage.records import link_document_fetch, upsert_document
@@ -124,7 +124,7 @@ class DocumentPipeline(StoragePipeline):
             return item
 
         url = item.final_url or item.url
-        parsed = await self._parse(item, url) if not item.parts else await self._parse_pages(pages, missing)
+        parsed = await self._parse(pages, missing)
         text = parsed.text
         if text.error:
             logger.warning("%s: %s", url, text.error)
@@ -147,16 +147,8 @@ class DocumentPipeline(StoragePipeline):
             self.stats.inc_value("nianbao/documents/joined_pages", len(pages))
         return item
 
-    async def _parse(self, item: FetchedResponse, url: str) -> ParsedBody:
-        kwargs = {"url": url, "content_type": item.headers.get("content-type"),
-                  "content_disposition": item.headers.get("content-disposition"),
-                  "title_hint": item.anchor_text}
-        if self.pool is None:
-            return parse_body(item.body, **kwargs)
-        future = self.pool.submit(parse_body, item.body, **kwargs)
-        return await asyncio.wrap_future(future)
-
-    async def _parse_pages(self, pages: list[FetchedResponse], missing: list[dict[str, Any]]) -> ParsedBody:
+    async def _parse(self, pages: list[FetchedResponse], missing: list[dict[str, Any]]) -> ParsedBody:
+        """Textify and parse the document's pages (one, or a split article's) in the pool."""
         bodies = [PageBody(p.body, p.final_url or p.url, p.headers.get("content-type"),
                            p.headers.get("content-disposition"), p.anchor_text, p.page) for p in pages]
         if self.pool is None:

@@ -31,12 +31,9 @@ class ParsedBody:
 
 def parse_body(body: bytes, *, url: str, content_type: str | None, content_disposition: str | None,
                title_hint: str | None = None, with_report: bool = True) -> ParsedBody:
-    """Textify a body and, if asked, run the report extractor on its text (and HTML tables)."""
-    text = textify(body, url=url, content_type=content_type, content_disposition=content_disposition)
-    if not text.title and title_hint:
-        text.title = title_hint  # attachments: the link text is often the only title
-    record = parse_text(text) if with_report else None
-    return ParsedBody(text=text, record=record)
+    """Textify a body and, if asked, run the report extractor on its text (and HTML tables).
+    `title_hint` (the link text) titles a body that has none of its own, as attachments often do."""
+    return parse_pages([PageBody(body, url, content_type, content_disposition, title_hint)], with_report=with_report)
 
 
 @dataclass
@@ -56,12 +53,12 @@ def parse_pages(pages: list[PageBody], *, missing: list[dict[str, Any]] | None =
     """Textify the pages of one split article, join them in order and run the report extractor on the
     whole. Page URLs and hashes go into the text's quality (audit); `missing` pages (page, url, error)
     that could not be fetched are recorded there and in its error. One page and nothing missing is
-    exactly `parse_body`."""
+    is what `parse_body` gives."""
     texts = [textify(p.body, url=p.url, content_type=p.content_type, content_disposition=p.content_disposition)
              for p in pages]
     text = texts[0] if len(texts) == 1 else join_pages(texts)
     if not text.title and pages and pages[0].anchor_text:
-        text.title = pages[0].anchor_text
+        text.title = pages[0].anchor_text  # attachments: the link text is often the only title
     if len(pages) > 1 or missing:
         text.quality["page_urls"] = [p.url for p in pages]
         text.quality["page_sha256"] = [hashlib.sha256(p.body).hexdigest() for p in pages]
