@@ -186,6 +186,14 @@ class DecideStats:
     pointer_rejected: int = 0  # not joined: year, template or agency disagree
 
 
+KNOWN_TEMPLATES = ("2019", "2021", "pre2019")
+
+
+def templates_contradict(a: str | None, b: str | None) -> bool:
+    """Both templates known (not None, not "unknown") and different: not one report."""
+    return a in KNOWN_TEMPLATES and b in KNOWN_TEMPLATES and a != b
+
+
 def is_bodyless(n_stats: int, text_chars: int, section_chars: int | None, max_chars: int) -> bool:
     """Not one non-null statistic, fewer than `max_chars` characters of normalised text and of record
     section text (section text counts only when known): a notice page, whatever it names. Such a record
@@ -205,10 +213,9 @@ def pointer_compatible(stub: ReportFacts, report: ReportFacts) -> bool:
     """Whether a bodyless record and the report found on its page can be one report: years equal when
     both known, templates not contradicting, agencies compatible (either way round, or the stub's is the
     government of the report's area, e.g. the portal that published it) when both known."""
-    known = ("2019", "2021", "pre2019")
     if stub.year and report.year and stub.year != report.year:
         return False
-    if stub.template in known and report.template in known and stub.template != report.template:
+    if templates_contradict(stub.template, report.template):
         return False
     if not stub.agency or not report.agency:
         return True
@@ -243,8 +250,7 @@ class SameReportDecider:
         if new.year is not None and old.year is not None and new.year != old.year:
             s.rejected_year += 1
             return False
-        known = ("2019", "2021", "pre2019")
-        if new.template in known and old.template in known and new.template != old.template:
+        if templates_contradict(new.template, old.template):
             s.rejected_template += 1
             return False
         if new.agency and old.agency and not agencies_compatible(new.agency, old.agency, new_text):
@@ -272,12 +278,11 @@ class SameReportDecider:
     def same_key_report(self, new: ReportFacts, old: ReportFacts) -> bool:
         """Whether a stub and a report found under the same (agency, year) key are one report: both facts
         known and equal or compatible, templates not contradicting (similarity is not asked)."""
-        known = ("2019", "2021", "pre2019")
         ok = (
             bool(new.year)
             and new.year == old.year
             and agencies_compatible(new.agency, old.agency)
-            and not (new.template in known and old.template in known and new.template != old.template)
+            and not templates_contradict(new.template, old.template)
         )
         if ok:
             self.stats.key_joined += 1
