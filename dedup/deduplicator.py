@@ -525,6 +525,10 @@ class Deduplicator:
         c["match"][row] = MATCHES.index(match)
         c["matched"][row] = matched
         c["similarity"][row] = float("nan")
+        self._place(row, version)
+
+    def _place(self, row: int, version: int) -> None:
+        """Count `row` in `version` (and its cluster); it becomes the version's canonical copy if best."""
         self._version_rows[version].append(row)
         self._cluster_size[self._version_cluster[version]] += 1
         best = self._version_canonical[version]
@@ -623,9 +627,7 @@ class Deduplicator:
         if length:
             self._by_text.setdefault(thash, row)
             self.index.add(row, keys)
-        self._version_rows[version].append(row)
         cluster = self._version_cluster[version]
-        self._cluster_size[cluster] += 1
         if not stub and not self._cluster_full[cluster]:
             self._cluster_full[cluster] = 1
         if register and agency >= 0 and facts.year and not (
@@ -633,9 +635,7 @@ class Deduplicator:
         ):  # a match of the same agency and year is registered already
             self.keys.register(report_key(agency, facts.year), cluster)
         self._version_stats[version] = self._version_stats[version].union(stats)
-        best = self._version_canonical[version]
-        if best < 0 or self.chooser.better(self._key(row), self._key(best)):
-            self._version_canonical[version] = row
+        self._place(row, version)
         return row
 
     def _key(self, row: int) -> CanonicalKey:
