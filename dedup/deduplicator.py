@@ -514,12 +514,8 @@ class Deduplicator:
         old = int(self._cols["version"][row])
         self._version_rows[old].remove(row)
         self._cluster_size[self._version_cluster[old]] -= 1
-        if self._version_canonical[old] == row:
-            best = -1
-            for r in self._version_rows[old]:
-                if best < 0 or self._key(r) < self._key(best):
-                    best = r
-            self._version_canonical[old] = best
+        if self._version_canonical[old] == row:  # the best of those left (none: -1)
+            self._version_canonical[old] = min(self._version_rows[old], key=self._key, default=-1)
         c = self._cols
         c["version"][row] = version
         c["match"][row] = MATCHES.index(match)
