@@ -422,15 +422,8 @@ def _legacy_labels() -> list[str]:
 @renderer("gen_report")
 def gen_report(site: Site, page: Page) -> str:
     """A generated report as an HTML article (title, sections 一…六 with the tables, signature)."""
-    import re
-
-    from extractor.render import render_report_html
-
     record, sections = _gen(page)
-    full = render_report_html({**record, "sections": {k: "\n".join(v) for k, v in sections.items()}},
-                              "\n".join(sections["overview"]))
-    m = re.search(r"<body[^>]*>(.*)</body>", full, re.S)
-    body = re.sub(r"<h1>.*?</h1>", "", m.group(1) if m else full, count=1, flags=re.S)
+    body = _report_body(record, sections)
     main = (
         _article_head(site, page, record["agency"])
         + _gen_info(page, record)
@@ -440,8 +433,8 @@ def gen_report(site: Site, page: Page) -> str:
     return chrome(site, page, main)
 
 
-def _report_sections(record: dict[str, Any], sections: dict[str, list[str]]) -> list[str]:
-    """The HTML of a generated report's body cut before every heading (一、… 六、, tables included)."""
+def _report_body(record: dict[str, Any], sections: dict[str, list[str]]) -> str:
+    """The inner HTML of a generated report (sections 一…六 with the tables, signature), without its <h1>."""
     import re
 
     from extractor.render import render_report_html
@@ -449,8 +442,14 @@ def _report_sections(record: dict[str, Any], sections: dict[str, list[str]]) -> 
     full = render_report_html({**record, "sections": {k: "\n".join(v) for k, v in sections.items()}},
                               "\n".join(sections["overview"]))
     m = re.search(r"<body[^>]*>(.*)</body>", full, re.S)
-    body = re.sub(r"<h1>.*?</h1>", "", m.group(1) if m else full, count=1, flags=re.S)
-    return [block for block in re.split(r"(?=<h2>)", body) if block.strip()]
+    return re.sub(r"<h1>.*?</h1>", "", m.group(1) if m else full, count=1, flags=re.S)
+
+
+def _report_sections(record: dict[str, Any], sections: dict[str, list[str]]) -> list[str]:
+    """The HTML of a generated report's body cut before every heading (一、… 六、, tables included)."""
+    import re
+
+    return [block for block in re.split(r"(?=<h2>)", _report_body(record, sections)) if block.strip()]
 
 
 def split_sections(blocks: list[str], count: int) -> list[list[str]]:
