@@ -1,7 +1,7 @@
 """Crawl throughput: the full nianbao pipeline vs a bare Scrapy spider, same pages, same run.
 
     python bench/bench_crawl.py                      # 4 hosts, delay 0 and 0.25 s
-    python bench/bench_crawl.py --hosts 8 --delays 0,0.5
+    python bench/bench_crawl.py --hosts 8 --delays 0,0.5 -s NIANBAO_PARSE_WORKERS=1
 
 Serves the demo portal on several loopback hosts (127.0.0.1 … 127.0.0.N), every page rendered once
 before timing (a remote site costs the crawler no CPU), then for each politeness delay:
@@ -34,8 +34,6 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WALL: list[float] = []
-EXTRA = [a for kv in os.environ.get("BENCH_NIANBAO_SETTINGS", "").split() for a in ("-s", kv)]
 sys.path.insert(0, str(ROOT))
 
 from demo_site import truth  # noqa: E402
@@ -84,27 +82,29 @@ def _script(folder: str, name: str, source: str) -> str:
     return str(path)
 
 
-def timed(cmd: list[str], servers: list[DemoServer], env: dict[str, str]) -> tuple[float, Counter[str]]:
-    """Seconds from the first to the last request the hosts saw (process start-up excluded), and the
-    requests (method and URL) they answered, robots.txt excluded. The whole process's wall time (start-up,
-    and for nianbao the parsing still queued after the last request) goes into `WALL`."""
+def timed(cmd: list[str], servers: list[DemoServer], env: dict[str, str]) -> tuple[float, Counter[str], float]:
+    """Seconds from the first to the last request the hosts saw (process start-up excluded), the
+    requests (method and URL) they answered, robots.txt excluded, and the whole process's wall time
+    (start-up, and for nianbao the parsing still queued after the last request)."""
     for s in servers:
         s.reset_log()
     start = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    WALL.append(time.perf_counter() - start)
+    wall = time.perf_counter() - start
     records = [(s, r) for s in servers for r in s.requests]
     if not records:
         raise SystemExit(f"no requests reached the demo hosts: {cmd[:3]}")
     seconds = max(r.finished for _, r in records) - min(r.started for _, r in records)
     pages = Counter(f"{r.method} {s.base_url}{r.path}" for s, r in records if r.path != "/robots.txt")
-    return seconds, pages
+    return seconds, pages, wall
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=4, help="demo hosts served on 127.0.0.1 … 127.0.0.N")
     parser.add_argument("--delays", default="0,0.25", help="DOWNLOAD_DELAY values to run, comma-separated")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="an extra Scrapy setting for the nianbao run (repeatable)")
     opts = parser.parse_args(argv)
     site = load_site()
     for page in site.pages.values():  # render every page once: serving costs no CPU while timing
@@ -123,18 +123,19 @@ def main(argv: list[str] | None = None) -> int:
                 log = Path(tmp) / "requests.jsonl"
                 env = {**os.environ, "NIANBAO_DATA_DIR": tmp, "PYTHONPATH": str(ROOT / "bench")}
                 env.pop("NIANBAO_DATABASE_URL", None)
-                WALL.clear()
-                full_s, full_pages = timed(
+                full_s, full_pages, full_wall = timed(
                     [nianbao, "crawl", *seeds, "--data-dir", tmp, "--no-dedup", "--progress", "off",
                      "--log-level", "ERROR", "-s", f"DOWNLOAD_DELAY={delay}", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0",
-                     "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", *EXTRA,
+                     "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+                     *(a for kv in opts.set for a in ("-s", kv)),
                      "-s", "EXTENSIONS={\"crawl_log.RequestLog\": 0}", "-s", f"BENCH_REQUEST_LOG={log}"],
                     servers, env)
                 found = _reports_found(Path(tmp), servers)
-                bare_s, bare_pages = timed([sys.executable, _script(tmp, "replay", REPLAY), str(delay), str(log)],
+                bare_s, bare_pages, bare_wall = timed([sys.executable, _script(tmp, "replay", REPLAY), str(delay), str(log)],
                                             servers, env)
-                rows = [("nianbao full pipeline", full_pages, full_s), ("bare scrapy, same tree", bare_pages, bare_s)]
-            for (name, pages, seconds), wall in zip(rows, WALL, strict=True):
+                rows = [("nianbao full pipeline", full_pages, full_s, full_wall),
+                        ("bare scrapy, same tree", bare_pages, bare_s, bare_wall)]
+            for name, pages, seconds, wall in rows:
                 n = sum(pages.values())
                 print(f"{delay:>8} {name:<22} {n:>6} {seconds:>8.2f} {n / seconds:>8.1f} {wall:>10.2f}")
             ratio = (sum(bare_pages.values()) / bare_s) / (sum(full_pages.values()) / full_s)
