@@ -1,6 +1,7 @@
 """PDF text: pdfminer.six without its slow layout analysis (characters and ruling lines only; rows
-and cells are rebuilt by `layout.assemble`), `(cid:NNN)` pages retried with pdfium, image-only pages
-OCRed, tables continued across pages joined, page furniture dropped. Never raises."""
+and cells are rebuilt by `layout.assemble`) and with content streams read by one regular expression
+(`pdf_content`), `(cid:NNN)` pages retried with pdfium, image-only pages OCRed, tables continued
+across pages joined, page furniture dropped. Never raises."""
 
 from __future__ import annotations
 
@@ -82,14 +83,15 @@ class _DebugOff:
 
 
 def _quiet_pdfminer_debug() -> None:
-    """pdfminer's content-stream parser calls `log.debug` ~9,000 times per page (about 7% of the PDF
-    time even when DEBUG is off). When DEBUG is not enabled for its loggers as the worker starts, those
-    calls are bound to a no-op; warnings and errors still reach the real loggers."""
+    """pdfminer's parsers and CMaps call `log.debug` thousands of times per page (several per cent
+    of the PDF time even when DEBUG is off). When DEBUG is not enabled for its loggers as the worker
+    starts, those calls are bound to a no-op; warnings and errors still reach the real loggers."""
+    import pdfminer.cmapdb
     import pdfminer.pdfinterp
     import pdfminer.pdfparser
     import pdfminer.psparser
 
-    for module in (pdfminer.psparser, pdfminer.pdfinterp, pdfminer.pdfparser):
+    for module in (pdfminer.psparser, pdfminer.pdfinterp, pdfminer.pdfparser, pdfminer.cmapdb):
         log = module.log
         if isinstance(log, logging.Logger) and not log.isEnabledFor(logging.DEBUG):
             module.log = _DebugOff(log)  # type: ignore[assignment]
@@ -98,9 +100,11 @@ def _quiet_pdfminer_debug() -> None:
 def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfinterp import PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
+
+    from pipelines.text.pdf_content import ContentPageInterpreter
 
     try:
         parser = PDFParser(io.BytesIO(body))
@@ -117,7 +121,7 @@ def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
     _quiet_pdfminer_debug()
     rsrc = PDFResourceManager(caching=True)
     device = PDFPageAggregator(rsrc, laparams=None)
-    interpreter = PDFPageInterpreter(rsrc, device)
+    interpreter = ContentPageInterpreter(rsrc, device)
     pages: list[_Page] = []
     try:
         page_iter = PDFPage.create_pages(document)
