@@ -2,11 +2,16 @@
 """PDF text extraction: pages per second of nianbao's PDF pipeline against pdfminer.six's own
 `pdf2txt.py`, on the same generated report PDFs in the same run, plus peak memory per worker.
 
-    .venv/bin/python bench/bench_pdf.py [--files 12] [--copies 4] [--workers N]
+    .venv/bin/python bench/bench_pdf.py [--files 12] [--office 2] [--copies 4] [--workers N]
+
+Corpus: `--files` PDFs drawn by reportlab (CID font STSong-Light, ruled tables, every other one with
+its tables split over pages) and, when LibreOffice is installed, `--office` PDFs exported by
+LibreOffice from DOCX (embedded TrueType subsets with ToUnicode maps, as Word and WPS write them).
 
 Baselines: `pdf2txt.py` run on every file (the CLI, default layout analysis), and pdfminer's
-`extract_text` in-process (same analysis without interpreter start-up). Ours: characters and ruling
-lines only (no LAParams analysis), rows rebuilt by `pipelines.text.layout`, one process per core.
+`extract_text` in-process (same analysis without interpreter start-up). Ours: content streams read by
+`pipelines.text.pdf_content`, characters and ruling lines only (no LAParams analysis), rows rebuilt
+by `pipelines.text.layout`, one process per core.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def build_corpus(out: Path, files: int, copies: int) -> list[Path]:
-    """Report PDFs (tables, CID font) made from the gold records, `copies` reports per file."""
+def build_corpus(out: Path, files: int, copies: int, office: int = 0) -> list[Path]:
+    """Report PDFs made from the gold records, `copies` reports per file: `files` drawn by reportlab,
+    then `office` exported by LibreOffice from DOCX."""
     from extractor.render import render_report_text
-    from tests.text.builders import text_pdf
+    from tests.text.builders import convert_with_soffice, docx_bytes, text_pdf
 
     gold = sorted((ROOT.parent / "shared" / "spec" / "gold").glob("*.json"))
     texts = [render_report_text(json.loads(g.read_text(encoding="utf-8")), "tabs") for g in gold]
@@ -41,6 +47,11 @@ def build_corpus(out: Path, files: int, copies: int) -> list[Path]:
         parts = [texts[(i + k) % len(texts)] + "\n" + prose for k in range(copies)]
         path = out / f"report_{i:02d}.pdf"
         path.write_bytes(text_pdf("\n".join(parts), rows_per_page=18 if i % 2 else None))
+        paths.append(path)
+    for i in range(office):
+        parts = [texts[(i + k) % len(texts)] + "\n" + prose for k in range(copies)]
+        path = out / f"office_{i:02d}.pdf"
+        path.write_bytes(convert_with_soffice(docx_bytes("\n".join(parts)), "docx", "pdf"))
         paths.append(path)
     return paths
 
@@ -93,14 +104,22 @@ def run_pdf2txt(paths: list[Path]) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=12)
+    ap.add_argument("--office", type=int, default=2, help="PDFs exported by LibreOffice (0 to skip)")
     ap.add_argument("--copies", type=int, default=4, help="reports per PDF file")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_pdf-") as tmp:
-        paths = build_corpus(Path(tmp), args.files, args.copies)
+        from tests.text.builders import soffice
+
+        office = args.office if soffice() else 0
+        if args.office and not office:
+            print("LibreOffice is not installed (make deb installs it): no LibreOffice PDFs in the corpus")
+        paths = build_corpus(Path(tmp), args.files, args.copies, office)
         pages = sum(page_count(p) for p in paths)
-        print(f"corpus: {len(paths)} PDFs, {pages} pages (CID font STSong-Light, ruled tables); "
-              f"{os.cpu_count()} CPUs, {args.workers} workers")
+        office_pages = sum(page_count(p) for p in paths if p.name.startswith("office_"))
+        print(f"corpus: {len(paths)} PDFs, {pages} pages ({args.files} reportlab PDFs with CID font STSong-Light "
+              f"and ruled tables, {pages - office_pages} pages; {office} LibreOffice PDFs from DOCX, "
+              f"{office_pages} pages); {os.cpu_count()} CPUs, {args.workers} workers")
         t_cli = run_pdf2txt(paths)
         t_lib, lib_peaks = run_pool(pdfminer_inprocess, paths, 1)
         t_one, one_peaks = run_pool(ours, paths, 1)
