@@ -7,20 +7,21 @@ reads the operands and operators of a page with one regular expression instead, 
 operator's method up once.
 
 The reader gives exactly the objects pdfminer's `PDFContentParser` gives (the tests compare the
-two on real and random streams). What it does not handle the same way (inline images, procedures,
-unbalanced strings, arrays or dictionaries, an octal escape above 255) makes it give up on that
-content before anything is drawn, and pdfminer's own parser reads it instead.
+two on real and random streams). Where it meets what it does not read the same way (an inline
+image, a procedure, nested parentheses in a string, an unbalanced array or dictionary, an octal
+escape above 255), pdfminer's own parser reads on from the start of that object. Objects are read
+as they are drawn, so a huge vector page is never held as a list.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pdfminer import settings
-from pdfminer.pdfinterp import PDFInterpreterError, PDFPageInterpreter
-from pdfminer.pdftypes import stream_value
-from pdfminer.psparser import KWD, LIT, PSKeyword, literal_name
+from pdfminer.pdfinterp import PDFContentParser, PDFInterpreterError, PDFPageInterpreter
+from pdfminer.pdftypes import PDFStream, stream_value
+from pdfminer.psparser import KWD, LIT, PSEOF, PSKeyword, literal_name
 
 _TOKEN = re.compile(
     rb"[\s\x00]*(?:"
@@ -52,7 +53,12 @@ _TRUE, _FALSE = b"true", b"false"
 
 
 class Unsupported(Exception):
-    """The content holds something the fast reader leaves to pdfminer's own parser."""
+    """Content the fast reader leaves to pdfminer's own parser, from `offset` on: the first byte of the
+    top-level object it could not read."""
+
+    def __init__(self, reason: str, offset: int) -> None:
+        super().__init__(f"{reason} at byte {offset}")
+        self.offset = offset
 
 
 def _unescape(match: re.Match[bytes]) -> bytes:
@@ -60,7 +66,7 @@ def _unescape(match: re.Match[bytes]) -> bytes:
     if octal is not None:
         code = int(octal, 8)
         if code > 255:  # pdfminer asserts here
-            raise Unsupported("octal escape above 255")
+            raise OverflowError(octal)
         return bytes((code,))
     if char is None:  # backslash and CRLF: a line continuation
         return b""
@@ -83,14 +89,14 @@ def _hex(raw: bytes) -> bytes:
         return _HEX_PAIR.sub(lambda m: bytes((int(m.group(0), 16),)), _WHITESPACE.sub(b"", raw))
 
 
-def read_content(data: bytes) -> list:
+def iter_content(data: bytes) -> Iterator:
     """The top-level objects of a content stream, in order: numbers, booleans, names (`PSLiteral`),
     strings (bytes), arrays (lists), dictionaries and operators (`PSKeyword`). Raises `Unsupported`
-    for content that pdfminer's own parser must read."""
-    out: list = []
+    where pdfminer's own parser must read on."""
     stack: list[list] = []  # open arrays and dictionaries, innermost last
     kinds: list[str] = []
-    items = out
+    starts: list[int] = []  # where each open one starts
+    items: list = []
     for m in _TOKEN.finditer(data):
         group = m.lastindex
         value = m.group(group)
@@ -112,13 +118,19 @@ def read_content(data: bytes) -> list:
             else:
                 obj = KWD(value)
                 if obj in _INLINE_IMAGE:
-                    raise Unsupported("inline image")
+                    raise Unsupported("inline image", starts[0] if starts else m.start(group))
         elif group == 8:
             if m.end() == len(data):  # cut off by the end of the content: pdfminer drops it
                 continue
             obj = _hex(value)
         elif group == 5:
-            obj = _STRING_ESCAPE.sub(_unescape, value) if b"\\" in value else value
+            obj = value
+            if b"\\" in value:
+                try:
+                    obj = _STRING_ESCAPE.sub(_unescape, value)
+                except OverflowError:
+                    offset = starts[0] if starts else m.start(group) - 1  # the "("
+                    raise Unsupported("octal escape above 255", offset) from None
         elif group == 4:
             if m.end() == len(data) and _NAME_ENDS_IN_ESCAPE.search(value):
                 continue  # pdfminer drops a name whose #xx escape the end of the content cuts off
@@ -126,33 +138,60 @@ def read_content(data: bytes) -> list:
         elif group == 10 or group == 6:
             stack.append(items)
             kinds.append("a" if group == 10 else "d")
+            starts.append(m.start(group))
             items = []
             continue
         elif group == 11 or group == 7:
             if not kinds or kinds[-1] != ("a" if group == 11 else "d"):
-                raise Unsupported(f"unbalanced {value!r}")
+                raise Unsupported(f"unbalanced {value!r}", starts[0] if starts else m.start(group))
+            if group == 7 and len(items) % 2:
+                raise Unsupported("dictionary with an odd number of items", starts[0])
             kinds.pop()
+            starts.pop()
             values, items = items, stack.pop()
             if group == 11:
                 obj = values
             else:
-                if len(values) % 2:
-                    raise Unsupported("dictionary with an odd number of items")
                 obj = {literal_name(k): v for k, v in zip(values[::2], values[1::2], strict=True)}
         elif group == 9 or group == 12:
             continue
         elif group == 14:
             obj = KWD(value)
         else:
-            raise Unsupported(f"{value!r} at byte {m.start(group)}")
-        items.append(obj)
-    if kinds:
-        raise Unsupported("unterminated array or dictionary")
-    return out
+            raise Unsupported(f"{value!r}", starts[0] if starts else m.start(group))
+        if stack:
+            items.append(obj)
+        else:
+            yield obj
+    if starts:
+        raise Unsupported("unterminated array or dictionary", starts[0])
+
+
+def _pdfminer_objects(data: bytes) -> Iterator:
+    try:
+        parser = PDFContentParser([PDFStream({}, data)])
+    except PSEOF:  # nothing but whitespace
+        return
+    while True:
+        try:
+            yield parser.nextobject()[1]
+        except PSEOF:
+            return
+
+
+def content_objects(data: bytes) -> Iterator:
+    """The top-level objects of a content stream as pdfminer's `PDFContentParser` reads them: by
+    `iter_content` up to the first object it leaves to pdfminer, by pdfminer's parser from there on."""
+    try:
+        yield from iter_content(data)
+    except Unsupported as exc:
+        yield from _pdfminer_objects(data[exc.offset:])
+
+
 
 
 class ContentPageInterpreter(PDFPageInterpreter):
-    """pdfminer's page interpreter reading content streams with `read_content`."""
+    """pdfminer's page interpreter reading content streams with `content_objects`."""
 
     def execute(self, streams: Sequence[object]) -> None:
         valid = []
@@ -163,10 +202,7 @@ class ContentPageInterpreter(PDFPageInterpreter):
                 return super().execute(streams)  # pdfminer warns and skips these; let it
             valid.append(stream)
             self.stream_ids.add(stream.objid)
-        try:
-            objects = read_content(b"\n".join(s.get_data() for s in valid))
-        except Unsupported:
-            return super().execute(streams)
+        objects = content_objects(b"\n".join(s.get_data() for s in valid))
         operators: dict[PSKeyword, tuple] = {}
         push, pop = self.push, self.pop
         for obj in objects:

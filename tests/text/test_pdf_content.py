@@ -1,6 +1,6 @@
 """The fast content-stream reader (`pipelines.text.pdf_content`) gives exactly what pdfminer's own
-`PDFContentParser` gives, on hand-written edge cases, random token soup and real PDFs; what it
-leaves to pdfminer still renders the same."""
+`PDFContentParser` gives, on hand-written edge cases, random token soup and real PDFs; where it
+hands over to pdfminer's parser mid-stream, the whole still reads and renders the same."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream, stream_value
 from pdfminer.psparser import PSEOF, PSKeyword, PSLiteral
 
-from pipelines.text.pdf_content import ContentPageInterpreter, Unsupported, read_content
+from pipelines.text.pdf_content import ContentPageInterpreter, Unsupported, content_objects, iter_content
 from tests.text.builders import convert_with_soffice, docx_bytes, scanned_pdf, soffice, text_pdf
 
 
@@ -51,7 +51,8 @@ def canon(obj):
 
 
 def same_as_pdfminer(data: bytes) -> list:
-    ours = read_content(data)
+    """The fast reader alone (no hand-over) reads `data` as pdfminer does."""
+    ours = list(iter_content(data))
     assert [canon(o) for o in ours] == [canon(o) for o in reference(data)], data
     return ours
 
@@ -107,9 +108,25 @@ def test_objects_have_pdfminer_types():
     rb"(\777) Tj",
     b"(unterminated",
 ])
-def test_what_it_leaves_to_pdfminer_is_refused(data):
+def test_what_it_leaves_to_pdfminer_is_handed_over(data):
     with pytest.raises(Unsupported):
-        read_content(data)
+        list(iter_content(data))
+    assert_reads_as_pdfminer(b"0 g " + data)
+
+
+@pytest.mark.parametrize(("data", "offset"), [
+    (b"1 0 0 RG [1 (a(b)c)] TJ", 9),
+    (b"BT << /A [1 { 2 } ] >> BDC", 3),
+    (b"q (x(y)) Tj", 2),
+    (b"q BI /W 1 ID", 2),
+    (b"q << /A 1 /B >> BDC", 2),
+    (b"1 2 [3", 4),
+    (b"q (\\777) Tj", 2),
+])
+def test_hand_over_starts_at_the_top_level_object(data, offset):
+    with pytest.raises(Unsupported) as info:
+        list(iter_content(data))
+    assert info.value.offset == offset
 
 
 FRAGMENTS = st.one_of(
@@ -129,12 +146,18 @@ SEPARATORS = st.sampled_from([b" ", b"\n", b"\r\n", b"\t", b"", b"\x00", b"  "])
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(FRAGMENTS, SEPARATORS), max_size=30))
 def test_random_content_reads_as_pdfminer_reads_it(parts):
-    data = b"".join(f + s for f, s in parts)
+    assert_reads_as_pdfminer(b"".join(f + s for f, s in parts))
+
+
+def assert_reads_as_pdfminer(data: bytes) -> None:
+    """`content_objects` (fast reader plus hand-over) gives pdfminer's objects, or fails as it fails."""
     try:
-        ours = read_content(data)
-    except Unsupported:
-        return  # pdfminer's own parser reads it (see test_fallback_renders_like_pdfminer)
-    assert [canon(o) for o in ours] == [canon(o) for o in reference(data)]
+        expected = [canon(o) for o in reference(data)]
+    except Exception as exc:  # noqa: BLE001 - pdfminer fails on it: so must the interpreter
+        with pytest.raises(type(exc)):
+            list(content_objects(data))
+        return
+    assert [canon(o) for o in content_objects(data)] == expected
 
 
 SYNTAX_BYTES = b"()<>[]{}/%#\\ \n\r\t\x00\x0b\x0c+-.0123456789aAeEfTj'\"*\xe4\xff"
@@ -143,11 +166,7 @@ SYNTAX_BYTES = b"()<>[]{}/%#\\ \n\r\t\x00\x0b\x0c+-.0123456789aAeEfTj'\"*\xe4\xf
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.binary(max_size=120), st.lists(st.sampled_from(list(SYNTAX_BYTES)), max_size=80).map(bytes)))
 def test_random_bytes_read_as_pdfminer_reads_them(data):
-    try:
-        ours = read_content(data)
-    except Unsupported:
-        return
-    assert [canon(o) for o in ours] == [canon(o) for o in reference(data)]
+    assert_reads_as_pdfminer(data)
 
 
 # ------------------------------------------------------------------------------------ real PDFs
@@ -200,7 +219,7 @@ def _latin_pdf() -> bytes:
 
 
 def _inline_image_pdf() -> bytes:
-    """A page holding an inline image (BI … ID … EI) beside text: the fallback path."""
+    """A page holding an inline image (BI … ID … EI) between two lines of text: the hand-over."""
     from PIL import Image
     from reportlab.pdfgen import canvas
 
@@ -226,16 +245,16 @@ PDFS = {
 def test_real_pdf_renders_exactly_as_with_pdfminers_parser(name):
     pdf = PDFS[name]()
     for data in _contents(pdf):
-        same_as_pdfminer(data)  # the fast path itself reads every page, no fallback
+        same_as_pdfminer(data)  # the fast reader itself reads every page, no hand-over
     ours, theirs = _layout_dump(pdf, ContentPageInterpreter), _layout_dump(pdf, PDFPageInterpreter)
     assert ours == theirs
     assert sum(len(p) for p in ours) > 0
 
 
-def test_fallback_renders_like_pdfminer():
+def test_hand_over_renders_like_pdfminer():
     pdf = _inline_image_pdf()
     with pytest.raises(Unsupported):
-        read_content(_contents(pdf)[0])
+        list(iter_content(_contents(pdf)[0]))
     ours = _layout_dump(pdf, ContentPageInterpreter)
     assert ours == _layout_dump(pdf, PDFPageInterpreter)
     kinds = {kind for kind, _, _ in ours[0]}
