@@ -188,8 +188,6 @@ def content_objects(data: bytes) -> Iterator:
         yield from _pdfminer_objects(data[exc.offset:])
 
 
-
-
 class ContentPageInterpreter(PDFPageInterpreter):
     """pdfminer's page interpreter reading content streams with `content_objects`."""
 
