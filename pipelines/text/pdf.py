@@ -44,29 +44,76 @@ class _Page:
     source: str = "pdfminer"  # cid: share of unreadable output (see common.garbage_ratio)
     hrules: list[HRule] = field(default_factory=list)
     ocr_conf: float | None = None
+    rotation: int = 0  # the direction the text ran in, turned upright for assembly
 
 
-def _walk(items, out_chars, out_rules, out_images, height, out_hrules):
+@dataclass
+class _Marks:
+    """What one pdfminer page draws, in its device space (y up): characters with the direction
+    their baseline runs (0, 90, 180 or 270 degrees), line and rectangle boxes, images."""
+
+    chars: list[tuple[float, float, float, float, str, int]] = field(default_factory=list)
+    shapes: list[tuple[float, float, float, float, bool]] = field(default_factory=list)  # (…, is_rect)
+    images: int = 0
+
+
+def _walk(items, marks: _Marks) -> None:
     from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTLine, LTRect
 
     for item in items:
         if isinstance(item, LTChar):
-            out_chars.append(Glyph(item.x0, item.x1, height - item.y1, height - item.y0, item.get_text()))
+            a, b = item.matrix[0], item.matrix[1]
+            direction = 0 if a > abs(b) else 180 if -a > abs(b) else 90 if b > 0 else 270
+            marks.chars.append((item.x0, item.y0, item.x1, item.y1, item.get_text(), direction))
         elif isinstance(item, LTFigure):
-            _walk(item, out_chars, out_rules, out_images, height, out_hrules)
+            _walk(item, marks)
         elif isinstance(item, LTImage):
-            out_images.append(item)
+            marks.images += 1
         elif isinstance(item, (LTLine, LTRect, LTCurve)):
-            w, h = item.x1 - item.x0, item.y1 - item.y0
-            if w <= 2.5 and h > 4:
-                out_rules.append(Rule((item.x0 + item.x1) / 2, height - item.y1, height - item.y0))
-            elif h <= 2.5 and w > 4:
-                out_hrules.append(HRule(height - (item.y0 + item.y1) / 2, item.x0, item.x1))
-            elif isinstance(item, LTRect) and w > 2.5 and h > 2.5:
-                out_rules.append(Rule(item.x0, height - item.y1, height - item.y0))
-                out_rules.append(Rule(item.x1, height - item.y1, height - item.y0))
-                out_hrules.append(HRule(height - item.y1, item.x0, item.x1))
-                out_hrules.append(HRule(height - item.y0, item.x0, item.x1))
+            marks.shapes.append((item.x0, item.y0, item.x1, item.y1, isinstance(item, LTRect)))
+
+
+def text_rotation(marks: _Marks) -> int:
+    """The direction most of the page's characters run in, when it is not left to right: a
+    landscape table printed sideways on a portrait page, or a page upside down."""
+    counts = Counter(c[5] for c in marks.chars)
+    direction, n = counts.most_common(1)[0] if counts else (0, 0)
+    return direction if n > 0.5 * len(marks.chars) else 0
+
+
+def _rotate_box(x0: float, y0: float, x1: float, y1: float, rotation: int) -> tuple[float, float, float, float]:
+    """A box turned by -`rotation` degrees, so that text running in that direction runs left to right."""
+    if rotation == 90:
+        return y0, -x1, y1, -x0
+    if rotation == 180:
+        return -x1, -y1, -x0, -y0
+    if rotation == 270:
+        return -y1, x0, -y0, x1
+    return x0, y0, x1, y1
+
+
+def oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph], list[Rule], list[HRule]]:
+    """Glyphs and ruling lines in a top-down frame (y = `height` - y) in which text turned by
+    `rotation` reads left to right."""
+    chars: list[Glyph] = []
+    rules: list[Rule] = []
+    hrules: list[HRule] = []
+    for x0, y0, x1, y1, text, _direction in marks.chars:
+        x0, y0, x1, y1 = _rotate_box(x0, y0, x1, y1, rotation)
+        chars.append(Glyph(x0, x1, height - y1, height - y0, text))
+    for x0, y0, x1, y1, is_rect in marks.shapes:
+        x0, y0, x1, y1 = _rotate_box(x0, y0, x1, y1, rotation)
+        w, h = x1 - x0, y1 - y0
+        if w <= 2.5 and h > 4:
+            rules.append(Rule((x0 + x1) / 2, height - y1, height - y0))
+        elif h <= 2.5 and w > 4:
+            hrules.append(HRule(height - (y0 + y1) / 2, x0, x1))
+        elif is_rect and w > 2.5 and h > 2.5:
+            rules.append(Rule(x0, height - y1, height - y0))
+            rules.append(Rule(x1, height - y1, height - y0))
+            hrules.append(HRule(height - y1, x0, x1))
+            hrules.append(HRule(height - y0, x0, x1))
+    return chars, rules, hrules
 
 
 class _DebugOff:
@@ -129,14 +176,14 @@ def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
             try:
                 interpreter.process_page(page)
                 layout = device.get_result()
-                chars: list[Glyph] = []
-                rules: list[Rule] = []
-                hrules: list[HRule] = []
-                images: list = []
-                _walk(layout, chars, rules, images, layout.height, hrules)
+                marks = _Marks()
+                _walk(layout, marks)
+                rotation = text_rotation(marks)
+                chars, rules, hrules = oriented(marks, rotation, layout.height)
                 lines = assemble(chars, rules, hrules)
                 text = "\n".join(lines)
-                pages.append(_Page(lines, len(chars), garbage_ratio(text), len(images), rules, hrules=hrules))
+                pages.append(_Page(lines, len(chars), garbage_ratio(text), marks.images, rules, hrules=hrules,
+                                   rotation=rotation))
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"page {i + 1}: pdfminer failed ({type(exc).__name__}: {exc})")
                 pages.append(_Page([], 0, 0.0, 0, [], "failed"))
@@ -281,6 +328,7 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
         if any("encrypted" in e for e in errors):
             errors = [e for e in errors if "encrypted" not in e]
     used: Counter[str] = Counter()
+    turned = sum(1 for page in pages if page.rotation)
     confs: list[float] = []
     unreadable = 0
     for i, page in enumerate(pages):
@@ -291,7 +339,8 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
             pdf = pdf or _open_pdfium(body, errors)
             if pdf is not None and i < len(pdf):
                 try:
-                    retry = _pdfium_page(pdf, i, page.rules, page.hrules)
+                    upright = page.rotation == 0  # pdfium's boxes are in the unturned page's frame
+                    retry = _pdfium_page(pdf, i, page.rules if upright else [], page.hrules if upright else [])
                     if retry.chars and (page.source == "failed" or retry.cid < page.cid):
                         retry.images = page.images
                         pages[i] = page = retry
@@ -319,6 +368,8 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     sources = [s for s in ("pdfminer", "pdfium", "tesseract") if used.get(s)]
     extractor = "+".join(sources) or "none"
     q = {"pages": len(pages), "pages_by_extractor": dict(used)}
+    if turned:
+        q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
     if unreadable:
         q["unmapped_pages"] = unreadable  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
     if confs:

@@ -122,3 +122,47 @@ def test_truncated_and_corrupt_pdfs_give_errors_and_partial_text():
     corrupt = extract_pdf(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF", ocr=False)
     assert corrupt.error
     assert extract_pdf(b"not a pdf at all").error == "not a PDF (no %PDF header)"
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_sideways_and_upside_down_pages_are_read_upright(rotation):
+    """A table printed sideways on a portrait page (or a page upside down): pdfminer's characters run
+    up, down or right to left; the page is turned so that rows and cells come out as on an upright page."""
+    import pypdfium2 as pdfium
+
+    upright = text_pdf(TABLE, rows_per_page=9, header="某某区人民政府信息公开")
+    doc = pdfium.PdfDocument(upright)
+    for i in range(len(doc)):
+        doc[i].set_rotation(rotation)
+    buf = io.BytesIO()
+    doc.save(buf)
+    doc.close()
+    expected = textify(upright)
+    turned = textify(buf.getvalue())
+    assert turned.error is None and "turned_pages" not in expected.quality
+    assert turned.text == expected.text
+    assert turned.quality["turned_pages"] == turned.quality["pages"] >= 4
+    assert "项目\t自然人\t商业企业\t总计" in turned.text
+
+
+def test_a_few_sideways_labels_do_not_turn_the_page():
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    _register_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont(FONT, 12)
+    for i, row in enumerate(["项目\t自然人\t总计", "申请数\t3\t5", "办结数\t3\t5"]):
+        for j, cell in enumerate(row.split("\t")):
+            c.drawString(100 + 150 * j, 700 - 20 * i, cell)
+    c.saveState()
+    c.translate(60, 640)
+    c.rotate(90)
+    c.drawString(0, 0, "备注")  # a label set sideways beside the table
+    c.restoreState()
+    c.showPage()
+    c.save()
+    doc = textify(buf.getvalue())
+    assert "turned_pages" not in doc.quality
+    assert "项目\t自然人\t总计" in doc.text and "申请数\t3\t5" in doc.text
