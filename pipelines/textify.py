@@ -17,7 +17,8 @@ from pipelines.text.common import normalize_text, quality
 
 # Bump when textify's output changes for the same bytes: stored Documents made by an older version
 # are re-made by the crawl pipeline and by `nianbao reprocess`.
-TEXTIFY_VERSION = "2"
+TEXTIFY_VERSION = "3"  # 3: sideways and upside-down PDF pages and scans are read turned upright
+IMAGE_DPI = 200.0  # assumed resolution of an image attachment that does not state one
 
 
 @dataclass
@@ -98,7 +99,7 @@ def _office(kind: str, body: bytes) -> DocumentText:
 
 
 def _image(body: bytes) -> DocumentText:
-    from pipelines.text.ocr import ocr_image, tesseract_available
+    from pipelines.text.ocr import ocr_upright, tesseract_available
 
     if not tesseract_available():
         return _finish(DocumentText("image", "", extractor="none", error="image: Tesseract chi_sim is not installed"))
@@ -107,11 +108,15 @@ def _image(body: bytes) -> DocumentText:
 
         from PIL import Image
 
-        result = ocr_image(Image.open(io.BytesIO(body)))
+        image = Image.open(io.BytesIO(body))
+        dpi = float((image.info.get("dpi") or (IMAGE_DPI, IMAGE_DPI))[0]) or IMAGE_DPI
+        result = ocr_upright(image, dpi)
     except Exception as exc:  # noqa: BLE001
         return _finish(DocumentText("image", "", extractor="tesseract", error=f"image: OCR failed ({exc})"))
-    return _finish(DocumentText("image", "\n".join(result.lines), extractor="tesseract",
-                                quality={"ocr_confidence": result.confidence, "pages": 1}))
+    quality = {"ocr_confidence": result.confidence, "pages": 1}
+    if result.rotation:
+        quality["turned_pages"] = 1
+    return _finish(DocumentText("image", "\n".join(result.lines), extractor="tesseract", quality=quality))
 
 
 def textify(body: bytes, *, url: str = "", content_type: str | None = None,

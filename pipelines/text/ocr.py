@@ -49,6 +49,7 @@ class OcrResult:
     lines: list[str]
     confidence: float  # mean word confidence, 0..100
     words: int
+    rotation: int = 0  # degrees clockwise the image was turned to read it upright
 
 
 def tesseract_available(lang: str = "chi_sim") -> bool:
@@ -426,3 +427,43 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
     placed.sort(key=lambda p: p[0])
     mean = sum(confs) / len(confs) if confs else 0.0
     return OcrResult([line for _y, line in placed], round(mean, 2), words)
+
+
+UPRIGHT_CONFIDENCE = 50.0  # an upright scan reads at 80-95; a sideways or upside-down one at about 20
+OSD_MAX_DPI = 300  # orientation detection is unreliable below ~200 DPI, and slow above 300
+OSD_MIN_CONFIDENCE = 2.0
+
+
+def detect_rotation(image, dpi: float) -> int:
+    """Degrees clockwise that turn a page image upright, by Tesseract's orientation detection
+    (osd.traineddata); 0 when it cannot tell (too little text, low confidence, no OSD data)."""
+    import pytesseract
+
+    scale = min(1.0, OSD_MAX_DPI / dpi)
+    gray = image.convert("L")
+    if scale < 1.0:
+        gray = gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
+    try:
+        osd = pytesseract.image_to_osd(gray, config=f"--psm 0 --dpi {int(dpi * scale)}",
+                                       output_type=pytesseract.Output.DICT)
+    except Exception:  # noqa: BLE001 - "too few characters" and the like: keep the page as it is
+        return 0
+    if float(osd.get("orientation_conf", 0.0)) < OSD_MIN_CONFIDENCE:
+        return 0
+    return int(osd.get("rotate", 0)) % 360
+
+
+def ocr_upright(image, dpi: float, lang: str = "chi_sim") -> OcrResult:
+    """`ocr_image`, and for a page that reads badly (a landscape table scanned sideways, a page fed
+    upside down) the page turned as orientation detection says, when that reads better."""
+    result = ocr_image(image, lang)
+    if result.confidence >= UPRIGHT_CONFIDENCE:
+        return result
+    turn = detect_rotation(image, dpi)
+    if not turn:
+        return result
+    turned = ocr_image(image.rotate(-turn, expand=True, fillcolor="white"), lang)
+    if turned.confidence <= result.confidence:
+        return result
+    turned.rotation = turn
+    return turned

@@ -226,15 +226,16 @@ def _pdfium_page(pdf, index: int, rules: list[Rule], hrules: list[HRule]) -> _Pa
 
 
 def _ocr_page(pdf, index: int) -> _Page:
-    from pipelines.text.ocr import ocr_image
+    from pipelines.text.ocr import ocr_upright
 
     page = pdf[index]
     try:
         image = page.render(scale=OCR_DPI / 72).to_pil()
     finally:
         page.close()
-    result = ocr_image(image)
-    return _Page(result.lines, result.words, 0.0, 1, [], "tesseract", ocr_conf=result.confidence)
+    result = ocr_upright(image, OCR_DPI)
+    return _Page(result.lines, result.words, 0.0, 1, [], "tesseract", ocr_conf=result.confidence,
+                 rotation=result.rotation)
 
 
 def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
@@ -328,7 +329,6 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
         if any("encrypted" in e for e in errors):
             errors = [e for e in errors if "encrypted" not in e]
     used: Counter[str] = Counter()
-    turned = sum(1 for page in pages if page.rotation)
     confs: list[float] = []
     unreadable = 0
     for i, page in enumerate(pages):
@@ -368,6 +368,7 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     sources = [s for s in ("pdfminer", "pdfium", "tesseract") if used.get(s)]
     extractor = "+".join(sources) or "none"
     q = {"pages": len(pages), "pages_by_extractor": dict(used)}
+    turned = sum(1 for page in pages if page.rotation)
     if turned:
         q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
     if unreadable:

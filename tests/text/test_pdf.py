@@ -85,6 +85,31 @@ def test_scanned_pdf_is_ocred_with_confidence():
     assert "行政规范性文件\t-3\t7\t1424" in doc.text
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("angle", [90, 180])
+def test_sideways_and_upside_down_scans_are_read_upright(angle):
+    """A landscape table scanned sideways, or a page fed upside down: it reads badly as it is, so
+    Tesseract's orientation detection turns it, and the turned page is read instead."""
+    import re
+
+    import pypdfium2 as pdfium
+
+    if not tesseract_available():
+        pytest.skip("tesseract-ocr-chi-sim not installed")
+    source = "\n".join(TABLE.splitlines()[:14])
+    pdf = pdfium.PdfDocument(text_pdf(source))
+    image = pdf[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+    pdf.close()
+    buf = io.BytesIO()
+    image.rotate(angle, expand=True, fillcolor=255).save(buf, format="PDF", resolution=200)
+    doc = textify(buf.getvalue())
+    assert doc.extractor == "tesseract" and doc.quality["turned_pages"] == 1
+    assert doc.quality["ocr_confidence"] >= 80
+    assert "项目\t自然人\t商业企业\t总计" in doc.text
+    rows = [i for i in range(1, 13) if re.search(rf"^{i}\.第{i}类申请.*\t{i}\t{2 * i}\t{3 * i}$", doc.text, re.M)]
+    assert len(rows) >= 11
+
+
 def test_encrypted_pdf_with_user_password_is_an_error():
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.pdfgen import canvas
