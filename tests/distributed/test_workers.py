@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from demo_site.site import Behaviour
 from tests.distributed.helpers import multi_host, site_urls, start_worker, write_seeds
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -59,13 +61,34 @@ def _check_corpus(corpus: dict[str, list[tuple]], expected: set[str], data: Path
     assert len(corpus["runs"]) == 1, "the workers of one job share one run"
 
 
+def _open_when_all_started(gate: threading.Event, logs: list[Path], timeout: float = 90) -> None:
+    """Open the seeds' gate once every worker has opened its spider (polling their logs), so that the
+    first worker to start cannot finish the whole small crawl before the others are up."""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if all(log.exists() and "Spider opened" in log.read_text() for log in logs):
+                return
+            time.sleep(0.05)
+        pytest.fail("the workers did not all start:\n" + "\n".join(log.read_text()[-2000:] for log in logs if log.exists()))
+    finally:
+        gate.set()
+
+
 def test_three_workers_share_one_crawl_politely(tmp_path: Path, pg_url: str, redis_url: str) -> None:
     data = tmp_path / "shared"
     with multi_host(hosts=3, reports=9, delay=0.1) as servers:
         seeds = write_seeds(tmp_path / "seeds.csv", servers)
+        gate = threading.Event()
+        for server in servers:  # the seed pages answer only once all three workers are up
+            server.set_behaviour("/", Behaviour(status=200, gate=gate))
+        logs = [tmp_path / f"w{i}.log" for i in range(3)]
         workers = [start_worker(seeds, data_dir=data, db=pg_url, frontier=redis_url, job="scale",
-                                settings={"CONCURRENT_REQUESTS_PER_DOMAIN": LIMIT, "DOWNLOAD_DELAY": 0},
-                                log=tmp_path / f"w{i}.log") for i in range(3)]
+                                # two requests per worker: no one worker can hold the whole frontier
+                                settings={"CONCURRENT_REQUESTS_PER_DOMAIN": LIMIT, "CONCURRENT_REQUESTS": 2,
+                                          "DOWNLOAD_DELAY": 0},
+                                log=log) for log in logs]
+        _open_when_all_started(gate, logs)
         codes = _wait(workers)
         logs = "\n".join((tmp_path / f"w{i}.log").read_text()[-3000:] for i in range(3))
         assert codes == [0, 0, 0], logs
