@@ -1,7 +1,8 @@
 """PDF text: pdfminer.six without its slow layout analysis (characters and ruling lines only; rows
 and cells are rebuilt by `layout.assemble`) and with content streams read by one regular expression
-(`pdf_content`), `(cid:NNN)` pages retried with pdfium, image-only pages OCRed, tables continued
-across pages joined, page furniture dropped. Never raises."""
+(`pdf_content`), pages whose text runs sideways or upside down turned upright, `(cid:NNN)` pages
+retried with pdfium, image-only pages OCRed, tables continued across pages joined, page furniture
+dropped. Never raises."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def _walk(items, marks: _Marks) -> None:
             marks.shapes.append((item.x0, item.y0, item.x1, item.y1, isinstance(item, LTRect)))
 
 
-def text_rotation(marks: _Marks) -> int:
+def _text_rotation(marks: _Marks) -> int:
     """The direction most of the page's characters run in, when it is not left to right: a
     landscape table printed sideways on a portrait page, or a page upside down."""
     counts = Counter(c[5] for c in marks.chars)
@@ -92,7 +93,7 @@ def _rotate_box(x0: float, y0: float, x1: float, y1: float, rotation: int) -> tu
     return x0, y0, x1, y1
 
 
-def oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph], list[Rule], list[HRule]]:
+def _oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph], list[Rule], list[HRule]]:
     """Glyphs and ruling lines in a top-down frame (y = `height` - y) in which text turned by
     `rotation` reads left to right."""
     chars: list[Glyph] = []
@@ -178,8 +179,8 @@ def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
                 layout = device.get_result()
                 marks = _Marks()
                 _walk(layout, marks)
-                rotation = text_rotation(marks)
-                chars, rules, hrules = oriented(marks, rotation, layout.height)
+                rotation = _text_rotation(marks)
+                chars, rules, hrules = _oriented(marks, rotation, layout.height)
                 lines = assemble(chars, rules, hrules)
                 text = "\n".join(lines)
                 pages.append(_Page(lines, len(chars), garbage_ratio(text), marks.images, rules, hrules=hrules,
