@@ -462,7 +462,7 @@ def ocr_upright(image, dpi: float, lang: str = "chi_sim") -> OcrResult:
     turn = detect_rotation(image, dpi)
     if not turn:
         return result
-    turned = ocr_image(image.rotate(-turn, expand=True, fillcolor="white"), lang)
+    turned = ocr_image(image.convert("L").rotate(-turn, expand=True, fillcolor=255), lang)
     if turned.confidence <= result.confidence:
         return result
     turned.rotation = turn
