@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -18,6 +20,11 @@ from pipelines.text.layout import Glyph, HRule, Rule, assemble
 CID_RETRY_RATIO = 0.02
 OCR_MIN_CHARS = 10
 OCR_DPI = 300
+# What one PDF may cost (a 500-page scanned compilation must not hold a parse worker for an hour);
+# the pages left over are recorded as unread, and `nianbao reprocess --kind pdf` with a larger budget
+# reads them later. Set in the environment, so crawl workers and reprocess workers share them.
+PDF_SECONDS_ENV, PDF_SECONDS = "NIANBAO_PDF_SECONDS", 600.0
+OCR_MAX_PAGES_ENV, OCR_MAX_PAGES = "NIANBAO_OCR_MAX_PAGES", 100
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－_\s]*\d{1,4}[-—–－_\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页\s*第\s*\d+\s*页"
@@ -46,6 +53,34 @@ class _Page:
     hrules: list[HRule] = field(default_factory=list)
     ocr_conf: float | None = None
     rotation: int = 0  # the direction the text ran in, turned upright for assembly
+
+
+@dataclass
+class _Budget:
+    """Time and OCR pages one PDF may still use."""
+
+    seconds: float
+    ocr_pages: int
+    start: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def from_env(cls) -> _Budget:
+        return cls(_env_number(PDF_SECONDS_ENV, PDF_SECONDS), int(_env_number(OCR_MAX_PAGES_ENV, OCR_MAX_PAGES)))
+
+    def spent(self) -> bool:
+        return time.monotonic() - self.start > self.seconds
+
+    def describe(self) -> str:
+        return (f"the budget of one PDF ({self.seconds:g} s, {PDF_SECONDS_ENV}; {self.ocr_pages} OCR pages, "
+                f"{OCR_MAX_PAGES_ENV}) ran out; raise it and run `nianbao reprocess --kind pdf`")
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        logging.getLogger(__name__).warning("%s=%r is not a number; using %s", name, os.environ[name], default)
+        return default
 
 
 @dataclass
@@ -145,7 +180,7 @@ def _quiet_pdfminer_debug() -> None:
             module.log = _DebugOff(log)  # type: ignore[assignment]
 
 
-def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
+def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget) -> list[_Page] | None:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfinterp import PDFResourceManager
@@ -174,6 +209,9 @@ def _pdfminer_pages(body: bytes, errors: list[str]) -> list[_Page] | None:
     try:
         page_iter = PDFPage.create_pages(document)
         for i, page in enumerate(page_iter):
+            if budget.spent():  # the rest stay unread (counted, not parsed)
+                pages.extend(_Page([], 0, 0.0, 0, [], "unread") for _ in [page, *page_iter])
+                break
             try:
                 interpreter.process_page(page)
                 layout = device.get_result()
@@ -312,15 +350,16 @@ def join_page_lines(pages: list[list[str]]) -> str:
 
 
 def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
-    """Text of one PDF. Errors (encrypted, corrupt, truncated, unreadable pages) are recorded in
-    `error`, with whatever text could be recovered."""
+    """Text of one PDF. Errors (encrypted, corrupt, truncated, unreadable pages, a budget used up) are
+    recorded in `error`, with whatever text could be recovered."""
     errors: list[str] = []
+    budget = _Budget.from_env()
     if not body or b"%PDF" not in body[:1024]:
         return PdfText("", "none", 0, "not a PDF (no %PDF header)")
     truncated = b"%%EOF" not in body[-2048:]
     if truncated:
         errors.append("truncated PDF: no %%EOF at the end of the file")
-    pages = _pdfminer_pages(body, errors)
+    pages = _pdfminer_pages(body, errors, budget)
     pdf = None
     if pages is None or (not pages):
         pdf = _open_pdfium(body, errors)
@@ -331,8 +370,11 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
             errors = [e for e in errors if "encrypted" not in e]
     used: Counter[str] = Counter()
     confs: list[float] = []
+    ocr_tried = 0
     unreadable = 0
     for i, page in enumerate(pages):
+        if page.source == "unread":
+            continue
         if page.source == "pdfminer" and page.cid > CID_RETRY_RATIO:
             unreadable += 1
         needs_retry = page.source == "failed" or page.cid > CID_RETRY_RATIO
@@ -354,7 +396,11 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
 
                 if not tesseract_available():
                     errors.append(f"page {i + 1}: no text layer and Tesseract chi_sim is not installed")
+                elif ocr_tried >= budget.ocr_pages or budget.spent():
+                    pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
+                    continue
                 else:
+                    ocr_tried += 1
                     try:
                         ocred = _ocr_page(pdf, i)
                         if ocred.chars:
@@ -365,13 +411,18 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
         used[page.source] += 1
     if pdf is not None:
         pdf.close()
+    unread = sum(1 for page in pages if page.source == "unread")
+    if unread:
+        errors.append(f"{unread} of {len(pages)} pages not read: {budget.describe()}")
     text = normalize_text(join_page_lines(_drop_furniture([p.lines for p in pages])))
     sources = [s for s in ("pdfminer", "pdfium", "tesseract") if used.get(s)]
     extractor = "+".join(sources) or "none"
     q = {"pages": len(pages), "pages_by_extractor": dict(used)}
     turned = sum(1 for page in pages if page.rotation)
     if turned:
-        q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
+        q["turned_pages"] = turned
+    if unread:
+        q["unread_pages"] = unread  # pages whose text ran sideways or upside down, read turned upright
     if unreadable:
         q["unmapped_pages"] = unreadable  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
     if confs:

@@ -191,3 +191,30 @@ def test_a_few_sideways_labels_do_not_turn_the_page():
     doc = textify(buf.getvalue())
     assert "turned_pages" not in doc.quality
     assert "项目\t自然人\t总计" in doc.text and "申请数\t3\t5" in doc.text
+
+
+def test_a_pdf_over_its_time_budget_keeps_its_pages_as_unread(monkeypatch):
+    monkeypatch.setenv("NIANBAO_PDF_SECONDS", "0")
+    doc = textify(text_pdf(TABLE, rows_per_page=9), url="http://x.gov.cn/big.pdf")
+    assert doc.kind == "pdf" and doc.text == ""
+    assert doc.quality["unread_pages"] == doc.quality["pages"] >= 4
+    assert "NIANBAO_PDF_SECONDS" in doc.error and "nianbao reprocess" in doc.error
+
+
+def test_a_bad_budget_value_falls_back_to_the_default(monkeypatch):
+    monkeypatch.setenv("NIANBAO_PDF_SECONDS", "ten minutes")
+    doc = textify(text_pdf(TABLE, rows_per_page=9))
+    assert doc.error is None and "unread_pages" not in doc.quality
+    assert "项目\t自然人\t商业企业\t总计" in doc.text
+
+
+@pytest.mark.slow
+def test_ocr_stops_at_its_page_limit(monkeypatch):
+    if not tesseract_available():
+        pytest.skip("tesseract-ocr-chi-sim not installed")
+    monkeypatch.setenv("NIANBAO_OCR_MAX_PAGES", "1")
+    scan = scanned_pdf(text_pdf("\n".join(TABLE.splitlines()[:25]), rows_per_page=9), dpi=100)
+    doc = textify(scan)
+    assert doc.quality["ocr_pages"] == 1 and doc.quality["unread_pages"] == doc.quality["pages"] - 1 >= 1
+    assert "NIANBAO_OCR_MAX_PAGES" in doc.error
+    assert "收到和处理政府信息公开申请情况" in doc.text  # the first page was read

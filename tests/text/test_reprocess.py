@@ -105,3 +105,24 @@ def test_reprocess_skips_missing_raw_and_bad_dates(tmp_path, record):
     storage.dispose()
     result = CliRunner().invoke(app, ["reprocess", "--data-dir", str(tmp_path), "--since", "yesterday"])
     assert result.exit_code != 0
+
+
+def test_reprocess_with_a_larger_budget_reads_the_pages_left_unread(tmp_path, monkeypatch):
+    storage = Storage(resolve_storage(None, tmp_path))
+    body = text_pdf("某某局2020年政府信息公开工作年度报告\n" + "\n".join(f"第{i}段。" for i in range(80)))
+    _store(storage, body, "http://www.example.gov.cn/big.pdf", "application/pdf", datetime(2023, 5, 1, tzinfo=UTC))
+    storage.dispose()
+    monkeypatch.setenv("NIANBAO_PDF_SECONDS", "0")
+    _run(tmp_path, "--kind", "pdf")
+    storage = Storage(resolve_storage(None, tmp_path))
+    with storage.session() as session:
+        doc = session.scalars(select(Document)).one()
+        assert doc.quality["unread_pages"] == doc.quality["pages"] and "NIANBAO_PDF_SECONDS" in doc.error
+    monkeypatch.delenv("NIANBAO_PDF_SECONDS")
+    out = _run(tmp_path, "--kind", "pdf")
+    assert "1 changed" in out
+    with storage.session() as session:
+        doc = session.scalars(select(Document)).one()
+        assert "unread_pages" not in doc.quality and doc.error is None and "第79段" in doc.text
+    storage.dispose()
+
