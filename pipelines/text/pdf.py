@@ -378,6 +378,9 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
         if page.source == "pdfminer" and page.cid > CID_RETRY_RATIO:
             unreadable += 1
         needs_retry = page.source == "failed" or page.cid > CID_RETRY_RATIO
+        if needs_retry and budget.spent():
+            pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
+            continue
         if needs_retry:
             pdf = pdf or _open_pdfium(body, errors)
             if pdf is not None and i < len(pdf):
@@ -420,9 +423,9 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     q = {"pages": len(pages), "pages_by_extractor": dict(used)}
     turned = sum(1 for page in pages if page.rotation)
     if turned:
-        q["turned_pages"] = turned
+        q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
     if unread:
-        q["unread_pages"] = unread  # pages whose text ran sideways or upside down, read turned upright
+        q["unread_pages"] = unread  # pages left when the PDF's budget ran out
     if unreadable:
         q["unmapped_pages"] = unreadable  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
     if confs:
