@@ -133,7 +133,6 @@ class Deduplicator:
         self._cluster_by_id: dict[str, int] = {}
         self._cluster_versions: list[list[int]] = []
         self._cluster_full = store.Column(np.int8)  # 1 when the cluster holds a document that is no stub
-        self._cluster_size: list[int] = []  # rows; 0 once its only stub moved to the report it announces
         self._version_cluster: list[int] = []
         self._version_number: list[int] = []
         self._version_canonical: list[int] = []
@@ -281,10 +280,8 @@ class Deduplicator:
         for vi, c in enumerate(self._version_cluster):
             self._cluster_versions[c].append(vi)
         self._version_rows = [[] for _ in self._version_cluster]
-        self._cluster_size = [0] * len(self._cluster_ids)
         for row, vi in enumerate(self._cols["version"].array().tolist()):
             self._version_rows[vi].append(row)
-            self._cluster_size[self._version_cluster[vi]] += 1
 
     # ---------------------------------------------------------------- adding
     def add(self, doc: DedupDocument) -> Assignment:
@@ -427,6 +424,10 @@ class Deduplicator:
     def _url_keys(urls: Iterable[str]) -> list[int]:
         return sorted({url_key(u) for u in urls if u})
 
+    def _has_rows(self, cluster: int) -> bool:
+        """Whether the cluster holds a document (a stub's cluster empties when the stub moves to its report)."""
+        return any(self._version_rows[v] for v in self._cluster_versions[cluster])
+
     def _cluster_of_row(self, row: int) -> int:
         return self._version_cluster[int(self._cols["version"][row])]
 
@@ -471,7 +472,7 @@ class Deduplicator:
         candidates: dict[int, int] = {}
         for r in self._stub_rows(pages):
             c = self._cluster_of_row(r)
-            if not self._cluster_full[c] and self._cluster_size[c]:
+            if not self._cluster_full[c] and self._has_rows(c):
                 if self._pointed_clusters(self._urls_of_row(r)):
                     continue  # its page carries another report already (the stub stayed alone)
                 candidates.setdefault(c, r)
@@ -513,7 +514,6 @@ class Deduplicator:
         """Move a bodyless row (no statistics) to `version`."""
         old = int(self._cols["version"][row])
         self._version_rows[old].remove(row)
-        self._cluster_size[self._version_cluster[old]] -= 1
         if self._version_canonical[old] == row:  # the best of those left (none: -1)
             self._version_canonical[old] = min(self._version_rows[old], key=self._key, default=-1)
         c = self._cols
@@ -526,7 +526,6 @@ class Deduplicator:
     def _place(self, row: int, version: int) -> None:
         """Count `row` in `version` (and its cluster); it becomes the version's canonical copy if best."""
         self._version_rows[version].append(row)
-        self._cluster_size[self._version_cluster[version]] += 1
         best = self._version_canonical[version]
         if best < 0 or self.chooser.better(self._key(row), self._key(best)):
             self._version_canonical[version] = row
@@ -559,7 +558,7 @@ class Deduplicator:
 
     def _key_holds(self, cluster: int, facts: ReportFacts) -> bool:
         """Whether the cluster (still) holds a report of this (agency, year): its canonical copy's."""
-        if not self._cluster_size[cluster]:
+        if not self._has_rows(cluster):
             return False
         canon = self._facts(self._version_canonical[self._cluster_versions[cluster][-1]])
         return (not canon.year or canon.year == facts.year) and (
@@ -573,7 +572,6 @@ class Deduplicator:
         self._cluster_by_id[cid] = len(self._cluster_ids) - 1
         self._cluster_versions.append([])
         self._cluster_full.append(0)
-        self._cluster_size.append(0)
         return len(self._cluster_ids) - 1
 
     def _new_version(self, cluster: int) -> int:
@@ -683,11 +681,11 @@ class Deduplicator:
 
     def clusters(self) -> list[str]:
         """Every cluster holding a document (a stub's cluster empties when the stub moves to its report)."""
-        return [c for c, n in zip(self._cluster_ids, self._cluster_size, strict=True) if n]
+        return [cid for c, cid in enumerate(self._cluster_ids) if self._has_rows(c)]
 
     def _cluster(self, cluster_id: str) -> int:
         c = self._cluster_by_id.get(cluster_id)
-        if c is None or not self._cluster_size[c]:
+        if c is None or not self._has_rows(c):
             raise KeyError(f"cluster {cluster_id!r} is not in the dedup index")
         return c
 
@@ -729,7 +727,7 @@ class Deduplicator:
             "canonical": {"replaced": self.chooser.replaced},
             "totals": {
                 "documents": len(self),
-                "clusters": sum(1 for n in self._cluster_size if n),
+                "clusters": sum(1 for c in range(len(self._cluster_ids)) if self._has_rows(c)),
                 "versions": sum(1 for rows in self._version_rows if rows),
             },
         }
