@@ -53,7 +53,7 @@ def parse_pages(pages: list[PageBody], *, missing: list[dict[str, Any]] | None =
     """Textify the pages of one split article, join them in order and run the report extractor on the
     whole. Page URLs and hashes go into the text's quality (audit); `missing` pages (page, url, error)
     that could not be fetched are recorded there and in its error. One page and nothing missing is
-    is what `parse_body` gives."""
+    what `parse_body` gives."""
     texts = [textify(p.body, url=p.url, content_type=p.content_type, content_disposition=p.content_disposition)
              for p in pages]
     text = texts[0] if len(texts) == 1 else join_pages(texts)
