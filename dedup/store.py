@@ -85,7 +85,9 @@ class Column:
     def take(self, rows: np.ndarray) -> np.ndarray:
         nb = len(self._base)
         rows = np.asarray(rows, dtype=np.int64)
-        if not self._n_tail or (len(rows) and rows.max() < nb):
+        if not len(rows):
+            return self._alloc(0)
+        if not self._n_tail or rows.max() < nb:
             return self._base[rows]
         if not nb or rows.min() >= nb:
             return self._tail[rows - nb]

@@ -202,3 +202,24 @@ def test_copy_without_agency_joins_only_its_own_report(seed, report_copies):
     t3, r3 = revised(text, record)
     no_year = make_doc("no-year", t3, {**r3, "year": None}, raw_sha256="o3", fetched="2021-07-01")
     assert dd.add(no_year).cluster_id not in {got["html-1"].cluster_id, got["twin"].cluster_id}
+
+
+def test_growing_corpus_with_only_weak_candidates(tmp_path, seed):
+    """A saved index grown in a later run: a document whose LSH candidates all fall below the near
+    threshold, after rows were appended to the loaded (memory-mapped) columns, must not crash (`take()`
+    on no rows mixed base and tail)."""
+    text, record = seed
+    t1, r1 = load_seed("001")
+    dd = Deduplicator.open(tmp_path / "dedup")
+    dd.add(make_doc("a", text, record))
+    dd.save()
+    grown = Deduplicator.open(tmp_path / "dedup")
+    grown.add(make_doc("wz", t1, r1))  # a row in the in-memory tail
+    lines = text.split("\n")
+    # 40 % of the report and some unrelated text: one LSH candidate ("a"), similarity far below 0.5
+    half = "\n".join(lines[: len(lines) * 2 // 5]) + "\n" + t1[::-1][: len(t1) // 4]
+    mixed = make_doc("mixed", half, r1 | {"agency": "某县某局"})
+    got = grown.add(mixed)
+    assert got.match is MatchKind.NEW and got.cluster_id != grown.cluster_of("a")
+    grown.save()
+    assert len(Deduplicator.open(tmp_path / "dedup")) == 3

@@ -12,6 +12,7 @@ from dedup.index import LSHIndex
 from dedup.minhash import EMPTY, MinHasher
 from dedup.normalise import TextNormaliser, skeleton, skeleton_codes
 from dedup.shingles import ShingleHasher
+from dedup.store import Column
 
 
 def test_skeleton_table_matches_nfkc_reference():
@@ -145,3 +146,21 @@ def test_canonical_order():
     failing = CanonicalKey.of(40, 0, source_rank("html"), "2021-01-01", "a")
     assert sorted([pdf, failing, fuller_pdf, html]) == [fuller_pdf, html, pdf, failing]
     assert source_rank("ocr") < source_rank("pdf") < source_rank("html")
+
+
+@pytest.mark.parametrize("n_base", [0, 3])
+@pytest.mark.parametrize("n_tail", [0, 2])
+@pytest.mark.parametrize("width", [None, 4])
+def test_column_take_any_rows(n_base, n_tail, width):
+    """take() of no rows, base rows, tail rows or both, whatever holds rows: a memory-mapped base, an
+    in-memory tail of appends."""
+    shape = (n_base,) if width is None else (n_base, width)
+    col = Column(np.int32, width, base=np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape))
+    for k in range(n_tail):
+        col.append(100 + k)
+    full = col.array()
+    for rows in ([], [0], [n_base + n_tail - 1], list(range(n_base + n_tail))):
+        if any(r < 0 or r >= len(col) for r in rows):
+            continue
+        got = col.take(np.array(rows, dtype=np.int64))
+        assert got.shape == full[rows].shape and (got == full[rows]).all()
