@@ -1,0 +1,135 @@
+"""What one document may cost a parse worker: caps on unpacked bytes, text, table cells, rows and nesting,
+and the address space of the worker itself.
+
+The defaults live in `settings.default` (one place). Parse workers are separate processes that never see
+the Scrapy settings, so the crawl pipeline copies the caps into the environment before it starts them
+(`export_limits`), as it does for the PDF budget; `nianbao extract` / `reprocess` read the same variables.
+Whatever a cap cuts is noted (`note_cut`) and lands in the Document's `quality["cut"]` and `error`: never
+silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from settings import default as _defaults
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    unpacked_mb: int = _defaults.NIANBAO_MAX_UNPACKED_MB  # one zip member, one PDF stream, decompressed
+    text_chars: int = _defaults.NIANBAO_MAX_TEXT_CHARS  # text kept per document
+    table_cells: int = _defaults.NIANBAO_MAX_TABLE_CELLS  # cells per table (gridSpan/gridBefore included)
+    table_columns: int = _defaults.NIANBAO_MAX_TABLE_COLUMNS  # cells per table row
+    table_rows: int = _defaults.NIANBAO_MAX_TABLE_ROWS  # rows per table
+    nesting: int = _defaults.NIANBAO_MAX_NESTING  # element depth (HTML, nested tables and content controls)
+    memory_mb: int = _defaults.NIANBAO_PARSE_MEMORY_MB  # address space of a parse worker (0: no limit)
+
+    @property
+    def unpacked_bytes(self) -> int:
+        return self.unpacked_mb * 2**20
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if env is None else env
+        values: dict[str, int] = {}
+        for f in fields(cls):
+            name = ENV_NAMES[f.name]
+            raw = env.get(name)
+            if raw in (None, ""):
+                continue
+            try:
+                values[f.name] = int(float(raw))
+            except ValueError:
+                logger.warning("%s=%r is not a number; using %s", name, raw, f.default)
+        return cls(**values)
+
+
+ENV_NAMES = {
+    "unpacked_mb": "NIANBAO_MAX_UNPACKED_MB",
+    "text_chars": "NIANBAO_MAX_TEXT_CHARS",
+    "table_cells": "NIANBAO_MAX_TABLE_CELLS",
+    "table_columns": "NIANBAO_MAX_TABLE_COLUMNS",
+    "table_rows": "NIANBAO_MAX_TABLE_ROWS",
+    "nesting": "NIANBAO_MAX_NESTING",
+    "memory_mb": "NIANBAO_PARSE_MEMORY_MB",
+}
+# settings the parse workers read from the environment (the PDF budget is pipelines.text.pdf's)
+WORKER_SETTINGS = (*ENV_NAMES.values(), "NIANBAO_PDF_SECONDS", "NIANBAO_OCR_MAX_PAGES")
+
+
+def export_limits(settings: Any) -> None:
+    """Copy the caps from Scrapy settings into the environment the parse workers inherit."""
+    for name in WORKER_SETTINGS:
+        value = settings.get(name)
+        if value not in (None, ""):
+            os.environ[name] = str(value)
+
+
+def limits() -> Limits:
+    """The caps in force in this process (read from the environment on each document)."""
+    return Limits.from_env()
+
+
+# ------------------------------------------------------------------------------------------ cut work
+_cuts: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("nianbao_cuts", default=None)
+
+
+@contextlib.contextmanager
+def collect_cuts() -> Iterator[list[str]]:
+    """Collect what the caps cut while one document is read."""
+    token = _cuts.set([])
+    try:
+        yield _cuts.get()  # type: ignore[misc]
+    finally:
+        _cuts.reset(token)
+
+
+def note_cut(what: str) -> None:
+    """Record that a cap cut the document being read (kept once per message)."""
+    cuts = _cuts.get()
+    if cuts is None:
+        logger.warning("cap: %s", what)
+    elif what not in cuts:
+        cuts.append(what)
+
+
+class OverCap(ValueError):
+    """A part of a document is larger than a cap allows; it is not read."""
+
+
+def bounded_inflate(data: bytes, cap: int, wbits: int = 15) -> bytes:
+    """zlib-inflate `data`, refusing more than `cap` bytes of output (a decompression bomb)."""
+    import zlib
+
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(data, cap + 1)
+    if len(out) <= cap:
+        out += d.flush()
+    if len(out) > cap:
+        raise OverCap(f"a compressed stream unpacks to more than {cap // 2**20} MB (NIANBAO_MAX_UNPACKED_MB)")
+    return out
+
+
+def limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space (parse worker initializer): a bomb gets MemoryError, not the host."""
+    if memory_mb <= 0:
+        return
+    try:
+        import resource
+
+        limit = memory_mb * 2**20
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError) as exc:  # not on this platform: parse unbounded, say so
+        logger.warning("cannot limit parse worker memory to %s MB: %s", memory_mb, exc)
