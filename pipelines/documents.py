@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from concurrent.futures import Executor
 from typing import Any, Self
 
 from sqlalchemy import select
@@ -19,7 +18,8 @@ from sqlalchemy import select
 from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
 from pipelines.base import StoragePipeline
-from pipelines.parse import PageBody, ParsedBody, make_pool, parse_pages
+from pipelines.limits import export_limits
+from pipelines.parse import PageBody, ParsedBody, ParsePool, WorkerDied, make_pool, parse_pages
 from pipelines.textify import DocumentText
 from storage.models import Document
 from storage.records import link_document_fetch, upsert_document
@@ -77,9 +77,11 @@ def article_pages(item: FetchedResponse) -> tuple[list[FetchedResponse], list[di
 class DocumentPipeline(StoragePipeline):
     """One Document per distinct body; the same body from another URL only adds a link."""
 
-    pool: Executor | None = None
+    pool: ParsePool | None = None
     workers: int | None = None
     niceness: int = 0
+    memory_mb: int = 0
+    retries: int = 1
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Self:
@@ -87,10 +89,14 @@ class DocumentPipeline(StoragePipeline):
         value = crawler.settings.get("NIANBAO_PARSE_WORKERS")
         pipeline.workers = None if value in (None, "") else int(value)
         pipeline.niceness = crawler.settings.getint("NIANBAO_PARSE_NICENESS", 10)
+        pipeline.memory_mb = crawler.settings.getint("NIANBAO_PARSE_MEMORY_MB", 0)
+        pipeline.retries = crawler.settings.getint("NIANBAO_PARSE_RETRIES", 1)
+        export_limits(crawler.settings)  # the workers read the caps from the environment
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
-        self.pool = make_pool(self.workers, self.niceness)
+        self.pool = make_pool(self.workers, self.niceness, memory_mb=self.memory_mb, retries=self.retries,
+                              stats=self.stats)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.pool is not None:
@@ -124,18 +130,32 @@ class DocumentPipeline(StoragePipeline):
             return item
 
         url = item.final_url or item.url
-        parsed = await self._parse(pages, missing)
+        try:
+            parsed = await self._parse(pages, missing)
+        except Exception as exc:  # noqa: BLE001 - recorded on the Document, counted, never dropped
+            logger.error("%s: parsing failed: %s", url, exc)
+            self.stats.inc_value("nianbao/documents/parse_failed")
+            reason = str(exc) if isinstance(exc, WorkerDied) else f"parsing failed ({type(exc).__name__}: {exc})"
+            parsed = ParsedBody(DocumentText(item.kind or "other", "", extractor="none", error=reason,
+                                             quality={"parse_failed": True}), None)
         text = parsed.text
         if text.error:
             logger.warning("%s: %s", url, text.error)
             self.stats.inc_value("nianbao/documents/errors")
-        if parsed.record is None:
+        if parsed.record is None and not text.quality.get("parse_failed"):
             logger.error("%s: the report extractor failed on this document", url)
             self.stats.inc_value("nianbao/reports/extractor_errors")
         values = document_values(text, raw_sha256=item.sha256, url=url)
         values["parsed_with"] = EXTRACTOR_VERSION if parsed.record is not None else None
 
+        failed = bool(text.quality.get("parse_failed"))
+
         def store(session: Any) -> int:
+            if failed:  # a failed re-parse never replaces text stored by an earlier one
+                row = session.scalars(select(Document).where(Document.content_key == content_key)).one_or_none()
+                if row is not None:
+                    link_all(session, row.id)
+                    return row.id
             document, _changed = upsert_document(session, content_key=content_key, values=values)
             link_all(session, document.id)
             return document.id

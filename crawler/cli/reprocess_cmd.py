@@ -5,9 +5,7 @@ re-joined from its stored page bodies, in page order, like the crawl joined it."
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from sqlalchemy import exists, select
 from crawler.cli.app import app
 from crawler.cli.options import DataDirOption, DbOption, open_corpus
 from pipelines.parse import PageBody as Page
+from pipelines.parse import ParsePool, make_pool
 
 BATCH = 32
 
@@ -165,11 +164,23 @@ def _store(storage: Any, job: Job, text: Any, record: dict[str, Any] | None, out
     storage.run(work)
 
 
-def _pool(workers: int | None) -> Executor | None:
-    size = (os.cpu_count() or 1) if workers is None else workers
-    if size <= 0:
-        return None
-    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+def _pool(workers: int | None) -> ParsePool | None:
+    from pipelines.limits import limits
+
+    return make_pool(workers, memory_mb=limits().memory_mb)
+
+
+def _results(pool: ParsePool | None, jobs: list[Job], outcome: Outcome) -> Iterator[tuple[int, Any, dict[str, Any] | None]]:
+    """(document_id, text, record) per job, in order. A job whose parse failed (its worker died twice,
+    or an exception) is counted as an error and its stored Document left as it was."""
+    futures = pool.map(reparse, jobs) if pool is not None else None
+    for i, job in enumerate(jobs):
+        try:
+            yield futures[i].result() if futures is not None else reparse(job)
+        except Exception as exc:  # noqa: BLE001 - counted and named; the stored Document is kept
+            outcome.errors += 1
+            outcome.scanned += 1
+            outcome.messages.append(f"{job.url}: parsing failed, stored text kept ({exc})")
 
 
 def reprocess_corpus(storage: Any, *, kind: str | None = None, since: datetime | None = None,
@@ -187,8 +198,7 @@ def reprocess_corpus(storage: Any, *, kind: str | None = None, since: datetime |
             for start in range(0, len(ids), BATCH):
                 jobs = _load_jobs(storage, ids[start:start + BATCH], outcome)
                 by_id = {job.document_id: job for job in jobs}
-                results = pool.map(reparse, jobs) if pool is not None else map(reparse, jobs)
-                for document_id, text, record in results:
+                for document_id, text, record in _results(pool, jobs, outcome):
                     _store(storage, by_id[document_id], text, record, outcome)
                     outcome.scanned += 1
                     progress.update(task, advance=1, note=f"{outcome.documents_changed} changed")

@@ -1,0 +1,29 @@
+"""Task functions for parse-pool tests: importable by spawned workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+
+def echo_or_die(value: str) -> str:
+    """`value` back; a worker given "die" is killed the way the OOM killer kills it."""
+    if value == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if value == "slow":
+        time.sleep(0.5)  # keeps a bystander in flight while another task kills its worker
+    if value == "raise":
+        raise ValueError("bad document")
+    return value.upper()
+
+
+def address_space_limit() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_AS)[0]
+
+
+def allocate(mb: int) -> int:
+    block = bytearray(mb * 2**20)
+    return len(block)

@@ -1,0 +1,63 @@
+"""The parse pool survives a worker killed mid-document: the pool is replaced, the documents it held are
+parsed again alone, the one that kills its worker fails with WorkerDied, and every event is counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.parse import ParsePool, WorkerDied
+from tests.crawler.dying import address_space_limit, allocate, echo_or_die
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + count
+
+
+def test_a_dead_worker_fails_only_its_document_and_the_pool_goes_on():
+    stats = Stats()
+    pool = ParsePool(2, retries=1, stats=stats)
+    try:
+        items = ["a", "slow", "die", "b", "c", "raise", "d"]
+        futures = pool.map(echo_or_die, items)
+        got = {}
+        for item, future in zip(items, futures, strict=True):
+            try:
+                got[item] = future.result(timeout=120)
+            except Exception as exc:  # noqa: BLE001
+                got[item] = type(exc).__name__
+        assert got == {"a": "A", "slow": "SLOW", "die": "WorkerDied", "b": "B", "c": "C", "raise": "ValueError",
+                       "d": "D"}
+        # after the deaths the pool still parses
+        assert pool.submit(echo_or_die, "e").result(timeout=120) == "E"
+    finally:
+        pool.shutdown()
+    assert pool.failed == 1 and stats.values["nianbao/parse/failed"] == 1
+    assert pool.deaths >= 2  # the pool's worker, then the solo worker of the retry
+    assert stats.values["nianbao/parse/worker_deaths"] == pool.deaths
+    assert stats.values["nianbao/parse/retried"] >= 1
+
+
+def test_without_retries_the_document_fails_at_once():
+    pool = ParsePool(1, retries=0)
+    try:
+        with pytest.raises(WorkerDied, match="NIANBAO_PARSE_MEMORY_MB"):
+            pool.submit(echo_or_die, "die").result(timeout=120)
+        assert pool.submit(echo_or_die, "x").result(timeout=120) == "X"
+    finally:
+        pool.shutdown()
+    assert (pool.deaths, pool.retried, pool.failed) == (1, 0, 1)
+
+
+def test_workers_run_under_the_address_space_limit():
+    pool = ParsePool(1, memory_mb=1024)
+    try:
+        assert pool.submit(address_space_limit).result(timeout=120) == 1024 * 2**20
+        with pytest.raises(MemoryError):
+            pool.submit(allocate, 1500).result(timeout=120)
+        assert pool.submit(allocate, 16).result(timeout=120) == 16 * 2**20
+    finally:
+        pool.shutdown()
