@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                 env.pop("NIANBAO_DATABASE_URL", None)
                 full_s, full_pages, full_wall = timed(
                     [nianbao, "crawl", *seeds, "--data-dir", tmp, "--no-dedup", "--progress", "off",
-                     "--log-level", "ERROR", "-s", f"DOWNLOAD_DELAY={delay}", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0",
+                     "--log-level", "ERROR", "-s", "NIANBAO_ALLOW_PRIVATE=127.0.0.0/8",
+                     "-s", f"DOWNLOAD_DELAY={delay}", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0",
                      "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
                      *(a for kv in opts.set for a in ("-s", kv)),
                      "-s", "EXTENSIONS={\"crawl_log.RequestLog\": 0}", "-s", f"BENCH_REQUEST_LOG={log}"],

@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     with serve() as server:
         print(f"demo site serving at {server.base_url}/", flush=True)
         codes["crawl"] = run(
-            ["crawl", f"{server.base_url}/", "--data-dir", str(data_dir), "--job", "demo"], env
+            ["crawl", f"{server.base_url}/", "--data-dir", str(data_dir), "--job", "demo",
+             "-s", "NIANBAO_ALLOW_PRIVATE=127.0.0.0/8"], env  # the demo site is on loopback
         )
         print(
             f"demo site answered {len(server.requests)} requests; at most {server.max_in_flight} at once",

@@ -68,12 +68,20 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.address.AddressPolicyMiddleware": 40,  # IP literals and off-seed redirects (crawler.address)
     "crawler.middlewares.StoredResponseMiddleware": 50,
     "crawler.incremental.ConditionalRequestMiddleware": 60,  # 304 / not due: answered from the raw store
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.antibot.AntiBotMiddleware": 600,  # before retries see the answer: challenges are not retried
 }
+# Address policy (crawler.address): private, loopback, link-local, multicast and reserved addresses are
+# refused with a recorded error unless allowed (True, or networks: "127.0.0.0/8,::1"); names are checked
+# where they resolve (TWISTED_DNS_RESOLVER), so DNS rebinding is refused too. Redirects and meta refreshes
+# may leave the seed host only for hosts the seed list names, or any public host if allowed below.
+NIANBAO_ALLOW_PRIVATE = False
+NIANBAO_REDIRECT_ANY_PUBLIC = False
+TWISTED_DNS_RESOLVER = "crawler.address.PolicyResolver"
 NIANBAO_ANTIBOT_MAX_CHALLENGES = 3  # challenges from one host before its remaining requests are dropped
 NIANBAO_ANTIBOT_BACKOFF = 5.0  # seconds of delay after the first challenge, doubled per challenge
 # Focused discovery (crawler.spiders.portal): links that score nothing are followed this many hops

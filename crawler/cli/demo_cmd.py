@@ -34,7 +34,8 @@ def demo_site_cmd(
             raise typer.BadParameter(f"cannot listen on {host}:{port}: {exc}", param_hint="--port") from None
         try:
             typer.echo(f"demo site serving at {server.base_url}/ (Ctrl-C to stop)")
-            typer.echo(f"{reports} annual reports; crawl it with: nianbao crawl {server.base_url}/", err=True)
+            typer.echo(f"{reports} annual reports; crawl it with: nianbao crawl {server.base_url}/ "
+                       "-s NIANBAO_ALLOW_PRIVATE=127.0.0.0/8", err=True)
             while not stop.wait(0.5):
                 pass
             typer.echo("stopping", err=True)

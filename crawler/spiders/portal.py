@@ -27,6 +27,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.address import REFUSED_ADDRESS, RefusedRequest, refusal_of
 from crawler.discovery.adapters import adapter_requests
 from crawler.discovery.context import page_context
 from crawler.discovery.scoring import priority, score_link
@@ -307,7 +308,7 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchedResponse]:
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if failure.check(IgnoreRequest) and not failure.check(HttpError) and not recorded_refusal(failure):
             return  # deliberately not fetched (already recorded in this run, or a blocked host)
         if failure.check(HttpError):
             response = failure.value.response
@@ -316,14 +317,22 @@ class PortalSpider(scrapy.Spider):
             item.error = f"AntiBot: {antibot}" if antibot else f"HTTPError: HTTP {response.status}"
             yield item
             return
+        kind = refusal_kind(failure)
+        if kind and getattr(self, "crawler", None):
+            self.crawler.stats.inc_value(f"nianbao/refused/{kind}")
         yield self._failed_item(request, failure)
 
     def _failed_item(self, request: scrapy.Request, failure: Failure) -> FetchedResponse:
         """The exchange of a request that got no response."""
         seed = request.meta.get("seed") or self._host_seed(request.url)
         message = failure.getErrorMessage() or repr(failure.value)
+        if (refused := refusal_of(request.url)) and "lookup" in message.lower():
+            message = refused
+        chain = request.meta.get("redirect_urls") or []
+        if chain:  # a redirect chain that failed: the row is the URL the crawl asked for
+            message += f" (redirected {len(chain)} times: {' -> '.join([*chain[:5], request.url])})"
         return FetchedResponse(
-            url=request.url, final_url=None, status=None, headers={}, body=b"",
+            url=chain[0] if chain else request.url, final_url=request.url if chain else None, status=None, headers={}, body=b"",
             fetched_at=datetime.now(UTC), referrer=request.meta.get("referrer"),
             anchor_text=request.meta.get("anchor_text"), depth=request.meta.get("depth", 0),
             site_host=seed.host if seed else urlsplit(request.url).netloc.lower(),
@@ -356,6 +365,33 @@ class PortalSpider(scrapy.Spider):
         )
 KEPT_HEADERS = ("content-type", "content-length", "content-disposition", "etag", "last-modified",
                 "date", "server", "location", "set-cookie", "x-powered-by", "cache-control")
+
+
+# IgnoreRequest messages of Scrapy middlewares that end a fetch which must be recorded, not skipped
+_RECORDED_IGNORES = ("max redirections reached", "during decompression")
+
+
+def recorded_refusal(failure: Failure) -> bool:
+    """An IgnoreRequest that is a failed fetch to record: a refused address or redirect, a redirect loop,
+    a body that unpacks beyond DOWNLOAD_MAXSIZE."""
+    if failure.check(RefusedRequest):
+        return True
+    message = str(failure.value)
+    return any(text in message for text in _RECORDED_IGNORES)
+
+
+def refusal_kind(failure: Failure) -> str | None:
+    """What the crawl refused or cut, as a stats key: address, redirect, redirect_loop, decompressed_size."""
+    if failure.check(RefusedRequest):
+        return failure.value.kind
+    message = str(failure.value)
+    if REFUSED_ADDRESS in message or (refusal_of(failure.request.url) and "lookup" in message.lower()):
+        return "address"
+    if _RECORDED_IGNORES[0] in message:
+        return "redirect_loop"
+    if _RECORDED_IGNORES[1] in message:
+        return "decompressed_size"
+    return None
 
 
 def selected_headers(response: Response) -> dict[str, str]:

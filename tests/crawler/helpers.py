@@ -10,8 +10,10 @@ from pathlib import Path
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 
-# Local test servers need no politeness delay; everything else stays at its default.
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "AUTOTHROTTLE_MAX_DELAY=1",
+# Local test servers need no politeness delay, and live on loopback, which the address policy refuses
+# unless allowed (crawler.address); everything else stays at its default.
+LOOPBACK = ["-s", "NIANBAO_ALLOW_PRIVATE=127.0.0.0/8"]
+FAST = [*LOOPBACK, "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "AUTOTHROTTLE_MAX_DELAY=1",
         "-s", "NIANBAO_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=5",
         "--progress", "off"]
 

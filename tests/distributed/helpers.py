@@ -67,7 +67,8 @@ def start_worker(seeds: Path, *, data_dir: Path, db: str, frontier: str | None, 
         args += ["--frontier", frontier]
     defaults = {"NIANBAO_PARSE_WORKERS": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1,
                 "DOWNLOAD_TIMEOUT": 10, "NIANBAO_BACKOFF_BASE": 0.05, "NIANBAO_IDLE_CLOSE_SECONDS": 2,
-                "NIANBAO_FRONTIER_LEASE_SECONDS": 3}
+                "NIANBAO_FRONTIER_LEASE_SECONDS": 3,
+                "NIANBAO_ALLOW_PRIVATE": "127.0.0.0/8"}  # the test servers are on loopback
     for name, value in {**defaults, **(settings or {})}.items():
         args += ["-s", f"{name}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
