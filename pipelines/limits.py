@@ -80,12 +80,12 @@ def limits() -> Limits:
 
 
 # ------------------------------------------------------------------------------------------ cut work
-_cuts: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("nianbao_cuts", default=None)
+_cuts: contextvars.ContextVar[list[tuple[str, bool]] | None] = contextvars.ContextVar("nianbao_cuts", default=None)
 
 
 @contextlib.contextmanager
-def collect_cuts() -> Iterator[list[str]]:
-    """Collect what the caps cut while one document is read."""
+def collect_cuts() -> Iterator[list[tuple[str, bool]]]:
+    """Collect what the caps cut while one document is read: (message, whether text was lost)."""
     token = _cuts.set([])
     try:
         yield _cuts.get()  # type: ignore[misc]
@@ -93,13 +93,14 @@ def collect_cuts() -> Iterator[list[str]]:
         _cuts.reset(token)
 
 
-def note_cut(what: str) -> None:
-    """Record that a cap cut the document being read (kept once per message)."""
+def note_cut(what: str, *, lost: bool = True) -> None:
+    """Record that a cap cut the document being read (once per message); `lost=False` for a cut that
+    kept all text (e.g. nesting flattened), which goes to quality only, not to the error."""
     cuts = _cuts.get()
     if cuts is None:
         logger.warning("cap: %s", what)
-    elif what not in cuts:
-        cuts.append(what)
+    elif all(what != w for w, _ in cuts):
+        cuts.append((what, lost))
 
 
 class OverCap(ValueError):
@@ -119,6 +120,20 @@ def bounded_inflate(data: bytes, cap: int, wbits: int = 15) -> bytes:
     return out
 
 
+_memory_errors = 0
+
+
+def note_memory_error() -> None:
+    """A document ran this process out of its address space: the heap may stay fragmented near the cap,
+    so a parse worker retires before its next document (`memory_spent`)."""
+    global _memory_errors
+    _memory_errors += 1
+
+
+def memory_spent() -> bool:
+    return _memory_errors > 0
+
+
 def limit_memory(memory_mb: int) -> None:
     """Cap this process's address space (parse worker initializer): a bomb gets MemoryError, not the host."""
     if memory_mb <= 0:
@@ -133,3 +148,55 @@ def limit_memory(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ImportError, ValueError, OSError) as exc:  # not on this platform: parse unbounded, say so
         logger.warning("cannot limit parse worker memory to %s MB: %s", memory_mb, exc)
+
+
+class _BoundedDecompressor:
+    """A zlib decompressobj that refuses to produce more than the unpacked cap in all."""
+
+    def __init__(self, wbits: int = 15) -> None:
+        import zlib
+
+        self._d = zlib.decompressobj(wbits)
+        self._out = 0
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        cap = limits().unpacked_bytes
+        out = self._d.decompress(data, max_length or (cap - self._out + 1))
+        self._out += len(out)
+        if self._out > cap:
+            raise OverCap(f"a compressed stream unpacks to more than {cap // 2**20} MB (NIANBAO_MAX_UNPACKED_MB)")
+        return out
+
+    def flush(self, *args: int) -> bytes:
+        return self._d.flush(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._d, name)
+
+
+class BoundedZlib:
+    """Stands in for the `zlib` module inside a parser (pdfminer): inflating is bounded by the cap."""
+
+    import zlib as _zlib
+
+    error = _zlib.error
+    MAX_WBITS = _zlib.MAX_WBITS
+
+    @staticmethod
+    def decompress(data: bytes, wbits: int = 15, bufsize: int = 16384) -> bytes:
+        return bounded_inflate(data, limits().unpacked_bytes, wbits)
+
+    @staticmethod
+    def decompressobj(wbits: int = 15, *args: Any) -> _BoundedDecompressor:
+        return _BoundedDecompressor(wbits)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._zlib, name)
+
+
+def bound_pdfminer_streams() -> None:
+    """Make pdfminer inflate PDF streams (FlateDecode) through the unpacked-size cap."""
+    from pdfminer import pdftypes
+
+    if not isinstance(pdftypes.zlib, BoundedZlib):
+        pdftypes.zlib = BoundedZlib()  # type: ignore[assignment]

@@ -12,14 +12,14 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.limits import limit_memory
+from pipelines.limits import limit_memory, memory_spent
 from pipelines.textify import DocumentText, join_pages, textify
 
 logger = logging.getLogger(__name__)
@@ -100,37 +100,90 @@ def init_worker(niceness: int = 0, memory_mb: int = 0) -> None:
     limit_memory(memory_mb)
 
 
+RETIRED = 75  # exit status of a parse worker that retires after running out of memory
+
+
 class WorkerDied(RuntimeError):
-    """The parse worker died on this document, in the pool and again when parsed alone."""
+    """The parse worker died on this document, and again when it was parsed once more."""
 
 
-WORKER_DIED = ("the parse worker died on this document, in the pool and again alone (killed: out of memory "
-               "or a crash in a native library); raise NIANBAO_PARSE_MEMORY_MB and run `nianbao reprocess`")
+WORKER_DIED = ("the parse worker died on this document, twice (killed: out of memory or a crash in a native "
+               "library); raise NIANBAO_PARSE_MEMORY_MB and run `nianbao reprocess`")
+
+
+def _worker_loop(conn: Any, niceness: int, memory_mb: int) -> None:
+    """A parse worker: run the tasks that arrive on `conn` one at a time, send back (ok, value)."""
+    init_worker(niceness, memory_mb)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        if memory_spent():
+            os._exit(RETIRED)  # the heap may stay near the cap after a MemoryError: retire, be replaced
+        fn, args, kwargs = task
+        try:
+            reply = (True, fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - the task's exception goes back to its caller
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+            conn.send((False, RuntimeError(f"parse result could not be sent back: {exc}")))
+
+
+class _Worker:
+    """One worker process and the pipe that only it writes to."""
+
+    def __init__(self, niceness: int, memory_mb: int) -> None:
+        ctx = multiprocessing.get_context("spawn")  # never fork a process running a Twisted reactor
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_loop, args=(child, niceness, memory_mb), daemon=True,
+                                   name="nianbao-parse")
+        self.process.start()
+        child.close()  # the worker holds the only other end: its death is EOF here, even mid-message
+
+    def run(self, task: tuple) -> tuple[bool, Any]:
+        """Send one task and wait for its answer; raises EOFError when the worker dies meanwhile."""
+        try:
+            self.conn.send(task)
+            return self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            raise EOFError(str(exc)) from exc
+
+    def stop(self, *, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.process.join(timeout=None if not kill else 5)
+        self.conn.close()
 
 
 class ParsePool:
-    """A process pool that outlives its workers.
+    """Parse worker processes that outlive a worker's death.
 
-    A worker that dies (the OOM killer, a segfault in a C library, `kill -9`) breaks a
-    `ProcessPoolExecutor` for every later task. Here the broken pool is replaced at once, and every
-    task it took down is parsed again, one at a time, in a one-worker pool of its own: an innocent
-    document parses, the one that killed the worker kills only its own solo worker and fails with
-    `WorkerDied` after `retries` attempts. `deaths`, `retried` and `failed` count what happened
-    (also into Scrapy `stats` under `nianbao/parse/...`)."""
+    A `ProcessPoolExecutor` whose worker dies (the OOM killer, a segfault in a C library, `kill -9`) is
+    broken for every later task, and a worker killed while sending its result can hang it for good.
+    Here each worker has its own pipe and runs one task at a time, so a death is the fault of exactly
+    the task it held: that worker is replaced, its task is parsed once more (`retries`) in a fresh
+    worker, and a task that kills that one too fails with `WorkerDied`. `deaths`, `retried` and `failed`
+    count what happened (also into Scrapy `stats` under `nianbao/parse/...`)."""
 
     def __init__(self, workers: int, *, niceness: int = 0, memory_mb: int = 0, retries: int = 1,
                  stats: Any = None) -> None:
         self.size, self.niceness, self.memory_mb, self.retries, self.stats = workers, niceness, memory_mb, retries, stats
         self.deaths = self.retried = self.failed = 0
         self._lock = threading.Lock()
-        self._pool = self._spawn(workers)
-        self._solo: ProcessPoolExecutor | None = None
-        self._retrier: ThreadPoolExecutor | None = None
-
-    def _spawn(self, size: int) -> ProcessPoolExecutor:
-        # spawn: never fork a process that runs a Twisted reactor and holds database connections
-        return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=init_worker, initargs=(self.niceness, self.memory_mb))
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._serve, name=f"nianbao-parse-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
     def _count(self, what: str) -> None:
         with self._lock:
@@ -139,87 +192,74 @@ class ParsePool:
             self.stats.inc_value(f"nianbao/parse/{'worker_deaths' if what == 'deaths' else what}")
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        outer: Future = Future()
-        with self._lock:
-            pool = self._pool
-        try:
-            inner = pool.submit(fn, *args, **kwargs)
-        except BrokenProcessPool:  # broken by an earlier task whose callback has not run yet
-            self._replace(pool)
-            with self._lock:
-                pool = self._pool
-            inner = pool.submit(fn, *args, **kwargs)
-        inner.add_done_callback(lambda done: self._first_done(done, outer, pool, fn, args, kwargs))
-        return outer
-
-    def _first_done(self, inner: Future, outer: Future, pool: ProcessPoolExecutor, fn: Callable[..., Any],
-                    args: tuple, kwargs: dict) -> None:
-        if inner.cancelled():
-            outer.cancel()
-            return
-        exc = inner.exception()
-        if not isinstance(exc, BrokenProcessPool):
-            _settle(outer, None if exc else inner.result(), exc)
-            return
-        self._replace(pool)
-        if self.retries <= 0:
-            self._count("failed")
-            _settle(outer, None, WorkerDied(WORKER_DIED))
-            return
-        with self._lock:
-            if self._retrier is None:
-                self._retrier = ThreadPoolExecutor(1, thread_name_prefix="nianbao-parse-retry")
-            retrier = self._retrier
-        retrier.submit(self._retry_alone, outer, fn, args, kwargs)
-
-    def _retry_alone(self, outer: Future, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
-        for _ in range(self.retries):
-            if outer.cancelled():
-                return
-            self._count("retried")
-            if self._solo is None:
-                self._solo = self._spawn(1)
-            try:
-                _settle(outer, self._solo.submit(fn, *args, **kwargs).result(), None)
-                return
-            except BrokenProcessPool:
-                self._solo.shutdown(wait=False)
-                self._solo = None
-                self._count("deaths")
-            except BaseException as exc:  # noqa: BLE001 - the task's own exception goes to its caller
-                _settle(outer, None, exc)
-                return
-        self._count("failed")
-        _settle(outer, None, WorkerDied(WORKER_DIED))
-
-    def _replace(self, pool: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._pool is not pool:
-                return  # already replaced by another task of the same broken pool
-            self._pool = self._spawn(self.size)
-        self._count("deaths")
-        logger.error("a parse worker died; its pool was replaced and the documents it held are parsed again")
-        pool.shutdown(wait=False)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._retrier is not None:
-            self._retrier.shutdown(wait=wait, cancel_futures=cancel_futures)
-        for pool in (self._pool, self._solo):
-            if pool is not None:
-                pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if self._closed:
+            raise RuntimeError("the parse pool is shut down")
+        future: Future = Future()
+        self._tasks.put((future, (fn, args, kwargs)))
+        return future
 
     def map(self, fn: Callable[..., Any], items: list[Any]) -> list[Future]:
         """Futures of `fn(item)` for each item, in order."""
         return [self.submit(fn, item) for item in items]
 
+    def _serve(self) -> None:
+        """One worker slot: take tasks in turn, run each in this slot's process, replace it when it dies."""
+        worker: _Worker | None = None
+        try:
+            while True:
+                item = self._tasks.get()
+                if item is None:
+                    return
+                future, task = item
+                if not future.set_running_or_notify_cancel():
+                    continue
+                attempts = retirements = 0
+                while True:
+                    if worker is None:
+                        worker = _Worker(self.niceness, self.memory_mb)
+                    try:
+                        ok, value = worker.run(task)
+                    except EOFError:
+                        worker.process.join(timeout=5)
+                        code = worker.process.exitcode
+                        worker.conn.close()
+                        worker = None
+                        if code == RETIRED and retirements < 2:
+                            retirements += 1  # retired after an earlier document's MemoryError: not this one's fault
+                            continue
+                        self._count("deaths")
+                        logger.error("a parse worker died (exit %s); it was replaced", code)
+                        if attempts < self.retries:
+                            attempts += 1
+                            self._count("retried")
+                            continue
+                        self._count("failed")
+                        future.set_exception(WorkerDied(WORKER_DIED))
+                        break
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+                    break
+        finally:
+            if worker is not None:
+                worker.stop()
 
-def _settle(outer: Future, result: Any, exc: BaseException | None) -> None:
-    if outer.done():  # cancelled by its caller meanwhile
-        return
-    if exc is not None:
-        outer.set_exception(exc)
-    else:
-        outer.set_result(result)
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._closed = True
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._tasks.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._tasks.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 def make_pool(workers: int | None, niceness: int = 0, *, memory_mb: int = 0, retries: int = 1,

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pipelines.decode import EncodingDecision, decode_body, detect_encoding, replacement_ratio
+from pipelines.limits import collect_cuts, limits, note_cut, note_memory_error
 from pipelines.siteserver import strip_siteserver_markers
 from pipelines.sniff import sniff_kind
 from pipelines.text.common import normalize_text, quality
@@ -43,7 +44,13 @@ def _encoding_fields(decision: EncodingDecision) -> tuple[str, dict]:
 
 
 def _finish(doc: DocumentText, extra_quality: dict | None = None) -> DocumentText:
+    cap = limits().text_chars
+    if len(doc.text or "") > cap * 2:  # cut before normalising: a bomb's text is not copied again
+        doc.text = doc.text[: cap * 2]
     doc.text = normalize_text(strip_siteserver_markers(doc.text or ""))
+    if len(doc.text) > cap:
+        note_cut(f"text cut to {cap:,} of {len(doc.text):,}+ characters (NIANBAO_MAX_TEXT_CHARS)")
+        doc.text = doc.text[:cap]
     q = quality(doc.text)
     q.update(extra_quality or {})
     q.update({k: v for k, v in doc.quality.items() if k not in q})
@@ -94,8 +101,9 @@ def _office(kind: str, body: bytes) -> DocumentText:
     from pipelines.text import office
 
     result = office.extract_office(kind, body)
+    error = result.error or (None if (result.text or "").strip() else f"{kind}: no text in the document")
     return _finish(DocumentText(kind, result.text, extractor=result.extractor, quality=dict(result.quality),
-                                error=result.error, title=result.title))
+                                error=error, title=result.title))
 
 
 def _image(body: bytes) -> DocumentText:
@@ -121,8 +129,17 @@ def _image(body: bytes) -> DocumentText:
 
 def textify(body: bytes, *, url: str = "", content_type: str | None = None,
             content_disposition: str | None = None) -> DocumentText:
-    """Text of one stored body, whatever its kind."""
-    body = body or b""
+    """Text of one stored body, whatever its kind. Work cut by a cap (pipelines.limits) is listed in
+    `quality["cut"]` and named in `error`."""
+    with collect_cuts() as cuts:
+        doc = _textify(body or b"", url, content_type, content_disposition)
+    if cuts:
+        doc.quality["cut"] = [what for what, _lost in cuts]
+        doc.error = "; ".join(filter(None, [doc.error, *(w for w, lost in cuts if lost and w not in (doc.error or ""))])) or None
+    return doc
+
+
+def _textify(body: bytes, url: str, content_type: str | None, content_disposition: str | None) -> DocumentText:
     kind = sniff_kind(body, content_type=content_type, url=url, content_disposition=content_disposition)
     try:
         if kind == "html":
@@ -135,6 +152,10 @@ def textify(body: bytes, *, url: str = "", content_type: str | None = None,
             return _office(kind, body)
         if kind == "image":
             return _image(body)
+    except MemoryError:
+        note_memory_error()
+        return _finish(DocumentText(kind, "", extractor="none", error=(
+            f"{kind}: reading it needed more memory than the parse worker may use (NIANBAO_PARSE_MEMORY_MB)")))
     except Exception as exc:  # noqa: BLE001 - textify never raises on bad input
         return _finish(DocumentText(kind, "", extractor="none", error=f"{kind}: extraction failed ({type(exc).__name__}: {exc})"))
     what = "empty body" if not body else f"unsupported kind {kind!r}"

@@ -11,6 +11,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from pipelines.limits import limits, note_cut
 from pipelines.siteserver import strip_siteserver_markers
 from pipelines.text.common import clean_cell, normalize_text
 
@@ -63,13 +64,124 @@ def _date(y: str, m: str, d: str) -> str | None:
     return None
 
 
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
+_LIBXML_MAX_DEPTH = 2000  # libxml2 with huge_tree stops nesting at 2048 levels, losing what follows
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"])
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)\b[^>]*?(/?)>")
+_KEEP_ATTRS = ("class", "id", "href", "src", "colspan", "rowspan", "name", "content", "property", "itemprop",
+               "charset", "http-equiv", "style", "align", "title", "alt")
+MAX_ATTRIBUTES = 64  # per element; more are dropped (trafilatura's cost grows with their square)
+
+
+def shallow_markup(html: str, max_depth: int) -> str:
+    """`html` with the tags that would open beyond `max_depth` levels removed (text kept): a page of
+    thousands of unclosed tags parses to a tree of bounded depth with all its text."""
+    stack: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for m in _TAG.finditer(html):
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        keep = True
+        if closing:
+            if name in stack:
+                while stack and stack.pop() != name:
+                    pass
+            else:
+                keep = False  # the end of a tag that was dropped (or never opened)
+        elif name not in _VOID and not self_closing:
+            if len(stack) >= max_depth:
+                keep = False
+            else:
+                stack.append(name)
+        out.append(html[pos:m.start()])
+        if keep:
+            out.append(m.group(0))
+        pos = m.end()
+    out.append(html[pos:])
+    return "".join(out)
+
+
+_LONG_TAG = re.compile(r"<([A-Za-z][\w:.-]*)(\s[^<>]{16384,})>")
+
+
+def _short_tag(m: re.Match) -> str:
+    """A start tag of more than 16 KB of attributes (libxml2's duplicate check is quadratic): its first
+    4 KB of them, cut at an attribute boundary."""
+    attrs = m.group(2)[:4096]
+    cut = max(attrs.rfind('" '), attrs.rfind("' "))
+    return f"<{m.group(1)}{attrs[: cut + 1] if cut > 0 else ''}>"
+
+
+def tree_depth(root: etree._Element) -> int:
+    """The depth of the deepest element under `root` (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in el)
+    return deepest
+
+
+def trim_attributes(root: etree._Element) -> int:
+    """Drop all but the useful attributes of elements that carry more than MAX_ATTRIBUTES (no text lost)."""
+    trimmed = 0
+    for el in root.iter():
+        if isinstance(el.tag, str) and len(el.attrib) > MAX_ATTRIBUTES:
+            keep = {k: el.get(k) for k in _KEEP_ATTRS if el.get(k) is not None}
+            el.attrib.clear()
+            el.attrib.update(keep)
+            trimmed += 1
+    if trimmed:
+        note_cut(f"{trimmed} element(s) with more than {MAX_ATTRIBUTES} attributes trimmed", lost=False)
+    return trimmed
+
+
+def flatten_deep(root: etree._Element, max_depth: int) -> int:
+    """Unwrap every element nested deeper than `max_depth` (its text and tail stay, in order), so a page
+    of hundreds of unclosed tags keeps its text and later parsers and tree walks stay within their
+    limits; the cut is noted. Returns the number of elements unwrapped."""
+    boundary: list[etree._Element] = []
+    stack = [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth == max_depth:
+            if len(el):
+                boundary.append(el)
+            continue
+        stack.extend((child, depth + 1) for child in el)
+    unwrapped = 0
+    for el in boundary:
+        for node in reversed(list(el.iterdescendants())):
+            if not isinstance(node.tag, str):  # a comment or processing instruction: keep its tail only
+                _remove(node)
+                continue
+            if node.tag.lower() in _BLOCK_TAGS:
+                node.tail = "\n" + (node.tail or "")
+            node.drop_tag()
+            unwrapped += 1
+    if unwrapped:
+        note_cut(f"{unwrapped} HTML element(s) nested deeper than {max_depth} levels flattened, text kept "
+                 f"(NIANBAO_MAX_NESTING)", lost=False)
+    return unwrapped
+
+
 def table_rows(table: etree._Element) -> list[list[str]]:
     """The table as a full grid (rowspan/colspan expanded; a merged cell's text sits in its first
     slot, the others are empty). Rows whose cells are all empty are dropped."""
     rows = [r for r in table.iter("tr") if _owner_table(r) is table]
     grid: dict[tuple[int, int], str] = {}
     width = 0
+    cap = limits()
+    if len(rows) > cap.table_rows:
+        note_cut(f"table cut to {cap.table_rows:,} of {len(rows):,} rows (NIANBAO_MAX_TABLE_ROWS)")
+        rows = rows[: cap.table_rows]
     for ri, tr in enumerate(rows):
+        if len(grid) > cap.table_cells:
+            note_cut(f"table cut at row {ri:,}: more than {cap.table_cells:,} cells (NIANBAO_MAX_TABLE_CELLS)")
+            rows = rows[:ri]
+            break
         ci = 0
         for cell in tr:
             if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
@@ -232,11 +344,23 @@ def extract_html(html: str, url: str = "") -> HtmlText:
     notes: list[str] = []
     if not html.strip():
         return HtmlText("", None, None, "none", notes=["empty page"])
-    html_for_parse = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    html_for_parse = _LONG_TAG.sub(_short_tag, re.sub(r"^\s*<\?xml[^>]*>", "", html))
+    if len(html_for_parse) < len(html) - 64:
+        note_cut("tags longer than 16 KB shortened to their first attributes", lost=False)
+        html = html_for_parse  # htmldate parses the page again: not with the hostile tags
     try:
-        doc = lxml.html.document_fromstring(html_for_parse)
+        # huge_tree: libxml2 otherwise stops at 256 levels of (unclosed) tags and drops the rest of the
+        # page; the depth is bounded just below instead, text kept
+        doc = lxml.html.document_fromstring(html_for_parse, parser=_PARSER)
+        if tree_depth(doc) >= _LIBXML_MAX_DEPTH:
+            # libxml2 dropped what came after its own (huge) depth limit: drop the excess tags, read again
+            doc = lxml.html.document_fromstring(shallow_markup(html_for_parse, limits().nesting), parser=_PARSER)
+            note_cut(f"tags opened deeper than {limits().nesting} levels dropped, text kept (NIANBAO_MAX_NESTING)",
+                     lost=False)
+        flatten_deep(doc, limits().nesting)
     except (etree.ParserError, ValueError) as exc:
         return HtmlText("", None, None, "none", notes=[f"unparseable HTML: {exc}"])
+    trim_attributes(doc)
     title = _title(doc)
     for el in doc.xpath("//script|//style|//noscript|//iframe|//object|//embed|//template|//nav|//footer|//select"):
         _remove(el)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.limits import OverCap, limits, note_cut
 from pipelines.text.common import clean_cell
 
 SOFFICE_TIMEOUT = 180
@@ -50,14 +51,32 @@ def _cell_text(tc) -> str:
     return clean_cell(" ".join(_para_text(p) for p in tc.iter(W + "p"))).replace("\t", " ")
 
 
+def _span(value: str | None, default: int, cap: int) -> int:
+    """A gridSpan / gridBefore count, at most `cap` (a hostile 1e8 would be a 100-million-cell row)."""
+    try:
+        n = max(0, int(value if value is not None else default))
+    except ValueError:
+        return default
+    if n > cap:
+        note_cut(f"a table row spans {n:,} columns; cut to {cap:,} (NIANBAO_MAX_TABLE_COLUMNS)")
+        return cap
+    return n
+
+
 def _docx_table(tbl) -> list[str]:
     """A Word table as a full grid: gridSpan and vMerge expanded, merged text in the first slot."""
+    cap = limits()
     grid: list[list[str]] = []
+    n_cells = 0
     for tr in tbl.iterchildren(W + "tr"):
+        if len(grid) >= cap.table_rows or n_cells >= cap.table_cells:
+            note_cut(f"table cut at {len(grid):,} rows / {n_cells:,} cells "
+                     f"(NIANBAO_MAX_TABLE_ROWS, NIANBAO_MAX_TABLE_CELLS)")
+            break
         row: list[str] = []
         skip = tr.find(f"{W}trPr/{W}gridBefore")
         if skip is not None:
-            row.extend([""] * int(skip.get(W + "val", "0") or 0))
+            row.extend([""] * _span(skip.get(W + "val"), 0, cap.table_columns))
         for tc in tr.iterchildren(W + "tc", W + "sdt"):
             cells = [tc] if tc.tag == W + "tc" else list(tc.iter(W + "tc"))
             for cell in cells:
@@ -67,15 +86,21 @@ def _docx_table(tbl) -> list[str]:
                 if props is not None:
                     gs = props.find(W + "gridSpan")
                     if gs is not None:
-                        try:
-                            span = max(1, int(gs.get(W + "val", "1")))
-                        except ValueError:
-                            span = 1
+                        span = max(1, _span(gs.get(W + "val"), 1, cap.table_columns))
                     vm = props.find(W + "vMerge")
                     if vm is not None and vm.get(W + "val", "continue") != "restart":
                         continued = True
+                if len(row) + span > cap.table_columns:
+                    note_cut(f"a table row cut to {cap.table_columns:,} cells (NIANBAO_MAX_TABLE_COLUMNS)")
+                    span = max(1, cap.table_columns - len(row))
+                    if len(row) >= cap.table_columns:
+                        break
                 row.append("" if continued else _cell_text(cell))
                 row.extend([""] * (span - 1))
+        if len(row) > cap.table_columns:
+            note_cut(f"a table row of {len(row):,} cells cut to {cap.table_columns:,} (NIANBAO_MAX_TABLE_COLUMNS)")
+            del row[cap.table_columns:]
+        n_cells += len(row)
         grid.append(row)
     width = max((len(r) for r in grid), default=0)
     out = []
@@ -86,13 +111,28 @@ def _docx_table(tbl) -> list[str]:
     return out
 
 
+def check_unpacked(body: bytes, kind: str) -> None:
+    """Refuse a zip container (DOCX, XLSX, OFD) one of whose parts unpacks beyond NIANBAO_MAX_UNPACKED_MB
+    (zipfile never returns more than a member's declared size, so the declared sizes bound the work)."""
+    cap = limits().unpacked_bytes
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        for info in zf.infolist():
+            if info.file_size > cap:
+                raise OverCap(f"{kind}: part {info.filename} unpacks to {info.file_size / 2**20:,.0f} MB, over "
+                              f"{cap // 2**20} MB (NIANBAO_MAX_UNPACKED_MB); not read")
+
+
 def docx_text(body: bytes) -> str:
     import docx
 
+    check_unpacked(body, "docx")
     document = docx.Document(io.BytesIO(body))
     lines: list[str] = []
 
-    def walk(parent) -> None:
+    def walk(parent, depth: int = 0) -> None:
+        if depth > limits().nesting:
+            note_cut(f"content controls nested deeper than {limits().nesting} levels not read (NIANBAO_MAX_NESTING)")
+            return
         for child in parent.iterchildren():
             if child.tag == W + "p":
                 lines.append(_para_text(child))
@@ -101,7 +141,7 @@ def docx_text(body: bytes) -> str:
                 lines.extend(_docx_table(child))
                 lines.append("")
             elif child.tag in (W + "sdt", W + "sdtContent", W + "customXml"):
-                walk(child if child.tag != W + "sdt" else (child.find(W + "sdtContent") or child))
+                walk(child if child.tag != W + "sdt" else (child.find(W + "sdtContent") or child), depth + 1)
 
     walk(document.element.body)
     return "\n".join(lines)
@@ -195,10 +235,15 @@ def _fmt(value) -> str:
 
 
 def _sheet_lines(title: str, rows: Iterable[Iterable[object]]) -> list[str]:
-    """A sheet as its title, then one tab-separated line per non-empty row, then a blank line."""
+    """A sheet as its title, then one tab-separated line per non-empty row, then a blank line (at most
+    NIANBAO_MAX_TABLE_ROWS rows and NIANBAO_MAX_TABLE_COLUMNS cells a row are read)."""
+    cap = limits()
     lines = [title]
-    for row in rows:
-        cells = [_fmt(v) for v in row]
+    for n, row in enumerate(rows):
+        if n >= cap.table_rows:
+            note_cut(f"sheet {title}: cut at {cap.table_rows:,} rows (NIANBAO_MAX_TABLE_ROWS)")
+            break
+        cells = [_fmt(v) for _, v in zip(range(cap.table_columns), row, strict=False)]
         while cells and not cells[-1]:
             cells.pop()
         if any(cells):
@@ -210,10 +255,17 @@ def _sheet_lines(title: str, rows: Iterable[Iterable[object]]) -> list[str]:
 def xlsx_text(body: bytes) -> str:
     import openpyxl
 
+    check_unpacked(body, "xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(body), read_only=False, data_only=True)
     lines: list[str] = []
+    cap = limits()
     for ws in wb.worksheets:
-        lines += _sheet_lines(ws.title, ws.iter_rows(values_only=True))
+        if ws.max_row > cap.table_rows or ws.max_column > cap.table_columns:
+            note_cut(f"sheet {ws.title}: {ws.max_row:,} rows x {ws.max_column:,} columns read as at most "
+                     f"{cap.table_rows:,} x {cap.table_columns:,} (NIANBAO_MAX_TABLE_ROWS, NIANBAO_MAX_TABLE_COLUMNS)")
+        rows = ws.iter_rows(max_row=min(ws.max_row, cap.table_rows), max_col=min(ws.max_column, cap.table_columns),
+                            values_only=True)
+        lines += _sheet_lines(ws.title, rows)
     return "\n".join(lines)
 
 
@@ -223,7 +275,8 @@ def xls_text(body: bytes) -> str:
     book = xlrd.open_workbook(file_contents=body)
     lines: list[str] = []
     for sheet in book.sheets():
-        lines += _sheet_lines(sheet.name, (sheet.row_values(r) for r in range(sheet.nrows)))
+        cols = min(sheet.ncols, limits().table_columns)
+        lines += _sheet_lines(sheet.name, (sheet.row_values(r, 0, cols) for r in range(sheet.nrows)))
     return "\n".join(lines)
 
 
@@ -234,6 +287,7 @@ def ofd_text(body: bytes) -> str:
 
     from pipelines.text.layout import Glyph, assemble
 
+    check_unpacked(body, "ofd")
     with zipfile.ZipFile(io.BytesIO(body)) as zf:
         pages = sorted(
             (n for n in zf.namelist() if re.search(r"Pages/Page_?\d+/Content\.xml$", n, re.IGNORECASE)),
@@ -271,6 +325,11 @@ def extract_office(kind: str, body: bytes) -> OfficeText:
             return OfficeText(xls_text(body), "xlrd")
         if kind == "ofd":
             return OfficeText(ofd_text(body), "ofd-xml")
+    except OverCap as exc:
+        note_cut(str(exc))
+        return OfficeText("", "none", str(exc))
+    except MemoryError:
+        raise  # textify names the memory cap
     except Exception as exc:  # noqa: BLE001 - never raise on a bad document
         return OfficeText("", "none", f"corrupt {kind.upper()}: {type(exc).__name__}: {exc}")
     return OfficeText("", "none", f"unsupported office kind {kind!r}")

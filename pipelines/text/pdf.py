@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pipelines.limits import OverCap, bound_pdfminer_streams, note_cut
 from pipelines.text.common import garbage_ratio, normalize_text
 from pipelines.text.layout import Glyph, HRule, Rule, assemble
 
@@ -189,6 +190,7 @@ def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget) -> list[_Pa
 
     from pipelines.text.pdf_content import ContentPageInterpreter
 
+    bound_pdfminer_streams()
     try:
         parser = PDFParser(io.BytesIO(body))
         document = PDFDocument(parser, password="")
@@ -223,6 +225,9 @@ def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget) -> list[_Pa
                 text = "\n".join(lines)
                 pages.append(_Page(lines, len(chars), garbage_ratio(text), marks.images, rules, hrules=hrules,
                                    rotation=rotation))
+            except OverCap as exc:  # a decompression bomb: not retried with pdfium or OCR either
+                note_cut(f"page {i + 1}: {exc}")
+                pages.append(_Page([], 0, 0.0, 0, [], "overcap"))
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"page {i + 1}: pdfminer failed ({type(exc).__name__}: {exc})")
                 pages.append(_Page([], 0, 0.0, 0, [], "failed"))
@@ -373,7 +378,7 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     ocr_tried = 0
     unreadable = 0
     for i, page in enumerate(pages):
-        if page.source == "unread":
+        if page.source in ("unread", "overcap"):
             continue
         if page.source == "pdfminer" and page.cid > CID_RETRY_RATIO:
             unreadable += 1

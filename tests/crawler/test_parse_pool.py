@@ -1,5 +1,5 @@
-"""The parse pool survives a worker killed mid-document: the pool is replaced, the documents it held are
-parsed again alone, the one that kills its worker fails with WorkerDied, and every event is counted."""
+"""The parse pool survives a worker killed mid-document: the worker is replaced, the document it held is
+parsed once more, the one that kills its worker again fails with WorkerDied, and every event is counted."""
 
 from __future__ import annotations
 
@@ -35,10 +35,9 @@ def test_a_dead_worker_fails_only_its_document_and_the_pool_goes_on():
         assert pool.submit(echo_or_die, "e").result(timeout=120) == "E"
     finally:
         pool.shutdown()
-    assert pool.failed == 1 and stats.values["nianbao/parse/failed"] == 1
-    assert pool.deaths >= 2  # the pool's worker, then the solo worker of the retry
-    assert stats.values["nianbao/parse/worker_deaths"] == pool.deaths
-    assert stats.values["nianbao/parse/retried"] >= 1
+    # "die" killed its worker, was parsed once more in a fresh one, killed that too: nobody else suffered
+    assert (pool.deaths, pool.retried, pool.failed) == (2, 1, 1)
+    assert stats.values == {"nianbao/parse/worker_deaths": 2, "nianbao/parse/retried": 1, "nianbao/parse/failed": 1}
 
 
 def test_without_retries_the_document_fails_at_once():
