@@ -14,7 +14,7 @@ from pipelines.decode import EncodingDecision, decode_body, detect_encoding, rep
 from pipelines.limits import collect_cuts, limits, note_cut, note_memory_error
 from pipelines.siteserver import strip_siteserver_markers
 from pipelines.sniff import sniff_kind
-from pipelines.text.common import normalize_text, quality
+from pipelines.text.common import mojibake_reason, normalize_text, quality
 
 # Bump when textify's output changes for the same bytes: stored Documents made by an older version
 # are re-made by the crawl pipeline and by `nianbao reprocess`.
@@ -102,6 +102,11 @@ def _office(kind: str, body: bytes) -> DocumentText:
 
     result = office.extract_office(kind, body)
     error = result.error or (None if (result.text or "").strip() else f"{kind}: no text in the document")
+    if kind in ("doc", "wps") and (why := mojibake_reason(result.text or "")):
+        # a damaged or foreign OLE file that a converter read as raw text: not the document's text
+        error = f"{kind}: the extracted text is not readable text ({why}; {result.extractor}); not kept"
+        result.quality["mojibake_chars"] = len(result.text)
+        result.text = ""
     return _finish(DocumentText(kind, result.text, extractor=result.extractor, quality=dict(result.quality),
                                 error=error, title=result.title))
 

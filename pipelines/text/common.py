@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
@@ -59,3 +60,26 @@ def garbage_ratio(text: str) -> float:
     bad = sum(1 for c in chars if ord(c) < 0x20 or c == "\ufffd" or 0xE000 <= ord(c) <= 0xF8FF or c == "\x7f")
     total = cids + len(chars)
     return round((cids + bad) / total, 4) if total else 0.0
+
+
+def mojibake_reason(text: str, sample: int = 20_000) -> str | None:
+    """Why `text` reads as bytes decoded wrongly (a binary stream taken for text), or None.
+
+    Real Chinese prose uses the 3,755 common characters (GB2312 level 1) for nearly every Han
+    character and few symbols outside ASCII, CJK and their punctuation; random bytes decoded as GBK
+    spread over all 21,000 GBK characters, and decoded as a Latin code page give accented letters and
+    symbols."""
+    chars = [c for c in text[:sample] if not c.isspace()]
+    if len(chars) < 200:
+        return None
+    han = [c for c in chars if "\u4e00" <= c <= "\u9fff"]
+    common = 0
+    for c in han:
+        with contextlib.suppress(UnicodeEncodeError):
+            common += 0xB0 <= c.encode("gb2312")[0] <= 0xD7
+    odd = sum(1 for c in chars if not (c.isascii() or "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef"))
+    if len(han) >= 100 and common / len(han) < 0.6:
+        return f"{1 - common / len(han):.0%} of its Han characters are rare ones"
+    if odd / len(chars) > 0.3:
+        return f"{odd / len(chars):.0%} of its characters are outside Chinese and ASCII text"
+    return None

@@ -93,3 +93,20 @@ def test_elements_with_thousands_of_attributes_stay_cheap():
 def test_empty_docx_text_is_an_error():
     doc = _read(corpus.docx_external_entity, "xxe.docx")
     assert doc.text == "" and "no text" in doc.error and "root:" not in doc.text
+
+
+def test_ole_doc_read_as_raw_bytes_is_an_error_not_text(monkeypatch):
+    """A damaged OLE .doc that a converter reads as raw text stored 14,783 characters of mojibake."""
+    import random
+
+    from pipelines.text import office
+    from pipelines.text.common import mojibake_reason
+
+    noise = random.Random(7).randbytes(30_000)
+    for garbage in (noise.decode("gbk", "replace"), noise.decode("cp1252", "replace")):
+        assert mojibake_reason(garbage)
+    assert mojibake_reason(corpus.REPORT * 40) is None
+    monkeypatch.setattr(office, "word_binary_text", lambda kind, body: (noise.decode("gbk", "replace"), "catdoc", []))
+    doc = textify(corpus.ole_random(), url="http://example.gov.cn/a.doc")
+    assert doc.kind == "doc" and doc.text == ""
+    assert "not readable text" in doc.error and doc.quality["mojibake_chars"] > 10_000
