@@ -107,7 +107,9 @@ NIANBAO_REVALIDATE_PEAK_MONTHS = [1, 2, 3]
 NIANBAO_REVALIDATE_STORED = True  # also re-check stored reports no longer linked (finds removals)
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,
+    "crawler.joblock.JobLockHeartbeat": 510,  # one crawl per job without --frontier (crawler.joblock)
 }
+NIANBAO_JOB_LOCK_SECONDS = 60.0  # a job lock without a heartbeat for this long (or whose process is gone) is stale
 
 # nianbao storage (the CLI fills these from --db / --data-dir / environment)
 NIANBAO_DATABASE_URL = None

@@ -213,3 +213,18 @@ class UrlState(Base):
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_at: Mapped[datetime | None]
     removed_at: Mapped[datetime | None]
+
+
+class JobLock(Base):
+    """Who is crawling a job without a shared frontier: one process at a time (crawler.joblock). The
+    holder refreshes `heartbeat_at`; a lock whose heartbeat is older than the lease, or whose process
+    is gone from this host, is taken over, so a killed crawl never leaves its job locked."""
+
+    __tablename__ = "job_locks"
+
+    job: Mapped[str] = mapped_column(String(255), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))  # host:pid:token
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -80,6 +80,8 @@ def crawl(
     settings = build_settings(settings_module, overrides)
     storage = open_corpus(db, data_dir)
     job_name = job or f"adhoc-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    frontier = frontier or settings.get("NIANBAO_FRONTIER")
+    holder = None if frontier else take_job_lock(storage, job_name, settings.getfloat("NIANBAO_JOB_LOCK_SECONDS", 60.0))
 
     def begin(session):  # type: ignore[no-untyped-def]
         for seed in seed_list:
@@ -96,7 +98,7 @@ def crawl(
     settings.set("NIANBAO_JOB", job_name, priority="cmdline")
     settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
     settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
-    frontier = frontier or settings.get("NIANBAO_FRONTIER")
+    settings.set("NIANBAO_JOB_LOCK_HOLDER", holder, priority="cmdline")
     if frontier:
         from crawler.frontier import configure_frontier
 
@@ -111,7 +113,13 @@ def crawl(
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
-    process.start()
+    try:
+        process.start()
+    finally:
+        if holder is not None:
+            from crawler.joblock import release
+
+            storage.run(lambda session: release(session, job_name, holder))
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason", "unknown")
@@ -137,6 +145,21 @@ def crawl(
         merged = run_dedup(storage, storage.config.data_dir / "dedup")
         typer.echo(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
                    f"{merged.versions} version(s); {merged.updated} updated", err=True)
+
+
+def take_job_lock(storage, job_name: str, lease_seconds: float) -> str:  # type: ignore[no-untyped-def]
+    """Lock `job_name` for this process, or stop with a message naming the process that holds it."""
+    from crawler.joblock import JobLocked, acquire, new_holder
+
+    holder = new_holder()
+    try:
+        note = storage.run(lambda session: acquire(session, job_name, holder, lease_seconds))
+    except JobLocked as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    if note:
+        typer.echo(note, err=True)
+    return holder
 
 
 def _jsonable(values: dict) -> dict:
