@@ -12,7 +12,9 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import signal
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +85,42 @@ def parse_text(text: DocumentText) -> dict[str, Any] | None:
         return None
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def ignore_stop_signals() -> None:
+    """In a pool worker: Ctrl-C (sent to the whole process group) and SIGTERM are the parent's business;
+    the parent finishes or cancels the work and shuts the pool down. Signals that arrived while the
+    worker started (blocked by `WorkerPool`) are discarded here."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """A spawn process pool whose workers never see Ctrl-C or SIGTERM: workers (and the pool's manager
+    thread) are started with those signals blocked, and the initializer ignores them before unblocking,
+    so a Ctrl-C on the terminal cannot break the pool (no BrokenProcessPool) mid-crawl."""
+
+    def __init__(self, max_workers: int, initializer: Callable[..., object] | None = None,
+                 initargs: tuple = ()) -> None:
+        super().__init__(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"),
+                         initializer=_init_worker, initargs=(initializer, initargs))
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:  # workers spawned now (and the manager thread) inherit the blocked mask
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _init_worker(initializer: Callable[..., object] | None, initargs: tuple) -> None:
+    ignore_stop_signals()
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def _lower_priority(niceness: int) -> None:
     """Pool initializer: parse with the CPU the crawl leaves over."""
     if niceness > 0 and hasattr(os, "nice"):
@@ -101,5 +139,4 @@ def make_pool(workers: int | None, niceness: int = 0) -> Executor | None:
     if size <= 0:
         return None
     # spawn: never fork a process that runs a Twisted reactor and holds database connections
-    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_lower_priority, initargs=(niceness,))
+    return WorkerPool(size, initializer=_lower_priority, initargs=(niceness,))

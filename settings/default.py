@@ -99,6 +99,7 @@ NIANBAO_REVALIDATE_PEAK_MONTHS = [1, 2, 3]
 NIANBAO_REVALIDATE_STORED = True  # also re-check stored reports no longer linked (finds removals)
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,
+    "crawler.monitoring.CrawlMonitor": 510,
 }
 
 # nianbao storage (the CLI fills these from --db / --data-dir / environment)
@@ -111,3 +112,20 @@ NIANBAO_PARSE_WORKERS = None  # processes for text extraction + report parsing (
 NIANBAO_PARSE_NICENESS = 10  # parse workers run at lower CPU priority than the crawl (0: same priority)
 NIANBAO_PROGRESS = "auto"  # "auto": live display on a terminal, log lines otherwise; "off"
 NIANBAO_PROGRESS_INTERVAL = 10.0  # seconds between plain progress lines
+
+# Operator's console (crawler.cli, crawler.addon, crawler.feeds, crawler.monitoring)
+# Precedence, every route: Scrapy defaults < this module (or nightly/distributed) < NIANBAO_* environment
+# variables named like a setting < command-line options (crawler.addon.NianbaoAddon).
+ADDONS = {"crawler.addon.NianbaoAddon": 0}
+# `scrapy crawl portal -O corpus.jsonl`: one record per stored report, not the raw exchanges
+FEED_EXPORTERS = {
+    "jsonl": "crawler.feeds.ReportJsonLinesExporter",
+    "jsonlines": "crawler.feeds.ReportJsonLinesExporter",
+    "jl": "crawler.feeds.ReportJsonLinesExporter",
+    "json": "crawler.feeds.ReportJsonExporter",
+    "csv": "crawler.feeds.ReportCsvExporter",
+}
+NIANBAO_STOP_SECONDS = 30.0  # after the first Ctrl-C / SIGTERM, in-flight work may take this long; then exit
+NIANBAO_METRICS_FILE = None  # Prometheus textfile (default: DATA_DIR/metrics/nianbao.prom); "" to disable
+NIANBAO_METRICS_INTERVAL = 60.0  # seconds between textfile updates during a crawl
+NIANBAO_METRICS_PORT = None  # serve /metrics on 127.0.0.1:PORT during a crawl (no listening port by default)

@@ -5,9 +5,8 @@ re-joined from its stored page bodies, in page order, like the crawl joined it."
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -169,7 +168,9 @@ def _pool(workers: int | None) -> Executor | None:
     size = (os.cpu_count() or 1) if workers is None else workers
     if size <= 0:
         return None
-    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+    from pipelines.parse import WorkerPool
+
+    return WorkerPool(size)
 
 
 def reprocess_corpus(storage: Any, *, kind: str | None = None, since: datetime | None = None,
