@@ -15,17 +15,14 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 
 from crawler.addon import apply_environment
-from crawler.cli.app import app
+from crawler.cli.app import VERBOSITY, app
 from crawler.cli.options import (
     EXIT_FAILURES,
     EXIT_INTERRUPTED,
     DataDirOption,
     DbOption,
-    QuietOption,
-    VerboseOption,
     open_corpus,
     say,
-    verbosity,
 )
 from crawler.cli.stopping import StopController
 from crawler.seeds import Seed, read_seeds_csv, seed_host
@@ -154,14 +151,12 @@ def crawl(
         None, "--frontier", envvar="NIANBAO_REDIS_URL", show_envvar=True,
         help="redis://HOST:6379/N: share the request queue, seen-URL filter and per-host limits with every "
              "other `nianbao crawl` of the same --job (scrapy-redis)."),
-    quiet: bool = QuietOption,
-    verbose: bool = VerboseOption,
 ) -> None:
     """Crawl the given portals and store every page and attachment, with its text and report record.
 
     Ctrl-C (or SIGTERM) once: in-flight pages and items are finished and stored, then the crawl stops
     (within NIANBAO_STOP_SECONDS); twice: it stops at once. Either way `--job NAME` resumes it."""
-    level = verbosity(quiet, verbose, configure=False)
+    quiet, verbose, level = VERBOSITY.quiet, VERBOSITY.verbose, VERBOSITY.level
     if progress is not None and progress not in ("auto", "live", "log", "off"):
         raise typer.BadParameter("choose auto, live, log or off", param_hint="--progress")
     seed_list = collect_seeds(urls, seeds)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import typer
@@ -29,20 +28,6 @@ DataDirOption = typer.Option(
     None, "--data-dir", envvar=DATA_DIR_ENV, show_envvar=True,
     help="Data folder: raw store, dedup index, default database (default: data/).",
 )
-QuietOption = typer.Option(False, "--quiet", "-q", help="Only warnings, errors and the final summary.")
-VerboseOption = typer.Option(False, "--verbose", "-v", help="Debug detail.")
-
-
-def verbosity(quiet: bool, verbose: bool, *, configure: bool = True) -> int:
-    """The log level `--quiet` / `--verbose` ask for (INFO when neither; both at once is a usage error),
-    installed on stderr unless `configure` is False (crawl: Scrapy configures logging)."""
-    if quiet and verbose:
-        raise typer.BadParameter("give --quiet or --verbose, not both", param_hint="--quiet/--verbose")
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    if configure:
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-        logging.getLogger().setLevel(level)
-    return level
 
 
 def say(message: str, quiet: bool = False) -> None:
