@@ -126,6 +126,7 @@ FEED_EXPORTERS = {
     "csv": "crawler.feeds.ReportCsvExporter",
 }
 NIANBAO_STOP_SECONDS = 30.0  # after the first Ctrl-C / SIGTERM, in-flight work may take this long; then exit
-NIANBAO_METRICS_FILE = None  # Prometheus textfile (default: DATA_DIR/metrics/nianbao.prom); "" to disable
+NIANBAO_LOG_FILE = None  # set by `nianbao crawl --log-file`: the terminal then shows warnings and errors only
+NIANBAO_METRICS_FILE = None  # Prometheus textfile (default: DATA_DIR/metrics/nianbao-JOB.prom); "off" disables
 NIANBAO_METRICS_INTERVAL = 60.0  # seconds between textfile updates during a crawl
 NIANBAO_METRICS_PORT = None  # serve /metrics on 127.0.0.1:PORT during a crawl (no listening port by default)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -31,9 +32,10 @@ DataDirOption = typer.Option(
 
 
 def say(message: str, quiet: bool = False) -> None:
-    """A progress note on stderr (silenced by --quiet)."""
+    """A progress note on stderr (silenced by --quiet). Written to `sys.stderr` as it is now, so that a
+    live display that took stderr over prints it above itself."""
     if not quiet:
-        typer.echo(message, err=True)
+        print(message, file=sys.stderr, flush=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
