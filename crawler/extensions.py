@@ -5,7 +5,7 @@ pages per second over the last minute and an ETA, overall and for the busiest ho
 host are the host's scheduled requests less those done (one item per request, failed ones included).
 
 On a terminal the display is a rich Live region; log lines are routed through it (printed above the
-region, never glued to it). With `--log-file` the terminal shows only warnings and errors besides it.
+region, never glued to it). `nianbao crawl --log-file` leaves only warnings and errors to the terminal.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class CrawlProgress:
         self.stats = crawler.stats
         self.interval = crawler.settings.getfloat("NIANBAO_PROGRESS_INTERVAL", 10.0)
         self.live_mode = mode == "live" or (mode == "auto" and sys.stderr.isatty())
-        self.log_file = bool(crawler.settings.get("NIANBAO_LOG_FILE"))
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
         self.live: Any = None
@@ -101,7 +100,10 @@ class CrawlProgress:
 
     def figures(self) -> dict[str, Any]:
         get = self.stats.get_value
-        engine = getattr(self.crawler, "engine", None)
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # not started yet
+            engine = None
         queued = 0
         in_flight = 0
         if engine is not None:
@@ -157,9 +159,6 @@ class CrawlProgress:
     # -- display ----------------------------------------------------------------------------------
 
     def opened(self, spider: Any = None) -> None:
-        if self.log_file:  # the file has every line; the terminal keeps warnings and errors
-            for handler in self._terminal_handlers():
-                handler.setLevel(max(handler.level, logging.WARNING))
         if self.live_mode:
             from rich.console import Console
             from rich.live import Live
@@ -178,10 +177,9 @@ class CrawlProgress:
         self.loop.start(interval, now=False)
 
     @staticmethod
-    def _terminal_handlers(stream: Any = None) -> list[logging.StreamHandler]:
-        streams = {id(sys.__stderr__), id(sys.stderr)} if stream is None else {id(stream)}
+    def _terminal_handlers(stream: Any) -> list[logging.StreamHandler]:
         return [h for h in logging.getLogger().handlers
-                if type(h) is logging.StreamHandler and id(h.stream) in streams]
+                if type(h) is logging.StreamHandler and h.stream is stream]
 
     def tick(self) -> None:
         if self.live is not None:

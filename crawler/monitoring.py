@@ -132,12 +132,10 @@ class CrawlMonitor:
 
     def metrics(self) -> str:
         queued = None
-        engine = getattr(self.crawler, "engine", None)
-        slot = getattr(engine, "_slot", None) if engine is not None else None
-        if self.running and slot is not None and getattr(slot, "scheduler", None) is not None:
+        if self.running:
             try:
-                queued = len(slot.scheduler)
-            except TypeError:
+                queued = len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
+            except (AttributeError, RuntimeError, TypeError):  # not started, closing, or a shared frontier
                 queued = None
         return render_metrics(dict(self.stats.get_stats()), job=self.job, running=self.running, started=self.started,
                               finish_reason=self.finish_reason, queued=queued)

@@ -195,12 +195,17 @@ def crawl(
         settings.set("NIANBAO_CONTACT_URL", contact, priority="cmdline")
         settings.set("USER_AGENT", user_agent(contact), priority="cmdline")
     if log_level is not None:
+        if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise typer.BadParameter("choose DEBUG, INFO, WARNING or ERROR", param_hint="--log-level")
         settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
     elif quiet or verbose:
         settings.set("LOG_LEVEL", logging.getLevelName(level), priority="cmdline")
-    if log_file is not None:
-        add_log_file(log_file, settings.get("LOG_LEVEL", "INFO"))
+    if log_file is not None:  # every line at LOG_LEVEL to the file; the terminal keeps warnings and errors
+        file_level = str(settings.get("LOG_LEVEL", "INFO")).upper()
+        add_log_file(log_file, file_level)
         settings.set("NIANBAO_LOG_FILE", str(log_file), priority="cmdline")
+        if logging.getLevelName(file_level) < logging.WARNING:
+            settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)

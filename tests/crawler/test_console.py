@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -112,6 +114,47 @@ def test_the_addon_gives_scrapy_crawl_the_same_resolution(tmp_path: Path, monkey
     assert apply_environment(explicit, {"NIANBAO_DATA_DIR": "/elsewhere"}) == []
 
 
+# -- metrics --------------------------------------------------------------------------------------------
+
+
+def test_metrics_text_format_and_port(tmp_path: Path) -> None:
+    import urllib.request
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler.monitoring import CrawlMonitor, render_metrics
+
+    text = render_metrics({"nianbao/fetches/stored": 12, "nianbao/hosts/a.gov.cn/suspects": 2,
+                           "nianbao/note": "text", "downloader/request_count": 15},
+                          job='night"ly', running=True, started=1.0, queued=4)
+    assert 'nianbao_crawl_counter{job="night\\"ly",name="fetches/stored"} 12' in text
+    assert 'nianbao_host_counter{job="night\\"ly",host="a.gov.cn",name="suspects"} 2' in text
+    assert 'name="requests"} 15' in text and "nianbao_crawl_queued_requests" in text and "note" not in text
+    for line in text.splitlines():  # every sample line: name{labels} number
+        assert line.startswith("#") or re.fullmatch(r'[a-z_]+\{[^}]*\} -?[0-9.e+]+', line), line
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    crawler = get_crawler(settings_dict={"NIANBAO_JOB": "j", "NIANBAO_DATA_DIR": str(tmp_path),
+                                         "NIANBAO_METRICS_PORT": port})
+    monitor = CrawlMonitor.from_crawler(crawler)
+    assert monitor.path == tmp_path / "metrics" / "nianbao-j.prom" and monitor.port == port
+    crawler.stats.open_spider()
+    crawler.stats.set_value("nianbao/reports/found", 3)
+    monitor.serve(port)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            served = answer.read().decode()
+            assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    finally:
+        monitor.server.shutdown()
+        monitor.server.server_close()
+    assert 'nianbao_crawl_counter{job="j",name="reports/found"} 3' in served
+    monitor.write()
+    assert monitor.path.read_text(encoding="utf-8").startswith("# HELP nianbao_crawl_running")
+
+
 # -- real crawls ----------------------------------------------------------------------------------------
 
 
@@ -120,8 +163,15 @@ def test_exit_codes_state_and_nightly_settings_of_real_crawls(tmp_path: Path) ->
     data = tmp_path / "data"
     with serve() as server:
         dead = server.url("/no-such-portal/")
-        first = nianbao("crawl", dead, "--job", "dead", *FAST, "--depth", "0", data_dir=data, check=False)
+        log = tmp_path / "logs" / "crawl.log"
+        first = nianbao("crawl", dead, "--job", "dead", *FAST, "--depth", "0", "--log-file", str(log),
+                        data_dir=data, check=False)
         assert first.returncode == 1, first.stderr[-3000:]
+        logged = log.read_text(encoding="utf-8")
+        assert "INFO: Spider opened" in logged and "] INFO:" not in first.stderr  # details in the file only
+        metrics = (data / "metrics" / "nianbao-dead.prom").read_text(encoding="utf-8")
+        assert 'nianbao_crawl_running{job="dead"} 0' in metrics
+        assert 'nianbao_crawl_finished{job="dead",reason="finished"} 1' in metrics
         assert "does not exist yet: creating it" in first.stderr and str(data) in first.stderr
         assert "1 seeds unreachable" in first.stderr and f"seed unreachable: {dead}" in first.stderr
         nothing = nianbao("export", "--out", str(tmp_path / "empty.csv"), "--format", "csv", data_dir=data, check=False)

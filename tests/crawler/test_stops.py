@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pty
 import random
+import re
 import signal
 import subprocess
 import threading
@@ -89,6 +90,22 @@ class Crawl:
         return False
 
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def glued_lines(raw: str) -> list[str]:
+    """Lines where a message (stop notice, log line) was written into the live display's last line
+    instead of on a line of its own."""
+    glued = []
+    for line in raw.split("\n"):
+        segment = ANSI.sub("", line.split("\r")[-1] if line.split("\r")[-1].strip() else line.replace("\r", ""))
+        for marker in ("SIGINT received", "SIGTERM received", "] WARNING:", "] ERROR:", "] INFO:"):
+            position = segment.find(marker)
+            if position > 0 and not re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[\w.]+", segment[:position]):
+                glued.append(segment)
+    return glued
+
+
 def _pages(server) -> set[str]:  # noqa: ANN001
     return {p for p in server.site.pages if p != "/robots.txt" and not p.endswith(".css") and not p.startswith("/test/")}
 
@@ -118,7 +135,8 @@ def test_first_signal_finishes_in_flight_work_then_the_job_resumes(tmp_path: Pat
         pages = _pages(server)
         for path in pages:
             server.set_behaviour(path, delay=0.1)
-        args = [server.base_url + "/", "--job", "stopme", *FAST[:-2]]  # progress as configured: live on a pty
+        # progress as configured: live on a pty, plain lines (every half second here) in a pipe
+        args = [server.base_url + "/", "--job", "stopme", *FAST[:-2], "-s", "NIANBAO_PROGRESS_INTERVAL=0.5"]
         crawl = Crawl(args, data, tty=tty)
         _wait_visits(crawl, data, rng.randint(1, len(pages) // 2))
         crawl.signal_group(signum)
@@ -128,6 +146,10 @@ def test_first_signal_finishes_in_flight_work_then_the_job_resumes(tmp_path: Pat
         assert f"{signal.Signals(signum).name} received: stopping" in out and "NIANBAO_STOP_SECONDS" in out
         assert "Traceback" not in out and "BrokenProcessPool" not in out, out[-5000:]
         assert "interrupted" in out and "--job stopme" in out  # the summary says how to resume
+        if tty:  # the live display, with every message on a line of its own
+            assert "pages/s" in out and "ETA" in out and not glued_lines(out), glued_lines(out)[:3]
+        else:
+            assert re.search(r"progress: pages \d+ .*\| queued \d+ .*pages/s \| ETA", out), out[-3000:]
         assert crawl.group_gone(), "parse workers outlived the crawl"
         assert query(data, "SELECT status, finished_at FROM crawl_runs") == [("interrupted", None)]
         stored_before = {row[0] for row in query(data, "SELECT url FROM fetches")}
