@@ -98,7 +98,8 @@ def glued_lines(raw: str) -> list[str]:
     instead of on a line of its own."""
     glued = []
     for line in raw.split("\n"):
-        segment = ANSI.sub("", line.split("\r")[-1] if line.split("\r")[-1].strip() else line.replace("\r", ""))
+        # what the terminal shows of the line: the text after its last carriage return or erase-line
+        segment = ANSI.sub("", re.split(r"\r|\x1b\[2K", line.rstrip("\r"))[-1])
         for marker in ("SIGINT received", "SIGTERM received", "] WARNING:", "] ERROR:", "] INFO:"):
             position = segment.find(marker)
             if position > 0 and not re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[\w.]+", segment[:position]):
