@@ -29,7 +29,7 @@ from crawler.seeds import Seed, read_seeds_csv, seed_host
 from crawler.spiders.portal import PortalSpider
 from settings.default import user_agent
 from storage.db import Storage
-from storage.models import Fetch, RunVisit
+from storage.models import CrawlRun, Fetch, RunVisit, UrlState, url_key
 from storage.records import ensure_site, finish_worker_run, start_or_resume_run
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,8 @@ def collect_seeds(urls: list[str] | None, seeds_file: Path | None) -> list[Seed]
 
 
 def unreachable_seeds(storage: Storage, run_id: int, seeds: list[Seed]) -> list[str]:
-    """Seed URLs this run never fetched successfully (2xx, or 304 answered from the store)."""
+    """Seed URLs this run never reached: no 2xx/3xx fetch stored for it in the run, and no successful
+    revalidation (304, answered from the store) since the run started."""
     urls = {seed.url for seed in seeds}
 
     def query(session: Any) -> set[str]:
@@ -89,10 +90,22 @@ def unreachable_seeds(storage: Storage, run_id: int, seeds: list[Seed]) -> list[
             select(Fetch.url, Fetch.status, Fetch.error).join(RunVisit, RunVisit.fetch_id == Fetch.id)
             .where(RunVisit.run_id == run_id, Fetch.url.in_(urls))
         )
-        return {url for url, status, error in rows if error is None and status is not None and status < 400}
+        reached = {url for url, status, error in rows if error is None and status is not None and status < 400}
+        started = session.get(CrawlRun, run_id).started_at
+        by_key = {url_key(url): url for url in urls - reached}
+        for key, checked_at, status in session.execute(
+            select(UrlState.url_key, UrlState.checked_at, UrlState.status).where(UrlState.url_key.in_(by_key))
+        ):
+            if checked_at is not None and _naive_utc(checked_at) >= _naive_utc(started) and (status or 0) < 400:
+                reached.add(by_key[key])
+        return reached
 
     reached = storage.run(query)
     return [seed.url for seed in seeds if seed.url not in reached]
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
 def failure_counts(summary: dict[str, Any]) -> dict[str, int]:
