@@ -99,7 +99,7 @@ def write_textfile(path: Path, text: str) -> None:
 
 class CrawlMonitor:
     """Counts items a pipeline failed on (`nianbao/items/errors`: not stored), which Scrapy only logs,
-    and publishes the crawl's counters as Prometheus metrics (textfile, optional local port)."""
+    notes the URLs answered (`reached`: the CLI tells unreachable seeds from them), and publishes the crawl's counters as Prometheus metrics (textfile, optional local port)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -119,7 +119,9 @@ class CrawlMonitor:
         self.finish_reason: str | None = None
         self.loop: task.LoopingCall | None = None
         self.server: ThreadingHTTPServer | None = None
+        self.reached: set[str] = set()  # URLs answered below 400 (from the network or the store)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
@@ -129,6 +131,11 @@ class CrawlMonitor:
 
     def item_error(self, item: Any = None, response: Any = None, spider: Any = None, failure: Any = None) -> None:
         self.stats.inc_value("nianbao/items/errors")
+
+    def response_received(self, response: Any = None, request: Any = None, spider: Any = None) -> None:
+        if response is not None and request is not None and response.status < 400:
+            self.reached.add(request.url)
+            self.reached.update(request.meta.get("redirect_urls") or ())
 
     def metrics(self) -> str:
         queued = None

@@ -80,10 +80,11 @@ def collect_seeds(urls: list[str] | None, seeds_file: Path | None) -> list[Seed]
     return seeds
 
 
-def unreachable_seeds(storage: Storage, run_id: int, seeds: list[Seed]) -> list[str]:
-    """Seed URLs this run never reached: no 2xx/3xx fetch stored for it in the run, and no successful
-    revalidation (304, answered from the store) since the run started."""
-    urls = {seed.url for seed in seeds}
+def unreachable_seeds(storage: Storage, run_id: int, seeds: list[Seed], answered: set[str] = frozenset()) -> list[str]:
+    """Seed URLs this run never reached: not `answered` below 400 in this process (network or store),
+    no 2xx/3xx fetch stored for it in the run (other workers, earlier invocations), and no successful
+    revalidation (304) since the run started."""
+    urls = {seed.url for seed in seeds} - set(answered)
 
     def query(session: Any) -> set[str]:
         rows = session.execute(
@@ -100,8 +101,18 @@ def unreachable_seeds(storage: Storage, run_id: int, seeds: list[Seed]) -> list[
                 reached.add(by_key[key])
         return reached
 
-    reached = storage.run(query)
+    reached = storage.run(query) | set(answered)
     return [seed.url for seed in seeds if seed.url not in reached]
+
+
+def _answered(crawler: Any) -> set[str]:
+    """The URLs the crawl's CrawlMonitor saw answered (empty when the extension is not enabled)."""
+    from crawler.monitoring import CrawlMonitor
+
+    for extension in getattr(crawler.extensions, "middlewares", ()):
+        if isinstance(extension, CrawlMonitor):
+            return extension.reached
+    return set()
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -235,7 +246,7 @@ def crawl(
         reason = stats.get("finish_reason", "unknown")
         summary = {k.removeprefix("nianbao/"): v for k, v in stats.items() if k.startswith("nianbao/")}
         interrupted = stopper.requested or reason != "finished"
-        unreachable = [] if interrupted else unreachable_seeds(storage, run_id, seed_list)
+        unreachable = [] if interrupted else unreachable_seeds(storage, run_id, seed_list, _answered(crawler))
         summary.update({"finish_reason": reason, "requests": stats.get("downloader/request_count", 0),
                         "sites": len(seed_list), "responses_304": stats.get("downloader/response_status_count/304", 0),
                         "seeds/unreachable": len(unreachable)})
