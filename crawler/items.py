@@ -15,7 +15,7 @@ class FetchedResponse:
     final_url: str | None
     status: int | None
     headers: dict[str, str]
-    body: bytes
+    body: bytes = field(repr=False)  # log lines (Scrapy's 'Scraped from', errors) never carry raw bytes
     fetched_at: datetime
     referrer: str | None = None
     anchor_text: str | None = None
@@ -30,14 +30,14 @@ class FetchedResponse:
     # a split article (SiteServer `346.html`, `346_2.html` ...): this exchange's page number, and on
     # page 1 the exchanges of pages 2..n in order (failed ones included, with their error)
     page: int = 1
-    parts: list[FetchedResponse] = field(default_factory=list)
+    parts: list[FetchedResponse] = field(default_factory=list, repr=False)
     # filled by the pipelines
     fetch_id: int | None = None
     sha256: str | None = None
     kind: str | None = None
     document_id: int | None = None
     report_id: int | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:

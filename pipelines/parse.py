@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -87,6 +88,18 @@ def parse_text(text: DocumentText) -> dict[str, Any] | None:
         return None
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def ignore_stop_signals() -> None:
+    """In a parse worker: Ctrl-C (sent to the whole process group) and SIGTERM are the parent's business;
+    the parent finishes or cancels the work and shuts the pool down. Signals that arrived while the
+    worker started (blocked by `ParsePool`) are discarded here."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
 def _lower_priority(niceness: int) -> None:
     """Parse with the CPU the crawl leaves over."""
     if niceness > 0 and hasattr(os, "nice"):
@@ -113,6 +126,7 @@ WORKER_DIED = ("the parse worker died on this document, twice (killed: out of me
 
 def _worker_loop(conn: Any, niceness: int, memory_mb: int) -> None:
     """A parse worker: run the tasks that arrive on `conn` one at a time, send back (ok, value)."""
+    ignore_stop_signals()
     init_worker(niceness, memory_mb)
     while True:
         try:
@@ -142,7 +156,11 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_loop, args=(child, niceness, memory_mb), daemon=True,
                                    name="nianbao-parse")
-        self.process.start()
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:  # the worker starts with Ctrl-C / SIGTERM blocked, and ignores them before unblocking
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         child.close()  # the worker holds the only other end: its death is EOF here, even mid-message
 
     def run(self, task: tuple) -> tuple[bool, Any]:

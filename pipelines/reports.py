@@ -46,6 +46,7 @@ class ReportPipeline(StoragePipeline):
             return report.id
 
         item.report_id = self.storage.run(store)
+        item.notes["report_record"] = record  # with the crawl's agency and year (feeds: crawler.feeds)
         self.stats.inc_value("nianbao/reports/found")
         return item
 

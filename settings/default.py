@@ -108,6 +108,7 @@ NIANBAO_REVALIDATE_STORED = True  # also re-check stored reports no longer linke
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,
     "crawler.joblock.JobLockHeartbeat": 510,  # one crawl per job without --frontier (crawler.joblock)
+    "crawler.monitoring.CrawlMonitor": 510,
 }
 NIANBAO_JOB_LOCK_SECONDS = 60.0  # a job lock without a heartbeat for this long (or whose process is gone) is stale
 
@@ -131,3 +132,21 @@ NIANBAO_MAX_TABLE_CELLS = 1_000_000  # cells per table, spans expanded
 NIANBAO_MAX_TABLE_COLUMNS = 500  # cells per table row (gridSpan / gridBefore)
 NIANBAO_MAX_TABLE_ROWS = 100_000  # rows per table
 NIANBAO_MAX_NESTING = 200  # element depth kept (HTML, nested tables); deeper content is flattened, not lost
+
+# Operator's console (crawler.cli, crawler.addon, crawler.feeds, crawler.monitoring)
+# Precedence, every route: Scrapy defaults < this module (or nightly/distributed) < NIANBAO_* environment
+# variables named like a setting < command-line options (crawler.addon.NianbaoAddon).
+ADDONS = {"crawler.addon.NianbaoAddon": 0}
+# `scrapy crawl portal -O corpus.jsonl`: one record per stored report, not the raw exchanges
+FEED_EXPORTERS = {
+    "jsonl": "crawler.feeds.ReportJsonLinesExporter",
+    "jsonlines": "crawler.feeds.ReportJsonLinesExporter",
+    "jl": "crawler.feeds.ReportJsonLinesExporter",
+    "json": "crawler.feeds.ReportJsonExporter",
+    "csv": "crawler.feeds.ReportCsvExporter",
+}
+NIANBAO_STOP_SECONDS = 30.0  # after the first Ctrl-C / SIGTERM, in-flight work may take this long; then exit
+NIANBAO_LOG_FILE = None  # set by `nianbao crawl --log-file`: the terminal then shows warnings and errors only
+NIANBAO_METRICS_FILE = None  # Prometheus textfile (default: DATA_DIR/metrics/nianbao-JOB.prom); "off" disables
+NIANBAO_METRICS_INTERVAL = 60.0  # seconds between textfile updates during a crawl
+NIANBAO_METRICS_PORT = None  # serve /metrics on 127.0.0.1:PORT during a crawl (no listening port by default)

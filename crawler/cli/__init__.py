@@ -11,10 +11,11 @@ from crawler.cli import (  # noqa: F401
     extract_cmd,
     reprocess_cmd,
     runs_cmd,
+    sites_cmd,
     status_cmd,
 )
 from crawler.cli.app import app
 
 
 def main() -> None:
-    app()
+    app(prog_name="nianbao")

@@ -4,30 +4,56 @@ from __future__ import annotations
 
 import importlib
 import logging
+import logging.handlers
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from sqlalchemy import select
 
-from crawler.cli.app import app
-from crawler.cli.options import DataDirOption, DbOption, open_corpus
+from crawler.addon import apply_environment
+from crawler.cli.app import VERBOSITY, app
+from crawler.cli.options import (
+    EXIT_FAILURES,
+    EXIT_INTERRUPTED,
+    DataDirOption,
+    DbOption,
+    open_corpus,
+    say,
+)
+from crawler.cli.stopping import StopController
 from crawler.seeds import Seed, read_seeds_csv, seed_host
 from crawler.spiders.portal import PortalSpider
 from settings.default import user_agent
+from storage.db import Storage
+from storage.models import CrawlRun, Fetch, RunVisit, UrlState, url_key
 from storage.records import ensure_site, finish_worker_run, start_or_resume_run
 
 logger = logging.getLogger(__name__)
 
+# crawler stats (under nianbao/) that count failures: something that should have been stored or parsed
+# was not. Any counter under nianbao/failures/ counts too (room for new kinds of failure).
+FAILURE_COUNTERS = {
+    "items/errors": "items not stored",
+    "reports/extractor_errors": "documents not parsed",
+}
+FAILURE_PREFIX = "failures/"
+LOG_FILE_BYTES = 20 * 2**20
+LOG_FILE_BACKUPS = 5
+
 
 def build_settings(module: str, overrides: list[str]) -> Settings:
-    """Scrapy settings from a nianbao settings module plus `-s NAME=VALUE` overrides."""
+    """Settings in one precedence order: Scrapy defaults < settings module < NIANBAO_* environment <
+    `-s NAME=VALUE` (and the command's own options, set by the caller at "cmdline" priority)."""
     settings = Settings()
     try:
         settings.setmodule(importlib.import_module(module), priority="project")
     except ModuleNotFoundError:
         raise typer.BadParameter(f"settings module {module!r} not found", param_hint="--settings") from None
+    apply_environment(settings)
     for override in overrides:
         if "=" not in override:
             raise typer.BadParameter(f"expected NAME=VALUE, got {override!r}", param_hint="-s/--set")
@@ -47,11 +73,78 @@ def collect_seeds(urls: list[str] | None, seeds_file: Path | None) -> list[Seed]
     if seeds_file is not None:
         try:
             seeds += read_seeds_csv(seeds_file)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             raise typer.BadParameter(str(exc), param_hint="--seeds") from None
     if not seeds:
         raise typer.BadParameter("give at least one URL or --seeds FILE", param_hint="URL")
     return seeds
+
+
+def unreachable_seeds(storage: Storage, run_id: int, seeds: list[Seed], answered: set[str] = frozenset()) -> list[str]:
+    """Seed URLs this run never reached: not `answered` below 400 in this process (network or store),
+    no 2xx/3xx fetch stored for it in the run (other workers, earlier invocations), and no successful
+    revalidation (304) since the run started."""
+    urls = {seed.url for seed in seeds} - set(answered)
+
+    def query(session: Any) -> set[str]:
+        rows = session.execute(
+            select(Fetch.url, Fetch.status, Fetch.error).join(RunVisit, RunVisit.fetch_id == Fetch.id)
+            .where(RunVisit.run_id == run_id, Fetch.url.in_(urls))
+        )
+        reached = {url for url, status, error in rows if error is None and status is not None and status < 400}
+        started = session.get(CrawlRun, run_id).started_at
+        by_key = {url_key(url): url for url in urls - reached}
+        for key, checked_at, status in session.execute(
+            select(UrlState.url_key, UrlState.checked_at, UrlState.status).where(UrlState.url_key.in_(by_key))
+        ):
+            if checked_at is not None and _naive_utc(checked_at) >= _naive_utc(started) and (status or 0) < 400:
+                reached.add(by_key[key])
+        return reached
+
+    reached = storage.run(query) | set(answered)
+    return [seed.url for seed in seeds if seed.url not in reached]
+
+
+def _answered(crawler: Any) -> set[str]:
+    """The URLs the crawl's CrawlMonitor saw answered (empty when the extension is not enabled)."""
+    from crawler.monitoring import CrawlMonitor
+
+    for extension in getattr(crawler.extensions, "middlewares", ()):
+        if isinstance(extension, CrawlMonitor):
+            return extension.reached
+    return set()
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def failure_counts(summary: dict[str, Any]) -> dict[str, int]:
+    """What failed in this run, by kind (only kinds with a count)."""
+    counts: dict[str, int] = {}
+    for key, label in FAILURE_COUNTERS.items():
+        if summary.get(key):
+            counts[label] = int(summary[key])
+    for key, value in summary.items():
+        if key.startswith(FAILURE_PREFIX) and value:
+            counts[key.removeprefix(FAILURE_PREFIX).replace("_", " ")] = int(value)
+    if summary.get("seeds/unreachable"):
+        counts["seeds unreachable"] = int(summary["seeds/unreachable"])
+    return counts
+
+
+def add_log_file(path: Path, level: str) -> logging.Handler:
+    """Log to `path` too, rotated at LOG_FILE_BYTES with LOG_FILE_BACKUPS old files kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS,
+                                                       encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {path}: {exc.strerror or exc}", param_hint="--log-file") from None
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    handler.setLevel(level)
+    logging.getLogger().addHandler(handler)
+    return handler
 
 
 @app.command("crawl")
@@ -67,18 +160,32 @@ def crawl(
     contact: str | None = typer.Option(None, "--contact", help="Contact URL put in the User-Agent."),
     settings_module: str = typer.Option("settings.default", "--settings", help="Scrapy settings module."),
     overrides: list[str] = typer.Option([], "-s", "--set", help="Scrapy setting NAME=VALUE (repeatable)."),
-    progress: str = typer.Option("auto", "--progress", help="auto | live | log | off"),
-    log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
+    progress: str | None = typer.Option(
+        None, "--progress", help="auto | live | log | off (default: the settings' NIANBAO_PROGRESS, auto)."),
+    log_level: str | None = typer.Option(
+        None, "--log-level", help="DEBUG, INFO, WARNING or ERROR (default: the settings' LOG_LEVEL)."),
+    log_file: Path | None = typer.Option(
+        None, "--log-file", help="Also log to this file (rotated at 20 MB, 5 kept); the terminal then shows "
+                                 "progress and warnings only."),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", min=1, max=65535,
+        help="Also serve Prometheus metrics on 127.0.0.1:PORT/metrics while crawling."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Merge report copies when the crawl finishes."),
     frontier: str | None = typer.Option(
         None, "--frontier", envvar="NIANBAO_REDIS_URL", show_envvar=True,
         help="redis://HOST:6379/N: share the request queue, seen-URL filter and per-host limits with every "
              "other `nianbao crawl` of the same --job (scrapy-redis)."),
 ) -> None:
-    """Crawl the given portals and store every page and attachment, with its text and report record."""
+    """Crawl the given portals and store every page and attachment, with its text and report record.
+
+    Ctrl-C (or SIGTERM) once: in-flight pages and items are finished and stored, then the crawl stops
+    (within NIANBAO_STOP_SECONDS); twice: it stops at once. Either way `--job NAME` resumes it."""
+    quiet, verbose, level = VERBOSITY.quiet, VERBOSITY.verbose, VERBOSITY.level
+    if progress is not None and progress not in ("auto", "live", "log", "off"):
+        raise typer.BadParameter("choose auto, live, log or off", param_hint="--progress")
     seed_list = collect_seeds(urls, seeds)
     settings = build_settings(settings_module, overrides)
-    storage = open_corpus(db, data_dir)
+    storage = open_corpus(db, data_dir, create=True, quiet=quiet)
     job_name = job or f"adhoc-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     frontier = frontier or settings.get("NIANBAO_FRONTIER")
     holder = None if frontier else take_job_lock(storage, job_name, settings.getfloat("NIANBAO_JOB_LOCK_SECONDS", 60.0))
@@ -90,15 +197,20 @@ def crawl(
         return run.id, resumed
 
     run_id, resumed = storage.run(begin)
-    typer.echo(f"{'resuming' if resumed else 'starting'} job {job_name} (run {run_id}) over {len(seed_list)} seed(s);"
-               f" database {storage.config.database_url}", err=True)
+    say(f"{'resuming' if resumed else 'starting'} job {job_name} (run {run_id}) over {len(seed_list)} seed(s);"
+        f" database {storage.config.database_url}", quiet)
 
     settings.set("NIANBAO_DATABASE_URL", storage.config.database_url, priority="cmdline")
     settings.set("NIANBAO_DATA_DIR", str(storage.config.data_dir), priority="cmdline")
     settings.set("NIANBAO_JOB", job_name, priority="cmdline")
     settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
-    settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
     settings.set("NIANBAO_JOB_LOCK_HOLDER", holder, priority="cmdline")
+    if progress is not None:
+        settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
+    elif quiet:
+        settings.set("NIANBAO_PROGRESS", "off", priority="cmdline")
+    if metrics_port is not None:
+        settings.set("NIANBAO_METRICS_PORT", metrics_port, priority="cmdline")
     if frontier:
         from crawler.frontier import configure_frontier
 
@@ -108,43 +220,71 @@ def crawl(
     if contact:
         settings.set("NIANBAO_CONTACT_URL", contact, priority="cmdline")
         settings.set("USER_AGENT", user_agent(contact), priority="cmdline")
+    if log_level is not None:
+        if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise typer.BadParameter("choose DEBUG, INFO, WARNING or ERROR", param_hint="--log-level")
+        settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
+    elif quiet or verbose:
+        settings.set("LOG_LEVEL", logging.getLevelName(level), priority="cmdline")
+    if log_file is not None:  # every line at LOG_LEVEL to the file; the terminal keeps warnings and errors
+        file_level = str(settings.get("LOG_LEVEL", "INFO")).upper()
+        add_log_file(log_file, file_level)
+        settings.set("NIANBAO_LOG_FILE", str(log_file), priority="cmdline")
+        if logging.getLevelName(file_level) < logging.WARNING:
+            settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
-    settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
+    resume_hint = (f"run `nianbao crawl ... --job {job_name}` again to resume" if job
+                   else "name the crawl with --job to make it resumable")
+    stopper = StopController(process.stop, settings.getfloat("NIANBAO_STOP_SECONDS", 30.0), resume_hint,
+                             lambda message: say(message, quiet))
+    stopper.install()
     try:
-        process.start()
+        process.start(install_signal_handlers=False)
+
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        reason = stats.get("finish_reason", "unknown")
+        summary = {k.removeprefix("nianbao/"): v for k, v in stats.items() if k.startswith("nianbao/")}
+        interrupted = stopper.requested or reason != "finished"
+        unreachable = [] if interrupted else unreachable_seeds(storage, run_id, seed_list, _answered(crawler))
+        summary.update({"finish_reason": reason, "requests": stats.get("downloader/request_count", 0),
+                        "sites": len(seed_list), "responses_304": stats.get("downloader/response_status_count/304", 0),
+                        "seeds/unreachable": len(unreachable)})
+        failures = failure_counts(summary)
+        summary["failures"] = sum(failures.values())
+        status = "interrupted" if interrupted else "finished"
+        from crawler.frontier import worker_name
+
+        storage.run(lambda session: finish_worker_run(session, run_id, worker_name(), status, _jsonable(summary)))
     finally:
+        stopper.uninstall()
         if holder is not None:
             from crawler.joblock import release
 
             storage.run(lambda session: release(session, job_name, holder))
-
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    reason = stats.get("finish_reason", "unknown")
-    summary = {k.removeprefix("nianbao/"): v for k, v in stats.items() if k.startswith("nianbao/")}
-    summary.update({"finish_reason": reason, "requests": stats.get("downloader/request_count", 0),
-                    "sites": len(seed_list), "responses_304": stats.get("downloader/response_status_count/304", 0)})
-    status = "finished" if reason == "finished" else "interrupted"
-    from crawler.frontier import worker_name
-
-    storage.run(lambda session: finish_worker_run(session, run_id, worker_name(), status, _jsonable(summary)))
+    failed = "; ".join(f"{count} {label}" for label, count in failures.items())
     typer.echo(f"job {job_name}: {status} ({reason}); "
                f"{summary.get('fetches/stored', 0)} new fetches, "
                f"{summary.get('fetches/from_store', 0)} from store "
                f"({summary.get('incremental/not_modified', 0)} not modified), "
                f"{summary.get('reports/found', 0)} reports parsed, "
-               f"{summary.get('fetches/errors', 0)} errors", err=True)
+               f"{summary.get('fetches/errors', 0)} fetch errors; "
+               f"{summary['failures']} failures{': ' + failed if failed else ''}", err=True)
+    for url in unreachable[:20]:
+        typer.echo(f"seed unreachable: {url}", err=True)
     if status != "finished":
-        typer.echo(f"run `nianbao crawl ... --job {job_name}` again to resume", err=True)
-        raise typer.Exit(code=130)
+        typer.echo(resume_hint, err=True)
+        raise typer.Exit(code=EXIT_INTERRUPTED)
     if dedup:
         from crawler.cli.dedup_cmd import run_dedup
 
         merged = run_dedup(storage, storage.config.data_dir / "dedup")
-        typer.echo(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
-                   f"{merged.versions} version(s); {merged.updated} updated", err=True)
+        say(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
+            f"{merged.versions} version(s); {merged.updated} updated", quiet)
+    if summary["failures"]:
+        raise typer.Exit(code=EXIT_FAILURES)
 
 
 def take_job_lock(storage, job_name: str, lease_seconds: float) -> str:  # type: ignore[no-untyped-def]

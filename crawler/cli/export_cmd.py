@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.options import DataDirOption, DbOption, open_corpus
+from crawler.cli.options import EXIT_NOTHING, DataDirOption, DbOption, open_corpus
 from storage.export import FORMATS, export_rows, write_export
 
 
@@ -24,5 +25,11 @@ def export(
         raise typer.BadParameter(f"choose from {', '.join(FORMATS)}", param_hint="--format")
     storage = open_corpus(db, data_dir)
     with storage.session() as session:
-        count = write_export(export_rows(session, include_removed=include_removed), out, fmt)
+        rows = export_rows(session, include_removed=include_removed)
+        first = next(rows, None)
+        if first is None:  # no file at all rather than an empty one a reader chokes on
+            typer.echo(f"nothing to export: {storage.config.database_url} holds no report"
+                       f"{'' if include_removed else ' (not removed)'}; {out} not written", err=True)
+            raise typer.Exit(code=EXIT_NOTHING)
+        count = write_export(itertools.chain([first], rows), out, fmt)
     typer.echo(f"exported {count} report(s) to {out} ({fmt})", err=True)

@@ -1,17 +1,18 @@
-"""`nianbao status`: what the corpus holds: fetches, documents, reports, errors, runs, blocked hosts."""
+"""`nianbao status`: what the corpus holds: fetches, documents, reports, errors, runs, sites, blocked hosts."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
 
 from crawler.cli.app import app
 from crawler.cli.options import DataDirOption, DbOption, open_corpus
-from storage.models import CrawlRun, Document, Fetch, Report, Site
+from crawler.cli.state import status_snapshot
 
 
 def _table(title: str, columns: list[str], rows: list[tuple]) -> Table:
@@ -23,58 +24,57 @@ def _table(title: str, columns: list[str], rows: list[tuple]) -> Table:
     return table
 
 
+def revalidation_interval() -> Any:
+    """The incremental schedule's interval as a function of now (settings module and environment)."""
+    from scrapy.settings import Settings
+
+    from crawler.addon import apply_environment
+    from crawler.incremental import RevalidationSchedule
+
+    settings = Settings()
+    settings.setmodule("settings.default", priority="project")
+    apply_environment(settings)
+    return RevalidationSchedule.from_settings(settings).interval
+
+
 @app.command("status")
 def status(
     db: str | None = DbOption,
     data_dir: Path | None = DataDirOption,
     job: str | None = typer.Option(None, "--job", help="Only fetches and runs of this job."),
-    errors: int = typer.Option(10, "--errors", help="How many recent errors to list."),
+    errors: int = typer.Option(10, "--errors", min=0, help="How many recent errors to list."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object (snake_case keys, ISO times with zone)."),
 ) -> None:
     """Summarise what is stored: fetches by status, documents by kind, reports by year and template."""
     storage = open_corpus(db, data_dir)
+    try:
+        with storage.session() as session:
+            state = status_snapshot(session, job=job, errors=errors, revalidate_after=revalidation_interval())
+    finally:
+        storage.dispose()
+    state = {"database": storage.config.database_url.split("@")[-1] if "@" in storage.config.database_url
+             else storage.config.database_url, "data_dir": str(storage.config.data_dir.resolve()), **state}
+    if as_json:
+        typer.echo(json.dumps(state, ensure_ascii=False, indent=2))
+        return
     console = Console(width=160)
-    with storage.session() as session:
-        fetch_filter = [Fetch.job == job] if job else []
-        by_status = session.execute(
-            select(Fetch.status, func.count()).where(*fetch_filter).group_by(Fetch.status).order_by(Fetch.status)
-        ).all()
-        console.print(_table("Fetches by status", ["status", "fetches"],
-                             [("error" if s is None else s, n) for s, n in by_status]))
-        by_kind = session.execute(
-            select(Document.kind, func.count(), func.sum(func.length(Document.text)))
-            .group_by(Document.kind).order_by(Document.kind)
-        ).all()
-        console.print(_table("Documents by kind", ["kind", "documents", "characters"], by_kind))
-        by_year = session.execute(
-            select(Report.year, Report.template, func.count(), func.sum(Report.checks_failed))
-            .group_by(Report.year, Report.template).order_by(Report.year, Report.template)
-        ).all()
-        console.print(_table("Reports by year and template", ["year", "template", "reports", "failed checks"],
-                             by_year))
-        clusters = session.scalar(select(func.count(func.distinct(Report.cluster_id))))
-        total_reports = session.scalar(select(func.count()).select_from(Report))
-        console.print(f"reports: {total_reports}; dedup clusters: {clusters or 0}")
-        recent = session.execute(
-            select(Fetch.fetched_at, Fetch.url, Fetch.error).where(Fetch.error.is_not(None), *fetch_filter)
-            .order_by(Fetch.fetched_at.desc()).limit(errors)
-        ).all()
-        if recent:
-            console.print(_table("Recent errors", ["when", "url", "error"],
-                                 [(w.strftime("%Y-%m-%d %H:%M:%S") if w else "", u, e) for w, u, e in recent]))
-        doc_errors = session.execute(
-            select(Document.url, Document.error).where(Document.error.is_not(None)).limit(errors)
-        ).all()
-        if doc_errors:
-            console.print(_table("Documents with extraction errors", ["url", "error"], doc_errors))
-        blocked = session.execute(
-            select(Site.host, Site.blocked_at, Site.block_reason).where(Site.blocked_at.is_not(None))
-        ).all()
-        if blocked:
-            console.print(_table("Blocked hosts", ["host", "since", "reason"], blocked))
-        run_filter = [CrawlRun.job == job] if job else []
-        runs = session.execute(
-            select(CrawlRun.id, CrawlRun.job, CrawlRun.status, CrawlRun.started_at, CrawlRun.finished_at)
-            .where(*run_filter).order_by(CrawlRun.id.desc()).limit(10)
-        ).all()
-        if runs:
-            console.print(_table("Recent runs", ["run", "job", "status", "started", "finished"], runs))
+    console.print(_table("Fetches by status", ["status", "fetches"], list(state["fetches"]["by_status"].items())))
+    console.print(_table("Documents by kind", ["kind", "documents", "characters"],
+                         [(k, v["documents"], v["characters"]) for k, v in state["documents"]["by_kind"].items()]))
+    console.print(_table("Reports by year and template", ["year", "template", "reports", "failed checks"],
+                         [tuple(r.values()) for r in state["reports"]["by_year"]]))
+    console.print(f"reports: {state['reports']['total']}; dedup clusters: {state['reports']['clusters']}")
+    if state["recent_errors"]:
+        console.print(_table("Recent errors", ["when", "url", "error"],
+                             [tuple(r.values()) for r in state["recent_errors"]]))
+    if state["document_errors"]:
+        console.print(_table("Documents with extraction errors", ["url", "error"],
+                             [tuple(r.values()) for r in state["document_errors"]]))
+    if state["blocked_hosts"]:
+        console.print(_table("Blocked hosts", ["host", "since", "reason"],
+                             [(h, b["since"], b["reason"]) for h, b in state["blocked_hosts"].items()]))
+    if state["runs"]:
+        console.print(_table("Recent runs", ["run", "job", "status", "started", "finished", "failures"],
+                             [(r["id"], r["job"], r["status"], r["started_at"], r["finished_at"], r["failures"])
+                              for r in state["runs"]]))
+    console.print("per site: `nianbao sites`")

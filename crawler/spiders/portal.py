@@ -57,6 +57,12 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, seeds: Iterable[Seed] | None = None, urls: str | None = None,
                  seeds_file: str | None = None, max_pages: int | str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if isinstance(seeds, str):  # `scrapy crawl portal -a seeds=seeds.csv` or `-a seeds=URL,URL`
+            if "://" in seeds:
+                urls = ",".join(filter(None, [urls, seeds]))
+            else:
+                seeds_file = seeds_file or seeds
+            seeds = None
         collected: list[Seed] = list(seeds or [])
         if urls:  # `scrapy crawl portal -a urls=http://a/,http://b/`
             collected += [Seed(u.strip()) for u in urls.split(",") if u.strip()]

@@ -111,9 +111,13 @@ def test_failures_are_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
         server.set_behaviour("/slow.html", status=200, delay=4.0)
         refused = f"http://127.0.0.1:{_closed_port()}/"
         big = "/zwgk/xxgk/zfxxgknb/202101/t20210105_1385126.html"  # a report page, > the size limit below
-        nianbao("crawl", server.url("/missing-page.html"), server.url("/slow.html"), refused, server.url(big),
-                server.base_url + "/", "--job", "fail", *FAST, "-s", "DOWNLOAD_TIMEOUT=1",
-                "-s", "DOWNLOAD_MAXSIZE=8000", "-s", "RETRY_TIMES=0", "--depth", "0", data_dir=data)
+        result = nianbao("crawl", server.url("/missing-page.html"), server.url("/slow.html"), refused,
+                         server.url(big), server.base_url + "/", "--job", "fail", *FAST, "-s", "DOWNLOAD_TIMEOUT=1",
+                         "-s", "DOWNLOAD_MAXSIZE=8000", "-s", "RETRY_TIMES=0", "--depth", "0", data_dir=data,
+                         check=False)
+        # done, with failures: four of the five seeds were unreachable (exit 1, counted in the summary)
+        assert result.returncode == 1, result.stderr[-3000:]
+        assert "4 seeds unreachable" in result.stderr and f"seed unreachable: {refused}" in result.stderr
         rows = {url: (status, error) for url, status, error in query(data, "SELECT url, status, error FROM fetches")}
     assert rows[server.url("/missing-page.html")][0] == 404
     assert "404" in rows[server.url("/missing-page.html")][1]

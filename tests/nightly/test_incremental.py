@@ -83,9 +83,9 @@ def test_second_crawl_is_conditional_and_keeps_history(tmp_path: Path) -> None:
     # the run row says what happened
     runs = [json.loads(line) for line in nianbao("runs", "--json", data_dir=data).stdout.splitlines()]
     latest, earliest = runs[0], runs[-1]
-    assert earliest["new reports"] == 4 and earliest["304"] == 0
-    assert latest["304"] >= 2 and latest["changed"] == 1 and latest["removed"] == 2
-    assert latest["new reports"] == 0 and latest["status"] == "finished" and latest["ended"]
+    assert earliest["new_reports"] == 4 and earliest["not_modified"] == 0
+    assert latest["not_modified"] >= 2 and latest["changed_reports"] == 1 and latest["removed"] == 2
+    assert latest["new_reports"] == 0 and latest["status"] == "finished" and latest["finished_at"]
     assert "Crawl runs" in nianbao("runs", data_dir=data).stdout
 
 
@@ -103,7 +103,7 @@ def test_reports_not_due_are_answered_from_the_store(tmp_path: Path) -> None:
     assert not {A, B, C, D} & set(seen), seen
     assert corpus_dump(data) == before  # and nothing new is stored
     run = json.loads(nianbao("runs", "--json", "--limit", "1", data_dir=data).stdout)
-    assert run["not due"] == 4 and run["304"] == 2 and run["fetched"] == Counter(
+    assert run["not_due"] == 4 and run["not_modified"] == 2 and run["fetched"] == Counter(
         s for statuses in seen.values() for s in statuses if s != 304)[404]
 
 
@@ -161,4 +161,4 @@ def test_split_article_whose_last_page_changed_is_a_new_version(tmp_path: Path) 
                            "WHERE df.document_id = ? ORDER BY f.url", doc)
         assert [u.removeprefix(server.base_url) for (u,) in urls] == [S1, S2, S3]
     latest = json.loads(nianbao("runs", "--json", "--limit", "1", data_dir=data).stdout)
-    assert latest["changed"] == 1 and latest["304"] >= 2
+    assert latest["changed_reports"] == 1 and latest["not_modified"] >= 2
