@@ -93,11 +93,56 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 def ignore_stop_signals() -> None:
     """In a parse worker: Ctrl-C (sent to the whole process group) and SIGTERM are the parent's business;
-    the parent finishes or cancels the work and shuts the pool down. Signals that arrived while the
-    worker started (blocked by `ParsePool`) are discarded here."""
+    the parent finishes or cancels the work and shuts the pool down."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+_LAUNCH_LOCK = threading.Lock()
+_launcher: str | None = None
+
+
+def _python_ignoring_stop_signals() -> str | None:
+    """A launcher for parse workers: `/bin/sh` ignoring SIGINT and SIGTERM, then exec'ing this Python.
+
+    A spawned worker spends a second or two importing before `ignore_stop_signals` can run, and a
+    Ctrl-C on the terminal reaches the whole process group: without this, a worker starting at that
+    moment dies with a KeyboardInterrupt traceback. An ignored signal stays ignored across exec, and
+    Python leaves an inherited SIG_IGN as it is, so the worker ignores both from its first instruction.
+    The script lives in a private temporary folder removed at exit. None where there is no /bin/sh."""
+    global _launcher
+    if _launcher is None and os.path.exists("/bin/sh"):
+        import atexit
+        import shlex
+        import shutil
+        import sys
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="nianbao-parse-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = os.path.join(folder, "python")
+        with open(path, "w", encoding="utf-8") as script:
+            script.write(f"#!/bin/sh\ntrap '' INT TERM\nexec {shlex.quote(sys.executable)} \"$@\"\n")
+        os.chmod(path, 0o700)
+        _launcher = path
+    return _launcher
+
+
+def _start_ignoring_stop_signals(process: Any) -> None:
+    """Start a spawn `process` through the launcher (the spawn executable is swapped only meanwhile)."""
+    from multiprocessing import spawn
+
+    launcher = _python_ignoring_stop_signals()
+    if launcher is None:
+        process.start()
+        return
+    with _LAUNCH_LOCK:
+        previous = spawn.get_executable()
+        spawn.set_executable(launcher)
+        try:
+            process.start()
+        finally:
+            spawn.set_executable(previous)
 
 
 def _lower_priority(niceness: int) -> None:
@@ -156,11 +201,7 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_loop, args=(child, niceness, memory_mb), daemon=True,
                                    name="nianbao-parse")
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:  # the worker starts with Ctrl-C / SIGTERM blocked, and ignores them before unblocking
-            self.process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _start_ignoring_stop_signals(self.process)
         child.close()  # the worker holds the only other end: its death is EOF here, even mid-message
 
     def run(self, task: tuple) -> tuple[bool, Any]:

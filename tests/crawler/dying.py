@@ -27,3 +27,8 @@ def address_space_limit() -> int:
 def allocate(mb: int) -> int:
     block = bytearray(mb * 2**20)
     return len(block)
+
+
+def report_stop_signals(queue) -> None:  # noqa: ANN001 - a multiprocessing queue
+    """Put this process's SIGINT and SIGTERM dispositions as it started (nothing changed them here)."""
+    queue.put((signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)))

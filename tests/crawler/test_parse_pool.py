@@ -60,3 +60,28 @@ def test_workers_run_under_the_address_space_limit():
         assert pool.submit(allocate, 16).result(timeout=120) == 16 * 2**20
     finally:
         pool.shutdown()
+
+
+def test_a_worker_ignores_ctrl_c_from_its_first_instruction():
+    """A Ctrl-C on the terminal reaches every process of the group, also a worker still importing: the
+    launcher makes it start with SIGINT and SIGTERM ignored, before any of its own code runs."""
+    import multiprocessing
+    import signal
+
+    from pipelines.parse import _start_ignoring_stop_signals
+    from tests.crawler.dying import report_stop_signals
+
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    process = ctx.Process(target=report_stop_signals, args=(queue,))
+    _start_ignoring_stop_signals(process)
+    try:
+        assert queue.get(timeout=120) == (signal.SIG_IGN, signal.SIG_IGN)
+    finally:
+        process.join(timeout=60)
+    plain = ctx.Process(target=report_stop_signals, args=(queue,))
+    plain.start()  # without the launcher: Python's own KeyboardInterrupt handler (the check can fail)
+    try:
+        assert queue.get(timeout=120)[0] is signal.default_int_handler
+    finally:
+        plain.join(timeout=60)
