@@ -9,7 +9,7 @@ code for years up to `OLD_SNAPSHOT_YEAR`.
 
 The agency's name is read from its start (`杭州市上城区卫生健康局` → 浙江省 330000, 杭州市 330100, 上城区
 330102); the seed's region (`浙江省杭州市`) places names that are ambiguous alone (新城区) and agencies whose
-names carry no area at all.
+names carry no area at all. An area the agency names outside the seed's region is taken as named.
 """
 
 from __future__ import annotations
@@ -153,6 +153,8 @@ def locate(*, agency: str | None, region: str | None = None, year: int | None = 
     data = divisions()
     seed_chain = data.read(region.strip(), year, []) if region else []
     agency_chain = data.read(agency.strip(), year, seed_chain) if agency else []
+    if agency and seed_chain and not agency_chain:  # a seed region that does not hold the named area
+        agency_chain = data.read(agency.strip(), year, [])
     if agency_chain:
         # a seed region placing the agency's area (新城区 of the seed's city) still says `agency`
         chain = seed_chain + agency_chain if seed_chain and agency_chain[0].rank > seed_chain[-1].rank else agency_chain
