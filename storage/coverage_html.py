@@ -34,8 +34,8 @@ def _legend(items: dict[str, str], x: int, y: int) -> str:
 
 
 def heatmap(ledger: Ledger) -> str:
-    cell, left, top = 22, 240, 40
-    width = left + cell * len(ledger.years) + 20
+    cell, left, top = 22, 240, 56
+    width = max(left + cell * len(ledger.years) + 20, left + 95 * len(COLOURS))
     height = top + cell * len(ledger.agencies) + 40
     parts = [f'<svg class="chart" id="heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" '
              f'height="{height}" style="{_FONT}" role="img" aria-label="coverage heat map">']
@@ -71,7 +71,7 @@ def _bars(chart_id: str, label: str, series: dict[Any, dict[str, float]], colour
     keys = list(series)
     peak = max((sum(v.values()) for v in series.values()), default=0) or 1
     bar, gap, left, top, plot = 26, 6, 40, 20, 180
-    width = left + (bar + gap) * max(len(keys), 1) + 20
+    width = max(left + (bar + gap) * max(len(keys), 1) + 20, left + 95 * len(colours))
     height = top + plot + 60
     parts = [f'<svg class="chart" id="{chart_id}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
              f'height="{height}" style="{_FONT}" role="img" aria-label="{escape(label)}">',
