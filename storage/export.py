@@ -231,7 +231,7 @@ def write_export(rows: Iterable[dict[str, Any]], out: str | os.PathLike[str], fm
             count = _write_csv(flat_rows, Path(tmp), safe_names=safe_names)
         else:
             count = _WRITERS[fmt](flat_rows, Path(tmp))
-        _readable(Path(tmp))
+        make_readable(Path(tmp))
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -239,7 +239,7 @@ def write_export(rows: Iterable[dict[str, Any]], out: str | os.PathLike[str], fm
     return count
 
 
-def _readable(path: Path) -> None:
+def make_readable(path: Path) -> None:
     """The mode a plainly created file gets (mkstemp makes it 0600)."""
     umask = os.umask(0)
     os.umask(umask)
