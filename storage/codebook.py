@@ -151,7 +151,7 @@ def resource(path: Path, fmt: str, count: int, *, safe_names: bool = False) -> d
 def write_package(out: Path, fmt: str, count: int, rows: Iterable[dict[str, Any]], *,
                   provenance: dict[str, Any], coverage: dict[str, Any] | None = None,
                   safe_names: bool = False) -> tuple[Path, Path]:
-    """`datapackage.json` and `README.md` (the dataset card) beside the export `out`.
+    """`datapackage.json`, `README.md` (the dataset card) and `codebook.md` beside the export `out`.
 
     Resources of other exports already described in the folder's datapackage.json are kept, so a folder
     holding corpus.csv and corpus.parquet describes both."""
@@ -182,6 +182,7 @@ def write_package(out: Path, fmt: str, count: int, rows: Iterable[dict[str, Any]
         "resources": resources,
     }
     package_path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (folder / "codebook.md").write_text(render_codebook(), encoding="utf-8")
     card_path.write_text(render_card(list(rows), provenance, coverage, resources), encoding="utf-8")
     return package_path, card_path
 
@@ -211,6 +212,7 @@ def render_card(rows: list[dict[str, Any]], provenance: dict[str, Any], coverage
     lines += [f"- `{r['path']}` ({r['format']}, {r.get('rows', r.get('nianbao:rows'))} rows, {r['bytes']} bytes, {r['hash']})" for r in resources]
     lines += [
         "- `datapackage.json`: Frictionless Data Package describing the files (Table Schema of the CSV)",
+        "- `codebook.md`: every column: Chinese label (table, row, column), unit, templates, null rule, identities",
         "",
         "## Counts",
         "",
@@ -234,7 +236,7 @@ def render_card(rows: list[dict[str, Any]], provenance: dict[str, Any], coverage
         "## Columns",
         "",
         f"{len(COLUMNS)} columns; the full codebook (Chinese labels, units, templates, null rule, identities) "
-        "is in the nianbao repository, `docs/codebook.md`, and in the `description` of each field of "
+        "is `codebook.md` beside this file (`docs/codebook.md` in the nianbao repository), and in the `description` of each field of "
         "`datapackage.json` and of the Parquet schema. Statistics are never guessed: a blank cell is null, not 0.",
         "",
         "## Licence",

@@ -107,6 +107,7 @@ def test_coverage_command_writes_ledger_html_and_export_writes_a_valid_package(t
                                                                "corpus.parquet"]
     report = validate(str(tmp_path / "export" / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])[:5]
+    assert (tmp_path / "export" / "codebook.md").read_text(encoding="utf-8").startswith("# nianbao corpus codebook")
     card = (tmp_path / "export" / "README.md").read_text(encoding="utf-8")
     for heading in ("## Provenance", "## Counts", "## Coverage", "## Licence", "## How to cite"):
         assert heading in card

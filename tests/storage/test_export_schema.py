@@ -184,6 +184,7 @@ def test_safe_names_csv_and_stata_labels(tmp_path: Path) -> None:
     assert list(frame.columns) == [c.safe_name for c in COLUMNS]
     assert "rq_new_nat" in frame.columns
     write_export(rows, tmp_path / "c.dta", "dta")
+    assert b"<release>118</release>" in (tmp_path / "c.dta").read_bytes()[:200]
     with pd.io.stata.StataReader(tmp_path / "c.dta") as reader:
         labels = reader.variable_labels()
         data = reader.read()
