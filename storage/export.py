@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -86,6 +87,8 @@ def export_rows(session: Session, *, include_removed: bool = False,
         if source_url not in copies:
             copies.insert(0, source_url)
         region = next((regions.get(site) for _u, _w, site in own if regions.get(site)), None)
+        titles = [document.title] + [session.get(Document, m.document_id).title for m in members
+                                     if m.document_id != document.id]
         record = dict(canonical.record)
         record["agency"] = canonical.agency
         checks = record.get("checks") or canonical.checks or []
@@ -97,7 +100,7 @@ def export_rows(session: Session, *, include_removed: bool = False,
             "report_id": canonical.id,
             "cluster_id": canonical.cluster_id,
             "version": canonical.version,
-            "title": document.title,
+            "title": report_title(titles),
             "region": region,
             **locate(agency=canonical.agency, region=region, year=canonical.year),
             "source_url": source_url,
@@ -116,6 +119,18 @@ def export_rows(session: Session, *, include_removed: bool = False,
         out.append(row)
     _disambiguate_keys(out)
     yield from out
+
+
+_FILE_SUFFIX = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|ofd|zip|rar)$", re.IGNORECASE)
+
+
+def report_title(titles: list[str | None]) -> str | None:
+    """The canonical copy's title, less a file name's extension (an attachment's link text); when it
+    has none, the title of another copy (the notice page of a PDF)."""
+    for title in titles:
+        if title and title.strip():
+            return _FILE_SUFFIX.sub("", title.strip()) or None
+    return None
 
 
 def _disambiguate_keys(rows: list[dict[str, Any]]) -> None:

@@ -27,11 +27,7 @@ SCHEMA_VERSION = "1.0"
 # Logical types. `list`: a list of strings; `json`: a list of objects (Parquet: list of structs).
 TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "list", "json")
 
-NULL_STATISTIC = (
-    "null when the report leaves the cell blank, when its text does not contain the cell (cut off, "
-    "garbled), or when the report's template has no such cell; never a guessed 0 (a 0 is a 0 printed "
-    "in the report)"
-)
+NULL_STATISTIC = "null if blank in the report, absent from its text, or not in its template; never a guessed 0"
 NULL_NEVER = "never null"
 NULL_UNKNOWN = "null when unknown"
 

@@ -198,3 +198,12 @@ def test_safe_names_csv_and_stata_labels(tmp_path: Path) -> None:
 def test_unknown_row_format_is_refused(tmp_path: Path, fmt: str) -> None:
     with pytest.raises(ValueError, match="unknown export format"):
         write_export([], tmp_path / "x", fmt)
+
+
+def test_report_title_drops_a_file_extension_and_falls_back_to_another_copy() -> None:
+    from storage.export import report_title
+
+    assert report_title(["某局2020年政府信息公开工作年度报告.PDF"]) == "某局2020年政府信息公开工作年度报告"
+    assert report_title([None, "  ", "某局2020年年报"]) == "某局2020年年报"
+    assert report_title(["2020.pdf版说明"]) == "2020.pdf版说明"
+    assert report_title([None]) is None
