@@ -100,7 +100,7 @@ def export_rows(session: Session, *, include_removed: bool = False,
             "report_id": canonical.id,
             "cluster_id": canonical.cluster_id,
             "version": canonical.version,
-            "title": report_title(titles),
+            "title": report_title(titles, canonical.year),
             "region": region,
             **locate(agency=canonical.agency, region=region, year=canonical.year),
             "source_url": source_url,
@@ -124,13 +124,16 @@ def export_rows(session: Session, *, include_removed: bool = False,
 _FILE_SUFFIX = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|ofd|zip|rar)$", re.IGNORECASE)
 
 
-def report_title(titles: list[str | None]) -> str | None:
-    """The canonical copy's title, less a file name's extension (an attachment's link text); when it
-    has none, the title of another copy (the notice page of a PDF)."""
-    for title in titles:
-        if title and title.strip():
-            return _FILE_SUFFIX.sub("", title.strip()) or None
-    return None
+def report_title(titles: list[str | None], year: int | None = None) -> str | None:
+    """The report's title among its copies' titles (the canonical copy's first): one that names a
+    report (报告, 年报, 统计表) or its year, less a file name's extension, is preferred over a link text
+    such as 在线预览 or 附件1 that an attachment got its title from."""
+    clean = [_FILE_SUFFIX.sub("", t.strip()) for t in titles if t and t.strip()]
+    clean = [t for t in clean if t]
+    for title in clean:
+        if re.search(r"报告|年报|统计表", title) or (year is not None and str(year) in title):
+            return title
+    return clean[0] if clean else None
 
 
 def _disambiguate_keys(rows: list[dict[str, Any]]) -> None:

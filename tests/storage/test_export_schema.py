@@ -207,3 +207,5 @@ def test_report_title_drops_a_file_extension_and_falls_back_to_another_copy() ->
     assert report_title([None, "  ", "某局2020年年报"]) == "某局2020年年报"
     assert report_title(["2020.pdf版说明"]) == "2020.pdf版说明"
     assert report_title([None]) is None
+    assert report_title(["在线预览", "某局2020年政府信息公开年报"], 2020) == "某局2020年政府信息公开年报"
+    assert report_title(["附件1", "通知"], 2020) == "附件1"
