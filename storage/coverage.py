@@ -12,7 +12,8 @@ their normalised name (`dedup.agency.normalise_agency`). A cell (agency, year) i
 Deadlines: reports on years before 2019, 31 March of the next year (2008 条例 art. 31); from reports on
 2019 on (2019 条例 art. 49), 31 January of the next year for government departments and 31 March for
 governments (an agency whose name ends in 人民政府). The publication date is the report's own (signed)
-date, or else the date its page shows; for a report with several versions, the earliest.
+date, or else the date its page shows (any copy's: a PDF's notice page dates the PDF); for a report with
+several versions, the earliest.
 """
 
 from __future__ import annotations
@@ -96,12 +97,18 @@ def build_ledger(session: Session, *, first_year: int | None = None, last_year: 
     """The ledger of the corpus: every agency seen × every year from the first to the last year found
     (or the years given)."""
     raw_rows = list(export_rows(session, include_removed=True))
-    page_dates = dict(session.execute(
-        select(Report.id, Document.published).join(Document, Document.id == Report.document_id)).all())
+    # the date a page shows, per report and per cluster (a PDF's notice page dates the PDF)
+    page_dates: dict[object, date] = {}
+    for report_id, cluster_id, shown in session.execute(
+            select(Report.id, Report.cluster_id, Document.published).join(Document, Document.id == Report.document_id)):
+        when = _as_date(shown)
+        for key in (("report", report_id), ("cluster", cluster_id)):
+            if when is not None and key[1] is not None and (key not in page_dates or when < page_dates[key]):
+                page_dates[key] = when
     rows = []
     for raw in raw_rows:
         flat = flatten(raw)
-        flat["_page_date"] = _as_date(page_dates.get(raw["report_id"]))
+        flat["_page_date"] = page_dates.get(("cluster", raw["cluster_id"])) or page_dates.get(("report", raw["report_id"]))
         rows.append(flat)
     names: dict[str, Counter[str]] = defaultdict(Counter)
     by_cell: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)

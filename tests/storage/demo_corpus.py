@@ -6,9 +6,10 @@ bytes in the raw store), one Document and one Report holding the record the site
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from demo_site import truth
+from demo_site import load_site, truth
 from demo_site.platforms import make_record
 from demo_site.seeds import load_seed
 from extractor.checks import run_checks
@@ -26,6 +27,17 @@ def demo_record(report: Any) -> dict[str, Any]:
         except (FileNotFoundError, KeyError, ValueError):
             pass
     return make_record(report.template, report.agency, report.year, report.published)
+
+
+@lru_cache(maxsize=1)
+def _site():  # noqa: ANN202
+    return load_site()
+
+
+def page_date(url: str) -> str | None:
+    """The date the site shows on a report's page (its Last-Modified and 发布时间)."""
+    page = _site().pages.get(url.removeprefix(BASE))
+    return page.date if page is not None else None
 
 
 def store_demo_corpus(storage: Storage, *, reverse: bool = False, region: str | None = None,
@@ -51,7 +63,7 @@ def store_demo_corpus(storage: Storage, *, reverse: bool = False, region: str | 
             document, _ = upsert_document(session, content_key=digest, values={
                 "raw_sha256": digest, "kind": "pdf" if report.url.endswith(".pdf") else "html",
                 "url": report.url, "title": report.title, "text": report.title, "text_sha256": digest,
-                "published": report.published, "quality": {"pages": 1, "cjk_ratio": 0.9}})
+                "published": page_date(report.url), "quality": {"pages": 1, "cjk_ratio": 0.9}})
             for fetch in fetches:
                 link_document_fetch(session, document.id, fetch.id)
             upsert_report(session, document_id=document.id, values={
