@@ -34,15 +34,15 @@ def _legend(items: dict[str, str], x: int, y: int) -> str:
 
 
 def heatmap(ledger: Ledger) -> str:
-    cell, left, top = 22, 240, 56
-    width = max(left + cell * len(ledger.years) + 20, left + 95 * len(COLOURS))
+    cell, left, top = 22, 240, 44
+    width = max(left + cell * len(ledger.years) + 40, left + 95 * len(COLOURS))
     height = top + cell * len(ledger.agencies) + 40
     parts = [f'<svg class="chart" id="heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" '
              f'height="{height}" style="{_FONT}" role="img" aria-label="coverage heat map">']
     for j, year in enumerate(ledger.years):
         x = left + j * cell + cell / 2
-        parts.append(f'<text x="{x}" y="{top - 6}" font-size="10" text-anchor="end" '
-                     f'transform="rotate(-60 {x} {top - 6})">{year}</text>')
+        parts.append(f'<text x="{x}" y="{top - 4}" font-size="10" text-anchor="start" '
+                     f'transform="rotate(-60 {x} {top - 4})">{year}</text>')
     index = {(c.agency, c.year): c for c in ledger.cells}
     for i, agency in enumerate(ledger.agencies):
         y = top + i * cell
