@@ -39,6 +39,13 @@ COVERAGE_COLUMNS = ("agency", "agency_kind", "year", "status", "report_key", "pu
                     "days_late", "removed_at", "template", "source_url", "from_seed")
 
 
+_GROUPS = {group: [c for c in COLUMNS if c.group == group]
+           for group in ("active", "requests", "review_litigation", "legacy")}
+_PRESENCE = ("agency", "year", "published", "title", "province_code", "county_code")
+_KEPT = ("report_id", "report_key", "cluster_id", "version", "is_report", "agency", "year", "template",
+         "published", "source_url", "removed_at", "checks_total", "checks_failed", *_PRESENCE[3:])
+
+
 def is_government(agency: str) -> bool:
     """A government (人民政府) rather than one of its departments (局, 委员会, 办公室 …)."""
     name = normalise_agency(agency) or ""
@@ -80,7 +87,7 @@ class Ledger:
     agencies: list[str]
     years: list[int]
     unplaced: int = 0                              # reports without agency or year
-    rows: list[dict[str, Any]] = field(default_factory=list)  # flattened export rows (for the charts)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # a few fields of each report (for the charts)
     hosts: list[dict[str, Any]] = field(default_factory=list)  # blocked and failing hosts
 
 
@@ -108,8 +115,11 @@ def build_ledger(session: Session, *, first_year: int | None = None, last_year: 
     rows = []
     for raw in raw_rows:
         flat = flatten(raw)
-        flat["_page_date"] = page_dates.get(("cluster", raw["cluster_id"])) or page_dates.get(("report", raw["report_id"]))
-        rows.append(flat)
+        row = {key: flat[key] for key in _KEPT}  # a few fields per report, not all 268 columns
+        row["_page_date"] = page_dates.get(("cluster", raw["cluster_id"])) or page_dates.get(("report", raw["report_id"]))
+        row["_filled"] = {group: sum(1 for c in columns if flat[c.name] not in (None, []))
+                          for group, columns in _GROUPS.items()}
+        rows.append(row)
     names: dict[str, Counter[str]] = defaultdict(Counter)
     by_cell: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     unplaced = 0
@@ -215,16 +225,14 @@ def field_completeness(ledger: Ledger) -> list[tuple[str, str, int, int]]:
     then the report-level fields over all reports."""
     out: list[tuple[str, str, int, int]] = []
     rows = [r for r in ledger.rows if r["removed_at"] is None]
-    for group in ("active", "requests", "review_litigation", "legacy"):
+    for group, columns in _GROUPS.items():
         for template in ("pre2019", "2019", "2021"):
-            columns = [c for c in COLUMNS if c.group == group and template in c.templates]
+            width = sum(1 for c in columns if template in c.templates)
             of_template = [r for r in rows if r["template"] == template]
-            if not columns or not of_template:
-                continue
-            cells = len(columns) * len(of_template)
-            filled = sum(1 for r in of_template for c in columns if r[c.name] not in (None, []))
-            out.append((group, template, filled, cells))
-    for name in ("agency", "year", "published", "title", "province_code", "county_code"):
+            if width and of_template:
+                filled = sum(r["_filled"][group] for r in of_template)
+                out.append((group, template, filled, width * len(of_template)))
+    for name in _PRESENCE:
         out.append((name, "all", sum(1 for r in rows if r[name] is not None), len(rows)))
     return out
 
