@@ -37,6 +37,14 @@ def export(
     if safe_names and fmt != "csv":
         raise typer.BadParameter("only with --format csv (Stata files always use the safe names)",
                                  param_hint="--safe-names")
+    if package and fmt != "warc":
+        from storage.codebook import foreign_files
+
+        foreign = foreign_files(out.parent)
+        if foreign:
+            typer.echo(f"error: {', '.join(map(str, foreign))} would be overwritten by the data package "
+                       "(not written by nianbao): export into another folder, or use --no-package", err=True)
+            raise typer.Exit(code=2)
     storage = open_corpus(db, data_dir)
     if fmt == "warc":
         from storage.warc import write_warc

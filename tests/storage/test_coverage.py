@@ -113,6 +113,15 @@ def test_coverage_command_writes_ledger_html_and_export_writes_a_valid_package(t
     for heading in ("## Provenance", "## Counts", "## Coverage", "## Licence", "## How to cite"):
         assert heading in card
     assert f"reports: {len(truth(BASE).reports)};" in card and "missing:" in card
+    # a folder holding someone else's README.md is not clobbered
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "README.md").write_text("# my project\n", encoding="utf-8")
+    refused = runner.invoke(app, ["export", "--format", "csv", "--out", str(mine / "c.csv"), *data])
+    assert refused.exit_code == 2 and "README.md" in refused.output and not (mine / "c.csv").exists()
+    assert (mine / "README.md").read_text(encoding="utf-8") == "# my project\n"
+    assert runner.invoke(app, ["export", "--format", "csv", "--out", str(mine / "c.csv"), "--no-package",
+                               *data]).exit_code == 0
     # a broken row is caught by the validation: the package describes the data, it is not decoration
     csv_path = tmp_path / "export" / "corpus.csv"
     lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
