@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 NIANBAO = $(VENV)/bin/nianbao
-DEB_PACKAGES = tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd antiword catdoc poppler-utils fonts-wqy-microhei libreoffice-writer-nogui
+DEB_PACKAGES = tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd antiword catdoc poppler-utils fonts-wqy-microhei libreoffice-writer-nogui chromium
 
 .PHONY: all venv deb demo test lint bench clean
 

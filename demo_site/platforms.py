@@ -18,7 +18,9 @@ Each sub-site has a home page, a 政府信息公开年报 column whose reports s
   iframes, attachment names percent-encoded Chinese.
 
 Reports before 2019 follow the pre-2019 统计表 format, 2019–2020 the 2019 template, later ones the
-2021 template; every third year is published as a PDF only (notice page + attachment).
+2021 template; every third year is published as a PDF only (notice page + attachment). An entry's
+`missing` years have no report, and `published` ({"year" = "YYYY-MM-DD"}) overrides the publication
+date of a year's report (gaps and late reports on purpose, for `nianbao coverage`).
 """
 
 from __future__ import annotations
@@ -135,8 +137,10 @@ class _Builder:
         return d
 
     def years(self) -> list[int]:
+        """The entry's years, newest first, less its `missing` years (reports never published)."""
         a, b = self.e["years"]
-        return list(range(b, a - 1, -1))
+        missing = set(self.e.get("missing", []))
+        return [y for y in range(b, a - 1, -1) if y not in missing]
 
 
 def _report(b: _Builder, year: int, html_path: str, *, pdf_path: str | None = None, pdf_href: str | None = None,
@@ -146,6 +150,7 @@ def _report(b: _Builder, year: int, html_path: str, *, pdf_path: str | None = No
     template = template_for(year)
     day = 5 + (year * 7) % 23
     date = f"{year + 1}-0{1 + year % 3}-{day:02d}"
+    date = b.e.get("published", {}).get(str(year), date)  # an entry's own dates (late reports)
     agency = agency or b.agency
     title = title or report_title(agency, year, year)
     gen = {"report_key": f"{b.prefix}-{agency}-{year}", "agency": agency, "year": year, "template": template,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Importing a command module registers its command(s) on `app`.
 from crawler.cli import (  # noqa: F401
+    coverage_cmd,
     crawl_cmd,
     dedup_cmd,
     demo_cmd,

@@ -327,15 +327,40 @@ def _published(doc: etree._Element, info_texts: list[str], html: str, url: str) 
     return None
 
 
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜)\s*|\s+[-—–－]+\s+")
+
+
 def _title(doc: etree._Element) -> str | None:
-    for xp in ("//meta[@name='ArticleTitle']/@content", "//meta[@property='og:title']/@content",
-               "//h1", "//title"):
-        found = doc.xpath(xp)
-        for item in found:
+    """The document's own title, not the portal's name.
+
+    Portals put their name in a logo `<h1>` before the article's heading and append it to `<title>`
+    (`某局2020年报_某区人民政府`); so: the meta titles CMSs write, else the longest heading that the
+    page title also contains, else the page title less its site-name part, else the first heading."""
+    def texts(xp: str) -> list[str]:
+        out = []
+        for item in doc.xpath(xp):
             text = clean_cell(item if isinstance(item, str) else " ".join(item.itertext()))
             if text:
-                return text
-    return None
+                out.append(text)
+        return out
+
+    for xp in ("//meta[@name='ArticleTitle']/@content", "//meta[@property='og:title']/@content"):
+        found = texts(xp)
+        if found:
+            return found[0]
+    site = set(texts("//meta[@name='SiteName']/@content"))
+    page_title = next(iter(texts("//title")), None)
+    headings = [h for h in texts("//h1") + texts("//h2") if h not in site]
+    squeezed = re.sub(r"\s+", "", page_title or "")
+    in_title = [h for h in headings if squeezed and re.sub(r"\s+", "", h) in squeezed
+                and (re.sub(r"\s+", "", h) != squeezed or len(headings) == 1)]
+    parts = [p for p in _TITLE_SEPARATORS.split(page_title or "") if p]
+    own_parts = [p for p in parts if p not in site and not any(p in h or h in p for h in site)] if len(parts) > 1 else []
+    if in_title or own_parts:
+        return max(in_title + own_parts, key=len)
+    h1 = [h for h in texts("//h1") if h not in site]
+    rest = [h for h in h1 if re.sub(r"\s+", "", h) != squeezed] or h1  # a page title that is the site's name
+    return rest[0] if rest else page_title
 
 
 def extract_html(html: str, url: str = "") -> HtmlText:
