@@ -134,21 +134,24 @@ _OVERRIDING = frozenset({"notice", "government_work_report", "final_accounts", "
 
 
 def judge_report(heads: list[str], squashed: str, template: str, *, lines: list[str] | None = None,
-                 has_values: bool = True) -> Verdict:
+                 has_values: bool = True, titles: int | None = None) -> Verdict:
     """Report or not from the title, then from the body; the evidence names what decided.
-    `has_values`: whether the statutory tables (when any) hold figures."""
+    `has_values`: whether the statutory tables (when any) hold figures; `titles`: how many of `heads`
+    are titles given with the document (the rest are its first lines: evidence `heading`)."""
     if placeholders(squashed) >= 2:
         return Verdict(False, ("placeholders",))
     body = body_evidence(squashed, template)
     if lines is not None and report_title_lines(lines[:120]) >= 3 and not (set(body) & {"sections", "tables"}):
         return Verdict(False, ("list",))
-    for s in heads[:3]:
+    for i, s in enumerate(heads[:3]):
+        where = "title" if titles is None or i < titles else "heading"
         if _TEMPLATE_TITLE.search(s):
-            return Verdict(False, ("title:template",))
+            return Verdict(False, (f"{where}:template",))
         if _REPORT_TITLE.search(s) and not _NEWS_TITLE.search(s):
-            return Verdict(True, ("title", *body))
-        if _OTHER_TITLE.search(s) and "政府信息公开" not in s:
-            return Verdict(False, ("title:" + _OTHER_TITLE.search(s).group(0),))
+            return Verdict(True, (where, *body))
+        other = _OTHER_TITLE.search(s)
+        if other and "政府信息公开" not in s:
+            return Verdict(False, (f"{where}:{other.group(0)}",))
     kinds = lookalike_kinds(squashed[:3000])
     tables = "tables" in body and has_values
     overriding = [k for k in kinds if k in _OVERRIDING]
