@@ -207,8 +207,12 @@ def _trim_subunit(name: str) -> str:
     return m.group("a") if m and len(m.group("a")) >= 3 else name
 
 
-def agency_candidates(lines: list[str], title: str | None, heads: list[str]) -> list[tuple[str, str]]:
-    """(source, name) of every agency name the document gives, strongest source first."""
+def agency_candidates(lines: list[str], title: str | None, heads: list[str], *, given: int | None = None
+                      ) -> list[tuple[str, str]]:
+    """(source, name) of every agency name the document gives, strongest source first. The first
+    `given` heads are titles from outside the text (default: 1 when `title` is given); a bare agency
+    name there is the portal's page title, not the report's agency, and is skipped."""
+    given = (1 if title else 0) if given is None else given
     out: list[tuple[str, str]] = []
 
     def add(source: str, value: str | None, *, trim: bool = False) -> None:
@@ -218,12 +222,12 @@ def agency_candidates(lines: list[str], title: str | None, heads: list[str]) -> 
         if agency and (source in ("title", "signature", "filler") or _NAMES_AGENCY.search(agency)):
             out.append((source, agency))
 
-    for s in heads:
+    for i, s in enumerate(heads):
         page_title = _LEAD_TITLE_YEAR.sub("", re.split(r"[_|—-]", s, maxsplit=1)[0])
         m = _TITLE.match(page_title) if _REPORT_WORD.search(page_title) else None
         if m:
             add("title", m.group("agency"))
-        elif _AGENCY_LINE.match(s):
+        elif i >= given and _AGENCY_LINE.match(s):
             add("title", s)
     head = [squash(line) for line in lines[:60] if line.strip()]
     for pattern in _STATEMENTS:
@@ -313,6 +317,19 @@ def choose_agency(candidates: list[tuple[str, str]], lines: list[str], context: 
     placed = any(ch in _LEVELS for ch in primary[1:-1])
     forms += [n for _, n in names if is_form_of(primary, n) and not (placed and n.endswith(primary))]
     return max(forms, key=len), source
+
+
+def self_reference(lines: list[str]) -> str | None:
+    """The word the document uses for itself most (我局 → 局, 我委 → 委, 我县 → 县), or None."""
+    return _self_reference(lines)
+
+
+def fits_self_reference(own: str | None, agency: str | None) -> bool:
+    """Whether a name from outside the text (site name, seed agency) may stand for a document that
+    calls itself `own` (None: the document says nothing of itself, any name may)."""
+    if not agency:
+        return False
+    return own is None or _self_matches(own, agency)
 
 
 def _self_reference(lines: list[str]) -> str | None:

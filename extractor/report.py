@@ -14,6 +14,7 @@ from extractor.metadata import (
     choose_agency,
     find_published_source,
     find_year,
+    self_reference,
     title_lines,
 )
 from extractor.normalise import squash
@@ -131,7 +132,7 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
     heads = title_lines(lines, titles[0] if titles else None, extra=titles[1:])
     published, published_source = find_published_source(lines, context)
     year = find_year(lines, heads, published if published_source == "signature" else None)
-    agency, agency_source = choose_agency(agency_candidates(lines, title, heads), lines, context)
+    agency, agency_source = choose_agency(agency_candidates(lines, title, heads, given=len(titles)), lines, context)
     template = detect_template(table_doc.squashed, year)
     tables: dict = {"active": None, "requests": None, "review_litigation": None, "legacy": None}
     headings = find_headings(lines)
@@ -156,6 +157,7 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
         "is_report_evidence": list(verdict.evidence),
         "agency": agency,
         "agency_source": agency_source,
+        "agency_self": self_reference(lines),
         "year": year,
         "template": template if is_report else "unknown",
         "published": published,

@@ -93,3 +93,30 @@ def test_cli_url_title_and_site_name_give_offline_files_the_crawl_context(tmp_pa
     record = json.loads(result.stdout)
     assert record["agency"] == "青溪区公安分局" and record["agency_source"] == "title"
     assert record["is_report"] is True and "title" in record["is_report_evidence"]
+
+
+def test_the_crawl_never_names_the_portal_for_a_department_report():
+    from crawler.discovery.classify import classify
+
+    record = extract_report((IDENTITY / "self_reference_portal_not_used.txt").read_text(encoding="utf-8"))
+    assert record["agency"] is None and record["agency_self"] == "局"
+    portal = classify(record, titles=[None], url="http://x/1.html", context={"site_name": "石门县人民政府"},
+                      seed_agency="石门县人民政府")
+    assert portal.is_report and portal.agency is None
+    seeded = classify(record, titles=[None], url="http://x/1.html", context={"site_name": "石门县人民政府"},
+                      seed_agency="石门县林业局")
+    assert seeded.agency == "石门县林业局"
+    from pipelines.reports import report_values
+
+    assert report_values(record, agency_hint="石门县人民政府")["agency"] is None
+    assert report_values(record, agency_hint="石门县林业局")["agency"] == "石门县林业局"
+
+
+def test_parse_pages_hands_the_crawl_context_to_the_extractor():
+    from pipelines.parse import PageBody, parse_pages
+
+    body = (IDENTITY / "short_form_completed_from_site.txt").read_bytes()
+    page = PageBody(body, "http://www.example.gov.cn/qxgafj/1.txt", "text/plain; charset=utf-8", None, None)
+    assert parse_pages([page]).record["agency"] == "区公安分局"
+    record = parse_pages([page], context={"site_name": "青溪区人民政府", "seed_agency": None}).record
+    assert record["agency"] == "青溪区公安分局"
