@@ -101,7 +101,7 @@ class Verdict:
 def body_evidence(squashed: str, template: str) -> list[str]:
     """What in the body says 'annual report': preamble, section headings, statutory tables."""
     found = []
-    if _PREAMBLE.search(squashed):
+    if _PREAMBLE.search(squashed[:8000]):  # the preamble opens the report (or its cover letter)
         found.append("preamble")
     sections = sum(1 for p in _SECTIONS if p.search(squashed))
     if sections >= 3:
@@ -116,8 +116,14 @@ def lookalike_kinds(squashed: str) -> list[str]:
     return [kind for kind, p in _LOOKALIKES if p.search(squashed)]
 
 
-def placeholders(squashed: str) -> int:
-    return len(_PLACEHOLDER.findall(squashed))
+def placeholders(squashed: str, enough: int = 2) -> int:
+    """How many placeholders the text holds (counting stops at `enough`)."""
+    n = 0
+    for _ in _PLACEHOLDER.finditer(squashed):
+        n += 1
+        if n >= enough:
+            break
+    return n
 
 
 def report_title_lines(lines: list[str]) -> int:
@@ -141,7 +147,8 @@ def judge_report(heads: list[str], squashed: str, template: str, *, lines: list[
     if placeholders(squashed) >= 2:
         return Verdict(False, ("placeholders",))
     body = body_evidence(squashed, template)
-    if lines is not None and report_title_lines(lines[:120]) >= 3 and not (set(body) & {"sections", "tables"}):
+    if lines is not None and not (set(body) & {"sections", "tables"}) and \
+            report_title_lines([re.sub(r"\s+", "", line) for line in lines[:120]]) >= 3:
         return Verdict(False, ("list",))
     for i, s in enumerate(heads[:3]):
         where = "title" if titles is None or i < titles else "heading"

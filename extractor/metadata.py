@@ -138,9 +138,9 @@ _STATEMENTS = (
                r"《?(?:(?:19|20)\d\d年度?)?" + _AGENCY_NAME + r"(?:(?:19|20)\d\d年度?)?(?:的)?(?:政府信息公开|政务公开|信息公开)"),
     re.compile(r"(?:本(?:年度)?(?:报告|年报)(?:是)?(?:根据.{0,80}?)?|要求[,，]|规定[,，])由" + _AGENCY_NAME
                + r"(?:根据|依据|按照|综合|汇总|负责|编制|组织)"),
-    re.compile(r"(?:^|[。,，])" + _AGENCY_NAME + r"(?:是|作为)(?:主管|负责)"),
+    re.compile(r"(?:^|[。,，])" + _AGENCY_NAME + r"(?:是|作为)(?:主管|负责)", re.MULTILINE),
 )
-_CONTACT = re.compile(r"(?:请与|可与|直接与|请联系|联系单位[:：]?|咨询)" + r"(?P<a>[\u4e00-\u9fff()]{2,50}?)(?:联系|[,，(（:：。;；]|电话|$)")
+_CONTACT = re.compile(r"(?:请与|可与|直接与|请联系|联系单位[:：]?|咨询)" + r"(?P<a>[\u4e00-\u9fff()]{2,50}?)(?:联系|[,，(（:：。;；]|电话|$)", re.MULTILINE)
 _PAGE_SOURCE = re.compile(r"(?:信息来源|文章来源|来源|发布机构|发文机关|发文机构|编制单位|发布单位)[:：]?(?P<a>[\u4e00-\u9fff()]{2,30})")
 _LEAD = re.compile(
     r"^(?:(?:19|20)\d\d年(?:度|以来|来)?[,，]?)?(?P<a>[\u4e00-\u9fff()]{2,30}?" + _SUFFIX + r")"
@@ -230,12 +230,11 @@ def agency_candidates(lines: list[str], title: str | None, heads: list[str], *, 
         elif i >= given and _AGENCY_LINE.match(s):
             add("title", s)
     head = [squash(line) for line in lines[:60] if line.strip()]
+    head_text = "\n".join(head)  # patterns never cross a line: one search per pattern
     for pattern in _STATEMENTS:
-        for s in head:
-            m = pattern.search(s)
-            if m:
-                add("body", m.group("a"), trim=True)
-                break
+        m = pattern.search(head_text)
+        if m:
+            add("body", m.group("a"), trim=True)
     tail: list[str] = []
     for line in reversed(lines):
         if len(tail) >= 10:
@@ -262,15 +261,12 @@ def agency_candidates(lines: list[str], title: str | None, heads: list[str], *, 
         if m:
             add("lead", m.group("a"))
             break
-    for s in head + [squash(line) for line in lines[-12:]]:
-        if "联系" in s or "咨询" in s:
-            m = _CONTACT.search(s)
-            if m:
-                add("contact", m.group("a"), trim=True)
-    for s in head[:15]:
-        m = _PAGE_SOURCE.search(s)
-        if m:
-            add("page", _FIELD_LABEL.split(m.group("a"))[0])
+    ends = "\n".join([head_text, *(squash(line) for line in lines[-12:])])
+    if "联系" in ends or "咨询" in ends:
+        for m in _CONTACT.finditer(ends):
+            add("contact", m.group("a"), trim=True)
+    for m in _PAGE_SOURCE.finditer("\n".join(head[:15])):
+        add("page", _FIELD_LABEL.split(m.group("a"))[0])
     return out
 
 
@@ -333,10 +329,7 @@ def fits_self_reference(own: str | None, agency: str | None) -> bool:
 
 
 def _self_reference(lines: list[str]) -> str | None:
-    counts: Counter[str] = Counter()
-    for line in lines[:80]:
-        for m in _SELF.finditer(line):
-            counts[m.group(1)] += 1
+    counts = Counter(m.group(1) for m in _SELF.finditer("\n".join(lines[:80])))
     return counts.most_common(1)[0][0] if counts else None
 
 

@@ -149,7 +149,7 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
     elif template == "pre2019":
         tables["legacy"] = read_legacy(table_doc)
     body = doc.squashed if doc is table_doc else doc.squashed + table_doc.squashed
-    verdict = judge_report(heads, body, template, lines=[squash(line) for line in lines[:120]],
+    verdict = judge_report(heads, body, template, lines=lines,
                            has_values=_has_values(tables), titles=len(titles))
     is_report = verdict.is_report
     record: dict = {
