@@ -73,15 +73,15 @@ _LOOKALIKES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("government_work_report", re.compile(r"各位代表|向大会报告(?:政府)?工作|请予审议")),
     ("rule_of_law_report", re.compile(r"法治建设第一责任人|推进法治政府建设的主要|法治政府建设(?:情况|工作)?报告如下")),
     ("notice", re.compile(r"印发给你们|现印发|通知如下|请认真贯彻执行|请结合实际认真贯彻|请认真抓好贯彻落实|现就有关事项通知")),
-    ("summary", re.compile(r"总结如下|工作总结")),
-    ("bulletin", re.compile(r"通报如下|情况通报|第三方(?:机构)?(?:评估|测评|抽查)")),
+    ("summary", re.compile(r"总结如下")),
+    ("bulletin", re.compile(r"通报如下|现将.{0,30}情况通报")),
     ("statistical_bulletin", re.compile(r"初步核算|地区生产总值|国内生产总值|统计公报")),
-    ("performance_review", re.compile(r"绩效管理|履职情况报告|绩效任务|绩效自评")),
-    ("guide", re.compile(r"编制本指南|公开指南")),
-    ("audit_report", re.compile(r"审计情况报告如下|审计工作报告")),
+    ("performance_review", re.compile(r"履职情况报告如下|绩效管理年终考评|绩效任务全部完成|绩效自评报告")),
+    ("guide", re.compile(r"编制本指南")),
+    ("audit_report", re.compile(r"审计情况报告如下")),
     ("reply", re.compile(r"申请人[:：]|答复如下|申请答复书")),
     ("plan", re.compile(r"制定本(?:实施)?方案|实施方案如下")),
-    ("news", re.compile(r"记者|本报讯|获悉|新华社|日电")),
+    ("news", re.compile(r"记者从|本报记者|本报讯|记者获悉|新华社|\d日电")),
 )
 # Placeholders of a blank template or a model essay: (文字描述), XX, X条, *次 ...
 _PLACEHOLDER = re.compile(
