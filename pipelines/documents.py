@@ -171,6 +171,8 @@ class DocumentPipeline(StoragePipeline):
         """Textify and parse the document's pages (one, or a split article's) in the pool."""
         bodies = [PageBody(p.body, p.final_url or p.url, p.headers.get("content-type"),
                            p.headers.get("content-disposition"), p.anchor_text, p.page) for p in pages]
+        first = pages[0]
+        context = {"seed_agency": first.agency_hint}
         if self.pool is None:
-            return parse_pages(bodies, missing=missing)
-        return await asyncio.wrap_future(self.pool.submit(parse_pages, bodies, missing=missing))
+            return parse_pages(bodies, missing=missing, context=context)
+        return await asyncio.wrap_future(self.pool.submit(parse_pages, bodies, missing=missing, context=context))

@@ -54,11 +54,12 @@ class PageBody:
 
 
 def parse_pages(pages: list[PageBody], *, missing: list[dict[str, Any]] | None = None,
-                with_report: bool = True) -> ParsedBody:
+                with_report: bool = True, context: dict[str, Any] | None = None) -> ParsedBody:
     """Textify the pages of one split article, join them in order and run the report extractor on the
     whole. Page URLs and hashes go into the text's quality (audit); `missing` pages (page, url, error)
     that could not be fetched are recorded there and in its error. One page and nothing missing is
-    what `parse_body` gives."""
+    what `parse_body` gives. `context` (`site_name`, `seed_agency`) is what the crawl knows around the
+    document; the extractor uses it to complete short agency names, never to override the text."""
     texts = [textify(p.body, url=p.url, content_type=p.content_type, content_disposition=p.content_disposition)
              for p in pages]
     text = texts[0] if len(texts) == 1 else join_pages(texts)
@@ -72,17 +73,25 @@ def parse_pages(pages: list[PageBody], *, missing: list[dict[str, Any]] | None =
             text.quality["missing_pages"] = missing
             notes = [f"page {m.get('page')} missing ({m.get('url')}: {m.get('error')})" for m in missing]
             text.error = "; ".join(filter(None, [text.error, *notes]))
-    record = parse_text(text) if with_report else None
+    context = dict(context or {})
+    if pages:
+        context.setdefault("url", pages[0].url)
+        if pages[0].anchor_text and pages[0].anchor_text != text.title:
+            context.setdefault("anchor", pages[0].anchor_text)
+    record = parse_text(text, **context) if with_report else None
     return ParsedBody(text=text, record=record)
 
 
-def parse_text(text: DocumentText) -> dict[str, Any] | None:
-    """The extractor's record for a DocumentText; None when the extractor fails (logged)."""
+def parse_text(text: DocumentText, *, url: str | None = None, anchor: str | None = None,
+               site_name: str | None = None, seed_agency: str | None = None) -> dict[str, Any] | None:
+    """The extractor's record for a DocumentText, with the crawl's context; None when the extractor
+    fails (logged)."""
     from extractor import extract_report
 
     html = text.html if text.kind == "html" else None
     try:
-        return extract_report(text.text or None, html=html, title=text.title)
+        return extract_report(text.text or None, html=html, title=text.title, url=url, anchor=anchor,
+                              site_name=site_name, seed_agency=seed_agency)
     except Exception:  # a parser bug must not stop a crawl; the URL is logged by the caller
         logger.exception("extractor failed")
         return None

@@ -6,13 +6,15 @@ from typing import Any
 
 from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
+from extractor.metadata import fits_self_reference
 from pipelines.base import StoragePipeline
 from storage.records import upsert_report
 
 
 def report_values(record: dict[str, Any], *, agency_hint: str | None = None) -> dict[str, Any]:
-    """The Report columns for one extractor record (the seed's agency fills a missing agency)."""
-    if not record.get("agency") and agency_hint:
+    """The Report columns for one extractor record (the seed's agency fills a missing agency, unless
+    the text calls itself something the seed's agency is not: 我局 is never the 人民政府 portal)."""
+    if not record.get("agency") and fits_self_reference(record.get("agency_self"), agency_hint):
         record = {**record, "agency": agency_hint}
     checks = record.get("checks") or []
     return {

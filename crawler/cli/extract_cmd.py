@@ -72,12 +72,17 @@ def read_document(path: Path) -> tuple[str | None, str | None, str | None]:
     return text, None, None
 
 
-def extract_path(path: Path) -> dict:
-    """The record of one file."""
+def extract_path(path: Path, *, url: str | None = None, title: str | None = None, site_name: str | None = None,
+                 agency: str | None = None, published: str | None = None) -> dict:
+    """The record of one file. The keywords give it the context a crawl would have: the document's
+    `url`, its `title` (as the list anchor or the page named it), the portal's `site_name`, the seed's
+    `agency` and a `published` date from the page. HTML files add their own meta tags; a file with
+    none of these is read from its body alone."""
     from extractor import extract_report
 
-    text, html, title = read_document(path)
-    return extract_report(text, html=html, title=title)
+    text, html, own_title = read_document(path)
+    return extract_report(text, html=html, title=title or own_title, url=url, site_name=site_name,
+                          seed_agency=agency, anchor=title if own_title else None, pub_date=published)
 
 
 def _summary(path: Path, record: dict) -> str:
@@ -92,12 +97,21 @@ def _summary(path: Path, record: dict) -> str:
 def extract(
     paths: list[Path] = typer.Argument(..., help="Report files: .txt, .md, .html/.htm, .pdf, .docx, .doc, .wps."),
     as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (JSON Lines for several inputs)."),
+    url: str | None = typer.Option(None, "--url", help="The URL the file was fetched from (context, as in a crawl)."),
+    title: str | None = typer.Option(None, "--title", help="The document's title, e.g. the list anchor text."),
+    site_name: str | None = typer.Option(None, "--site-name", help="The portal's name (completes 区公安分局, 我局 ...)."),
+    agency: str | None = typer.Option(None, "--agency", help="The seed's agency (completes short forms, never overrides)."),
+    published: str | None = typer.Option(None, "--published", help="The page's publication date (fallback only)."),
 ) -> None:
-    """Extract the annual-report record from each file and print it as JSON."""
+    """Extract the annual-report record from each file and print it as JSON.
+
+    The options give a file parsed offline the context a crawl has; HTML files add their meta tags
+    (SiteName, ArticleTitle, PubDate); a text file without any works from its body alone."""
     failed = False
     for path in paths:
         try:
-            record = extract_path(path)
+            record = extract_path(path, url=url, title=title, site_name=site_name, agency=agency,
+                                  published=published)
         except ExtractError as exc:
             typer.echo(f"error: {exc}", err=True)
             failed = True

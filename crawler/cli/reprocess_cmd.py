@@ -51,7 +51,7 @@ def reparse(job: Job) -> tuple[int, Any, dict[str, Any] | None]:
     """Worker: textify every page of a document (joined in order) and run the report extractor."""
     from pipelines.parse import parse_pages
 
-    parsed = parse_pages(job.pages, missing=job.missing)
+    parsed = parse_pages(job.pages, missing=job.missing, context={"seed_agency": job.seed_agency})
     return job.document_id, parsed.text, parsed.record
 
 

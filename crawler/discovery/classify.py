@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from extractor.metadata import fits_self_reference
+
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 _DISCLOSURE = r"(?:政府|政务)?(?:信息)?公开"
 _REPORT_WORD = r"(?:工作)?(?:年度报告|年报|工作报告|情况的?报告|报告|情况统计表|统计表|年度工作报告)"
@@ -125,6 +127,10 @@ def clean_agency(value: str | None) -> str | None:
     return None
 
 
+# Where the extractor found an agency in the document's own words (see extractor.metadata).
+_OWN_SOURCES = frozenset({"title", "signature", "filler", "body", "lead"})
+
+
 @dataclass(frozen=True)
 class Decision:
     is_report: bool
@@ -139,10 +145,13 @@ def _sections(record: dict[str, Any]) -> int:
 
 
 def _body_confirms(record: dict[str, Any]) -> bool:
-    """The body has the report's shape: a national table template, or most of the six sections."""
+    """The body has the report's shape: a national table template, or most of the six sections (the
+    extractor's `is_report_evidence` names the report's section headings or statutory tables)."""
     if record.get("template") in ("2019", "2021", "pre2019") and (
         record.get("active") or record.get("requests") or record.get("legacy")
     ):
+        return True
+    if set(record.get("is_report_evidence") or ()) & {"sections", "tables"}:  # the extractor's body evidence
         return True
     return _sections(record) >= 4
 
@@ -173,15 +182,17 @@ def classify(record: dict[str, Any] | None, *, titles: list[str | None], url: st
     elif not _body_confirms(record) and context.get("is_news") and not context.get("report_attachment"):
         return Decision(False, None, None, "news page")
     body = _body_confirms(record)
+    stated = record.get("agency_source") in _OWN_SOURCES  # the document names itself there
+    portal = [name for name in (clean_agency(context.get("site_name")), seed_agency)
+              if fits_self_reference(record.get("agency_self"), name)]  # never the portal for a 我局 report
     agency = (
         (match.agency if match else None)
         or next((m.agency for m in (parse_report_title(t) for t in own[1:]) if m and m.agency), None)
-        or (clean_agency(record.get("agency")) if body else None)
+        or (clean_agency(record.get("agency")) if body or stated else None)
         or clean_agency(context.get("publisher"))
         or clean_agency(context.get("breadcrumb_agency"))
         or clean_agency(record.get("agency"))
-        or clean_agency(context.get("site_name"))
-        or seed_agency
+        or next(iter(portal), None)
     )
     year = match.year if match else record.get("year")
     return Decision(True, agency, year, "title" if match else "body")

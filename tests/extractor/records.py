@@ -173,5 +173,8 @@ def make_record(template: str, seed: int = 0, *, nulls: float = 0.0, consistent:
 
 
 def comparable(record: dict) -> dict:
-    """The record without the fields a round trip does not promise to keep (checks, sections)."""
-    return {k: v for k, v in record.items() if k not in ("checks", "sections")}
+    """The record without the fields a round trip does not promise to keep (checks, sections, and the
+    provenance of is_report/agency/published, which depends on the rendering)."""
+    return {k: v for k, v in record.items()
+            if k not in ("checks", "sections", "is_report_evidence", "agency_source", "agency_self",
+                      "published_source")}
