@@ -57,6 +57,17 @@ class Table:
     bottom: float
     xs: list[float]
     ys: list[float] = field(default_factory=list)  # row boundaries (horizontal rules), top to bottom
+    rules: list[Rule] = field(default_factory=list)  # the vertical rules, to tell merged cells apart
+
+    def open_edges(self, yc: float, merge: float = 2.0) -> list[bool]:
+        """For each inner column boundary, whether no rule crosses height `yc` there (the cells
+        on both sides are one merged cell on this line)."""
+        if not self.rules:
+            return [False] * max(0, len(self.xs) - 2)
+        return [
+            not any(abs(r.x - x) <= merge and r.top - 1 <= yc <= r.bottom + 1 for r in self.rules)
+            for x in self.xs[1:-1]
+        ]
 
 
 def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0) -> list[Table]:
@@ -77,10 +88,15 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
             bottom = r.bottom
     tables = []
     for g in groups:
-        xs: list[float] = []
+        # single linkage: the two borders of neighbouring cells that Word/WPS draw a little apart
+        # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column
+        clusters: list[list[float]] = []
         for x in sorted(r.x for r in g):
-            if not xs or x - xs[-1] > merge:
-                xs.append(x)
+            if clusters and x - clusters[-1][-1] <= merge:
+                clusters[-1].append(x)
+            else:
+                clusters.append([x])
+        xs = [c[0] for c in clusters]
         if len(xs) >= 2:
             top, bottom = min(r.top for r in g), max(r.bottom for r in g)
             ys: list[float] = []
@@ -88,7 +104,7 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
                             and h.x0 <= xs[0] + merge * 2 and h.x1 >= xs[0] + merge):
                 if not ys or y - ys[-1] > merge:
                     ys.append(y)
-            tables.append(Table(top, bottom, xs, ys))
+            tables.append(Table(top, bottom, xs, ys, g))
     return tables
 
 
@@ -126,8 +142,11 @@ def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
     return "".join(out)
 
 
-def _cells(line: list[Glyph], xs: list[float]) -> list[str]:
-    """The line's text per column interval of `xs`; text left/right of the table becomes an extra cell."""
+def _cells(line: list[Glyph], xs: list[float], open_edges: list[bool] | None = None) -> list[str]:
+    """The line's text per column interval of `xs`; text left/right of the table becomes an extra cell.
+    A cell merged over several columns on this line (`open_edges`: no rule between them) is one
+    cell: its text goes to the first column of the span and the others stay empty, so a justified
+    or spread label is not cut into pieces and the columns after it keep their positions."""
     before = [g for g in line if (g.x0 + g.x1) / 2 < xs[0]]
     after = [g for g in line if (g.x0 + g.x1) / 2 > xs[-1]]
     cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
@@ -135,6 +154,9 @@ def _cells(line: list[Glyph], xs: list[float]) -> list[str]:
         xc = (g.x0 + g.x1) / 2
         if xs[0] <= xc <= xs[-1]:
             i = next(i for i in range(len(xs) - 1) if xc <= xs[i + 1])
+            if open_edges:
+                while i > 0 and open_edges[i - 1]:
+                    i -= 1
             cells[i].append(g)
     parts = [_join(c, None) for c in cells]
     if before:
@@ -191,7 +213,7 @@ def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[
             out.append(_join(line, tab_gap=2.0 * size))
             continue
         table = tables[ti]
-        cells = _cells(line, table.xs)
+        cells = _cells(line, table.xs, table.open_edges(yc))
         bi = next((i for i in range(len(table.ys) - 1) if table.ys[i] <= yc <= table.ys[i + 1]), None)
         if bi is None:
             flush()
