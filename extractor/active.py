@@ -33,6 +33,14 @@ _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二�
 _IN_YUAN = re.compile(r"\(元\)|单位:元|\(单位:元\)")
 
 
+def strip_notes(label: str) -> str:
+    """The label without bracketed notes (nested brackets too); NFKC brackets expected."""
+    prev = None
+    while prev != label:
+        prev, label = label, _PAREN.sub("", label)
+    return label
+
+
 class ActiveTable:
     """Reads table 二 of a 2019 or 2021 report into the `active` object."""
 
@@ -52,20 +60,23 @@ class ActiveTable:
         m = _BLOCK.search(s)
         if m:
             return "header", f"（{m.group(1)}）"
-        if _HEADER.search(s):
+        # filling instructions in brackets (（设区的市…提供相关数据）, （指2019年事项数）, （…如-8）)
+        # are not part of the label, and their numbers are not data
+        core = strip_notes(s)
+        if _HEADER.search(core):
             if _IN_YUAN.search(s) and "采购" in s:
                 self.procurement_in_yuan = True
             return "header", None
-        bare = _NUMBERING.sub("", s).rstrip(":")
+        bare = _NUMBERING.sub("", core).rstrip(":")
         key = _LABELS.get(bare)
         if key is None and len(bare) <= 16:
-            m = _PHRASES.search(_PAREN.sub("", bare))
+            m = _PHRASES.search(bare)
             if m:
                 key = m.lastgroup
         if key is not None:
             return "label", key
-        if self.block and is_label_like(s) and len(s) <= 20:
-            return "label", "extra:" + s
+        if self.block and bare and is_label_like(core) and len(bare) <= 20:
+            return "label", "extra:" + bare
         return "text", None
 
     def read(self, doc: Document, start: int, end: int) -> None:
