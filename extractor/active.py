@@ -7,7 +7,7 @@ import re
 from extractor.normalise import parse_value, squash, to_wan_yuan
 from extractor.requests import is_label_like
 from extractor.schema import ACTIVE_BLOCKS, empty_active
-from extractor.tables import HEADER, Document, fit, logical_rows
+from extractor.tables import HEADER, Document, fit, logical_rows, unglue
 
 _LABELS: dict[str, str] = {
     "规章": "rules",
@@ -33,6 +33,12 @@ _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二�
 _IN_YUAN = re.compile(r"\(元\)|单位:元|\(单位:元\)")
 
 
+def glued_flag(name: str, cells: list[str]) -> dict:
+    """A `checks` entry for value cells glued together that split in more than one way (left null)."""
+    return {"name": f"cells.glued.{name}", "ok": False,
+            "detail": "digits glued together without a separator split in more than one way; left null"}
+
+
 def strip_notes(label: str) -> str:
     """The label without bracketed notes (nested brackets too); NFKC brackets expected."""
     prev = None
@@ -50,6 +56,7 @@ class ActiveTable:
         self.cells: dict[str, list[str]] = {}
         self.extra: list[tuple[str, str, list[str]]] = []
         self.procurement_in_yuan = False
+        self.flags: list[dict] = []
         self.fields = {key: block.fields for block in ACTIVE_BLOCKS[template] for key, _ in block.rows}
 
     def classify(self, cell: str) -> tuple[str, object]:
@@ -100,6 +107,9 @@ class ActiveTable:
         out = empty_active(self.template)
         for key, vals in self.cells.items():
             fields = self.fields[key]
+            vals, ambiguous = unglue(vals, len(fields))
+            if ambiguous:
+                self.flags.append(glued_flag(f"active.{key}", vals))
             row = fit(vals, len(fields))
             for (name, _), cell in zip(fields, row, strict=True):
                 _, value, unit = parse_value(cell)

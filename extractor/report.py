@@ -108,7 +108,7 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
         record["active"] = active.record()
         record["requests"] = requests.record()
         record["review_litigation"] = read_review(table_doc, *regions["review"])
-        record["checks"] = run_checks(record)
+        record["checks"] = run_checks(record) + active.flags + requests.flags
     elif template == "pre2019":
         record["legacy"] = read_legacy(table_doc)
     return record
