@@ -29,6 +29,8 @@ _UNITS = frozenset(
 )
 _DASH = frozenset({"——", "—", "-", "--", "―", "――", "/"})
 _HEADER = re.compile(r"^(?:统计指标|指标名称|指标)$|^(?:单位|计量单位|统计数|本年度|历年累计|本期实际|本年累计|代码|\d{4}年度?|\d{4}年度?累计)$")
+_LETTERS = re.compile(r"^[甲乙丙丁戊]$")
+_CODE = re.compile(r"^\d{2,3}$")
 _END = re.compile(r"单位负责人|填报人|审核人|联系电话|填报日期|统计负责人|制表人")
 _START = re.compile(r"统计指标|指标名称")
 _ALL_YEARS = re.compile(r"历年|^累计|以来")  # 历年累计: the report year's column is the other one
@@ -106,7 +108,7 @@ def _rows(doc: Document, start: int) -> list[tuple[str, str | None, str | None]]
             nonempty = list(cells)
             while nonempty and not nonempty[-1]:
                 nonempty.pop()
-            if not nonempty or _HEADER.match(squash(nonempty[0])):
+            if not nonempty or _HEADER.match(squash(nonempty[0])) or _LETTERS.match(squash(nonempty[0])):
                 continue
             label = nonempty[0]
             if not label or parse_value(label)[0]:
@@ -131,15 +133,24 @@ def _rows(doc: Document, start: int) -> list[tuple[str, str | None, str | None]]
 
 
 def _token_rows(tokens: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """Rows from cells one per line: label, unit, [code], value. A 代码 column's code (01, 02 …)
+    is skipped; the letter row under the header (甲 乙 丙 1 2) is not a row."""
     out: list[tuple[str, str | None, str | None]] = []
     label: str | None = None
     unit: str | None = None
     value: str | None = None
+    has_code = False
+    code_seen = False
     for tok in tokens:
-        if _HEADER.match(squash(tok)):
+        s = squash(tok)
+        if _HEADER.match(s) or _LETTERS.match(s):
+            has_code = has_code or s == "代码"
             continue
         if label is not None and unit is None and _is_unit(tok):
             unit = tok
+            continue
+        if label is not None and has_code and not code_seen and _CODE.match(s):
+            code_seen = True
             continue
         if label is not None and value is None and parse_value(tok)[0]:
             value = tok
@@ -148,7 +159,7 @@ def _token_rows(tokens: list[str]) -> list[tuple[str, str | None, str | None]]:
             continue
         if label is not None:
             out.append((label, unit, value))
-        label, unit, value = tok, None, None
+        label, unit, value, code_seen = tok, None, None, False
     if label is not None:
         out.append((label, unit, value))
     return out
