@@ -345,7 +345,8 @@ def logical_rows(
                     key = payload
             vals = cells[last_text + 1 :]
             if key is not None:
-                if vals:
+                # a PDF label wrapped over lines: its values may stand on a later line of the row
+                if vals and (row.exact or any(vals)):
                     yield LogicalRow(key, vals, row.exact, last_text + 1, len(cells))
                     pending = None
                 else:

@@ -58,16 +58,21 @@ class Table:
     xs: list[float]
     ys: list[float] = field(default_factory=list)  # row boundaries (horizontal rules), top to bottom
     rules: list[Rule] = field(default_factory=list)  # the vertical rules, to tell merged cells apart
+    spans: list[tuple[float, float]] = field(default_factory=list)  # x extent of each boundary's rules
 
     def open_edges(self, yc: float, merge: float = 2.0) -> list[bool]:
         """For each inner column boundary, whether no rule crosses height `yc` there (the cells
         on both sides are one merged cell on this line)."""
-        if not self.rules:
+        if not self.rules or len(self.spans) != len(self.xs):
             return [False] * max(0, len(self.xs) - 2)
         return [
-            not any(abs(r.x - x) <= merge and r.top - 1 <= yc <= r.bottom + 1 for r in self.rules)
-            for x in self.xs[1:-1]
+            not any(lo - merge <= r.x <= hi + merge and r.top - 1 <= yc <= r.bottom + 1 for r in self.rules)
+            for lo, hi in self.spans[1:-1]
         ]
+
+
+COLUMN_MIN = 3.0
+"""Rules closer than this (pt) are one column edge."""
 
 
 def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0) -> list[Table]:
@@ -89,14 +94,16 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
     tables = []
     for g in groups:
         # single linkage: the two borders of neighbouring cells that Word/WPS draw a little apart
-        # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column
+        # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column (no column
+        # narrower than a glyph exists: COLUMN_MIN)
         clusters: list[list[float]] = []
         for x in sorted(r.x for r in g):
-            if clusters and x - clusters[-1][-1] <= merge:
+            if clusters and x - clusters[-1][-1] <= max(merge, COLUMN_MIN):
                 clusters[-1].append(x)
             else:
                 clusters.append([x])
         xs = [c[0] for c in clusters]
+        spans = [(c[0], c[-1]) for c in clusters]
         if len(xs) >= 2:
             top, bottom = min(r.top for r in g), max(r.bottom for r in g)
             ys: list[float] = []
@@ -104,7 +111,7 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
                             and h.x0 <= xs[0] + merge * 2 and h.x1 >= xs[0] + merge):
                 if not ys or y - ys[-1] > merge:
                     ys.append(y)
-            tables.append(Table(top, bottom, xs, ys, g))
+            tables.append(Table(top, bottom, xs, ys, g, spans))
     return tables
 
 
