@@ -235,6 +235,7 @@ GLUED = "\x01"
 """Prefix of a value cell that was glued to its label with no separator (`规章000`): its digits
 still have to be split into columns (`unglue`)."""
 
+_SENTENCE = re.compile(r"[，。；,;]|共|达到")  # prose with a number at its end, not a glued row
 _GLUED_CELL = re.compile(r"^(?P<label>.*[^\d\s.,])(?P<digits>\d{1,24})$")
 
 
@@ -243,7 +244,7 @@ def _split_glued(cell: str, classify: Classify) -> list[str] | None:
     if not cell or not cell[-1].isdigit() or len(cell) > 60:
         return None
     m = _GLUED_CELL.match(cell.strip())
-    if m is None:
+    if m is None or _SENTENCE.search(m.group("label")):
         return None
     kind, payload = classify(m.group("label"))
     if kind != "label" or str(payload).startswith("extra:"):
