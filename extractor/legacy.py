@@ -28,7 +28,7 @@ _UNITS = frozenset(
     ["条", "件", "次", "人", "篇", "个", "万元", "元", "人次", "项", "家", "天", "日", "份", "期", "场", "%", "千元", "亿元", "户", "套", "本", "册", "部", "处", "批", "起", "宗", "例", "名", "页", "期次", "小时", "GB"]
 )
 _DASH = frozenset({"——", "—", "-", "--", "―", "――", "/"})
-_HEADER = re.compile(r"^(?:统计指标|指标名称|指标)$|^(?:单位|计量单位|统计数|本年度|历年累计|本期实际|本年累计|代码|\d{4}年度?|\d{4}年度?累计)$")
+_HEADER = re.compile(r"^(?:统计指标|指标名称|指标)$|^(?:单位|计量单位|统计数|本年度|历年累计|本期实际|本年累计|代码|序号|\d{4}年度?|\d{4}年度?累计)$")
 _LETTERS = re.compile(r"^[甲乙丙丁戊]$")
 _CODE = re.compile(r"^\d{2,3}$")
 _END = re.compile(r"单位负责人|填报人|审核人|联系电话|填报日期|统计负责人|制表人")
@@ -83,7 +83,7 @@ def _layout(cells: list[str]) -> tuple[int | None, int | None, set[int]]:
         s = squash(cell)
         if s in ("单位", "计量单位") and unit is None:
             unit = j
-        elif s == "代码":
+        elif s in ("代码", "序号"):
             codes.add(j)
         elif j > 0 and value is None and s and not _START.search(s) and not _ALL_YEARS.search(s):
             value = j
