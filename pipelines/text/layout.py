@@ -75,10 +75,13 @@ COLUMN_MIN = 3.0
 """Rules closer than this (pt) are one column edge."""
 
 
-def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0) -> list[Table]:
+def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0,
+                      chain: bool = False) -> list[Table]:
     """Group vertical rules whose vertical extents overlap into tables; each table's column
     boundaries are the distinct x positions of its rules, its row boundaries the horizontal rules
-    that cross it."""
+    that cross it. With `chain` (PDF text), rules in a chain of steps up to max(merge, COLUMN_MIN)
+    are one boundary (cell borders Word/WPS draw a little apart); otherwise within `merge` of the
+    boundary's first rule (OCR's behaviour, unchanged)."""
     if not rules:
         return []
     rules = sorted(rules, key=lambda r: r.top)
@@ -93,12 +96,11 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
             bottom = r.bottom
     tables = []
     for g in groups:
-        # single linkage: the two borders of neighbouring cells that Word/WPS draw a little apart
-        # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column (no column
-        # narrower than a glyph exists: COLUMN_MIN)
+        # chained: the borders of neighbouring cells that Word/WPS draw a little apart
+        # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column
         clusters: list[list[float]] = []
         for x in sorted(r.x for r in g):
-            if clusters and x - clusters[-1][-1] <= max(merge, COLUMN_MIN):
+            if clusters and (x - clusters[-1][-1] <= max(merge, COLUMN_MIN) if chain else x - clusters[-1][0] <= merge):
                 clusters[-1].append(x)
             else:
                 clusters.append([x])
@@ -189,7 +191,7 @@ def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[
     glyphs = [g for g in glyphs if g.text and g.text.strip()]
     if not glyphs:
         return []
-    tables = tables_from_rules(rules or [], hrules)
+    tables = tables_from_rules(rules or [], hrules, chain=True)
     out: list[str] = []
     band_key: tuple[int, int] | None = None
     band_rows: list[list[str]] = []

@@ -12,8 +12,9 @@ def _glyphs(text: str, x: float, top: float, step: float = 10.0) -> list[Glyph]:
 def test_borders_a_little_apart_are_one_column_edge():
     # each cell draws its own right border: 100.0, 101.1, 102.2 are one edge (a chain), 150 another
     rules = [Rule(0, 0, 40), Rule(100.0, 0, 20), Rule(101.1, 20, 40), Rule(102.2, 0, 40), Rule(150, 0, 40)]
-    (table,) = tables_from_rules(rules)
+    (table,) = tables_from_rules(rules, chain=True)
     assert table.xs == [0, 100.0, 150]
+    assert len(tables_from_rules(rules)[0].xs) == 4  # OCR's grouping (no chain): 102.2 is an edge of its own
 
 
 def test_a_cell_merged_over_columns_is_one_cell_in_the_first_column():
