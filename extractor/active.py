@@ -23,7 +23,7 @@ _LABELS: dict[str, str] = {
 }
 _PHRASES = re.compile(
     r"(?P<other_services>对外管理服务)|(?P<normative_documents>规范性文件)|(?P<rules>^规章)|"
-    r"(?P<licensing>^行政许可)|(?P<penalty>^行政处罚)|(?P<coercion>^行政强制)|(?P<fees>事业性收费)|"
+    r"(?P<licensing>^行政许可)|(?P<penalty>^行政处罚)|(?P<coercion>^行政强制)|(?P<fees>事业[性型]收费)|"
     r"(?P<procurement>集中采购)"
 )
 _PAREN = re.compile(r"\([^()]*\)")
