@@ -56,6 +56,7 @@ class ActiveTable:
         self.cells: dict[str, list[str]] = {}
         self.extra: list[tuple[str, str, list[str]]] = []
         self.procurement_in_yuan = False
+        self.fees_in_yuan = False
         self.flags: list[dict] = []
         self.fields = {key: block.fields for block in ACTIVE_BLOCKS[template] for key, _ in block.rows}
 
@@ -73,6 +74,8 @@ class ActiveTable:
         if _HEADER.search(core):
             if _IN_YUAN.search(s) and "采购" in s:
                 self.procurement_in_yuan = True
+            if _IN_YUAN.search(s) and "收费" in s:  # 本年收费金额（单位：元）
+                self.fees_in_yuan = True
             return "header", None
         bare = _NUMBERING.sub("", core).rstrip(":")
         key = _LABELS.get(bare)
@@ -114,7 +117,8 @@ class ActiveTable:
             for (name, _), cell in zip(fields, row, strict=True):
                 _, value, unit = parse_value(cell)
                 if name == "amount_wan_yuan":
-                    value = to_wan_yuan(value, unit, self.procurement_in_yuan and key == "procurement")
+                    in_yuan = self.procurement_in_yuan if key == "procurement" else self.fees_in_yuan
+                    value = to_wan_yuan(value, unit, in_yuan)
                 out[key][name] = value
         for block, label, vals in self.extra:
             values = [parse_value(c)[1] for c in vals if parse_value(c)[0]]

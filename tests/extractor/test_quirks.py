@@ -82,3 +82,11 @@ def test_bracketed_instructions_are_not_labels_or_data():
     assert out["active"]["licensing"] == {"prev_items": 9, "change": -2, "decisions": 57}
     assert out["active"]["extra"] == [{"block": "（一）", "label": "其他主动公开文件", "values": [140, 72, 310]}]
     assert all(-8 not in e["values"] for e in out["active"]["extra"])
+
+
+def test_fees_in_a_yuan_column_are_converted_to_wan_yuan():
+    text = (QUIRKS / "quirk_repeated_headers_2021.txt").read_text(encoding="utf-8")
+    text = text.replace("本年收费金额（单位：万元）", "本年收费金额（单位：元）").replace("行政事业性收费\t0", "行政事业性收费\t125,000")
+    assert extract_report(text)["active"]["fees"] == {"amount_wan_yuan": 12.5}
+    kept = text.replace("本年收费金额（单位：元）", "本年收费金额（单位：万元）")
+    assert extract_report(kept)["active"]["fees"] == {"amount_wan_yuan": 125000}
