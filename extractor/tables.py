@@ -235,6 +235,7 @@ GLUED = "\x01"
 """Prefix of a value cell that was glued to its label with no separator (`规章000`): its digits
 still have to be split into columns (`unglue`)."""
 
+_NUMBERED = re.compile(r"^\s*(?:[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+、|\d{1,2}[.、．])")
 _SENTENCE = re.compile(r"[，。；,;]|共|达到")  # prose with a number at its end, not a glued row
 _GLUED_CELL = re.compile(r"^(?P<label>.*[^\d\s.,])(?P<digits>\d{1,24})$")
 
@@ -307,6 +308,7 @@ def logical_rows(
     One cell per line: the values are the value cells that follow the label, up to the next text.
     """
     pending: str | None = None
+    pending_blank = False
     current: str | None = None
     values: list[str] = []
     for i in range(start, min(end, len(doc.rows))):
@@ -351,9 +353,12 @@ def logical_rows(
                     yield LogicalRow(key, vals, row.exact, last_text + 1, len(cells))
                     pending = None
                 else:
-                    pending = key
+                    pending, pending_blank = key, bool(vals)
             elif pending is not None and any(c and value_kind(c) for c in vals):
-                yield LogicalRow(pending, vals, row.exact, last_text + 1, len(cells))
+                # after a row of blank cells, a numbered row the classifier missed (a typo in its
+                # label) is a row of its own, not the rest of a wrapped label
+                if not (pending_blank and any(_NUMBERED.match(c) for c in cells[: last_text + 1] if c)):
+                    yield LogicalRow(pending, vals, row.exact, last_text + 1, len(cells))
                 pending = None
             continue
         for cell in cells:

@@ -90,3 +90,14 @@ def test_fees_in_a_yuan_column_are_converted_to_wan_yuan():
     assert extract_report(text)["active"]["fees"] == {"amount_wan_yuan": 12.5}
     kept = text.replace("本年收费金额（单位：元）", "本年收费金额（单位：万元）")
     assert extract_report(kept)["active"]["fees"] == {"amount_wan_yuan": 125000}
+
+
+def test_a_blank_row_does_not_take_the_values_of_a_numbered_row_with_a_typo():
+    text = (QUIRKS / "quirk_repeated_headers_2021.txt").read_text(encoding="utf-8")
+    text = text.replace("7.属于行政执法案卷\t0\t0\t0\t0\t0\t0\t0", "7.属于行政执法案卷" + "\t" * 7)
+    typo = text.replace("8.属于行政查询事项", "8.属于行政查洵事宜")
+    out = extract_report(typo)["requests"]
+    assert set(out["denied_enforcement_files"].values()) == {None}
+    # a label wrapped over two lines still gets the values on its second line
+    wrapped = text.replace("7.属于行政执法案卷" + "\t" * 7, "7.属于行政执法案" + "\t" * 7 + "\n卷\t1\t0\t0\t0\t0\t0\t1")
+    assert extract_report(wrapped)["requests"]["denied_enforcement_files"]["total"] == 1
