@@ -7,7 +7,7 @@ import re
 from extractor.normalise import parse_value, squash, to_wan_yuan
 from extractor.requests import is_label_like
 from extractor.schema import ACTIVE_BLOCKS, empty_active
-from extractor.tables import HEADER, Document, fit, logical_rows
+from extractor.tables import HEADER, Document, fit, logical_rows, unglue
 
 _LABELS: dict[str, str] = {
     "规章": "rules",
@@ -23,7 +23,7 @@ _LABELS: dict[str, str] = {
 }
 _PHRASES = re.compile(
     r"(?P<other_services>对外管理服务)|(?P<normative_documents>规范性文件)|(?P<rules>^规章)|"
-    r"(?P<licensing>^行政许可)|(?P<penalty>^行政处罚)|(?P<coercion>^行政强制)|(?P<fees>事业性收费)|"
+    r"(?P<licensing>^行政许可)|(?P<penalty>^行政处罚)|(?P<coercion>^行政强制)|(?P<fees>事业[性型]收费)|"
     r"(?P<procurement>集中采购)"
 )
 _PAREN = re.compile(r"\([^()]*\)")
@@ -31,6 +31,20 @@ _BLOCK = re.compile(r"第二十条第?\(?([一二三四五六七八九十]+)\)?�
 _HEADER = re.compile(r"信息内容|数量|件数|金额|本年|上一年|增/减|增减|第二十条|单位:")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+[.、])")
 _IN_YUAN = re.compile(r"\(元\)|单位:元|\(单位:元\)")
+
+
+def glued_flag(name: str, cells: list[str]) -> dict:
+    """A `checks` entry for value cells glued together that split in more than one way (left null)."""
+    return {"name": f"cells.glued.{name}", "ok": False,
+            "detail": "digits glued together without a separator split in more than one way; left null"}
+
+
+def strip_notes(label: str) -> str:
+    """The label without bracketed notes (nested brackets too); NFKC brackets expected."""
+    prev = None
+    while prev != label:
+        prev, label = label, _PAREN.sub("", label)
+    return label
 
 
 class ActiveTable:
@@ -42,6 +56,8 @@ class ActiveTable:
         self.cells: dict[str, list[str]] = {}
         self.extra: list[tuple[str, str, list[str]]] = []
         self.procurement_in_yuan = False
+        self.fees_in_yuan = False
+        self.flags: list[dict] = []
         self.fields = {key: block.fields for block in ACTIVE_BLOCKS[template] for key, _ in block.rows}
 
     def classify(self, cell: str) -> tuple[str, object]:
@@ -52,20 +68,25 @@ class ActiveTable:
         m = _BLOCK.search(s)
         if m:
             return "header", f"（{m.group(1)}）"
-        if _HEADER.search(s):
+        # filling instructions in brackets (（设区的市…提供相关数据）, （指2019年事项数）, （…如-8）)
+        # are not part of the label, and their numbers are not data
+        core = strip_notes(s)
+        if _HEADER.search(core):
             if _IN_YUAN.search(s) and "采购" in s:
                 self.procurement_in_yuan = True
+            if _IN_YUAN.search(s) and "收费" in s:  # 本年收费金额（单位：元）
+                self.fees_in_yuan = True
             return "header", None
-        bare = _NUMBERING.sub("", s).rstrip(":")
+        bare = _NUMBERING.sub("", core).rstrip(":")
         key = _LABELS.get(bare)
         if key is None and len(bare) <= 16:
-            m = _PHRASES.search(_PAREN.sub("", bare))
+            m = _PHRASES.search(bare)
             if m:
                 key = m.lastgroup
         if key is not None:
             return "label", key
-        if self.block and is_label_like(s) and len(s) <= 20:
-            return "label", "extra:" + s
+        if self.block and bare and is_label_like(core) and len(bare) <= 20:
+            return "label", "extra:" + bare
         return "text", None
 
     def read(self, doc: Document, start: int, end: int) -> None:
@@ -89,11 +110,15 @@ class ActiveTable:
         out = empty_active(self.template)
         for key, vals in self.cells.items():
             fields = self.fields[key]
+            vals, ambiguous = unglue(vals, len(fields))
+            if ambiguous:
+                self.flags.append(glued_flag(f"active.{key}", vals))
             row = fit(vals, len(fields))
             for (name, _), cell in zip(fields, row, strict=True):
                 _, value, unit = parse_value(cell)
                 if name == "amount_wan_yuan":
-                    value = to_wan_yuan(value, unit, self.procurement_in_yuan and key == "procurement")
+                    in_yuan = self.procurement_in_yuan if key == "procurement" else self.fees_in_yuan
+                    value = to_wan_yuan(value, unit, in_yuan)
                 out[key][name] = value
         for block, label, vals in self.extra:
             values = [parse_value(c)[1] for c in vals if parse_value(c)[0]]

@@ -4,6 +4,11 @@ Columns are 统计指标 | 单位 | 统计数 (or 本年度/历年累计, 本期
 kept). `label` is the row label without its numbering (一、 （一） 1. (1)) and white space, NFKC;
 `parent` is the nearest enclosing numbered row; an un-numbered row (其中:…) takes the nearest
 preceding numbered row as parent. `——` is null in 单位 and 统计数.
+
+Regional tables (2008–2013) number only the sub-rows, after 其中 (`主动公开信息数` then
+`其中：1.网站公开`, `2.政府公报公开`): the numbering is removed after 其中 too (`其中:网站公开`), and
+an un-numbered row whose next row is such a `其中：1.` row is the parent of the numbered rows that
+follow; from then on the table's un-numbered rows are its top level. Labels keep 其它 as printed.
 """
 
 from __future__ import annotations
@@ -23,17 +28,36 @@ _UNITS = frozenset(
     ["条", "件", "次", "人", "篇", "个", "万元", "元", "人次", "项", "家", "天", "日", "份", "期", "场", "%", "千元", "亿元", "户", "套", "本", "册", "部", "处", "批", "起", "宗", "例", "名", "页", "期次", "小时", "GB"]
 )
 _DASH = frozenset({"——", "—", "-", "--", "―", "――", "/"})
-_HEADER = re.compile(r"^(?:统计指标|指标名称|指标)$|^(?:单位|计量单位|统计数|本年度|历年累计|本期实际|本年累计|代码)$")
+_HEADER = re.compile(r"^(?:统计指标|指标名称|指标)$|^(?:单位|计量单位|统计数|本年度|历年累计|本期实际|本年累计|代码|序号|\d{4}年度?|\d{4}年度?累计)$")
+_LETTERS = re.compile(r"^[甲乙丙丁戊]$")
+_CODE = re.compile(r"^\d{2,3}$")
 _END = re.compile(r"单位负责人|填报人|审核人|联系电话|填报日期|统计负责人|制表人")
 _START = re.compile(r"统计指标|指标名称")
+_ALL_YEARS = re.compile(r"历年|^累计|以来")  # 历年累计: the report year's column is the other one
+
+
+_QIZHONG = re.compile(r"^其中[:：]?")
+_WS = re.compile(r"\s+")
 
 
 def _level(label: str) -> tuple[int | None, str]:
+    """(numbering level or None, label without its numbering); 其中: stays in front."""
+    m = _QIZHONG.match(label)
+    head, body = (label[: m.end()], label[m.end() :]) if m else ("", label)
     for level, pattern in enumerate(_NUMBERING):
-        m = pattern.match(label)
-        if m:
-            return level, label[m.end() :]
+        n = pattern.match(body)
+        if n:
+            return level, (head + body[n.end() :]) if body[n.end() :] else ""
     return None, label
+
+
+def _opens_group(label: str) -> int | None:
+    """The level of the numbering after 其中 (`其中：1.网站公开` is 2), else None."""
+    m = _QIZHONG.match(label)
+    if m is None:
+        return None
+    level, _ = _level(label[m.end() :])
+    return level
 
 
 def _is_unit(cell: str) -> bool:
@@ -59,9 +83,9 @@ def _layout(cells: list[str]) -> tuple[int | None, int | None, set[int]]:
         s = squash(cell)
         if s in ("单位", "计量单位") and unit is None:
             unit = j
-        elif s == "代码":
+        elif s in ("代码", "序号"):
             codes.add(j)
-        elif j > 0 and value is None and s and not _START.search(s):
+        elif j > 0 and value is None and s and not _START.search(s) and not _ALL_YEARS.search(s):
             value = j
     return unit, value, codes
 
@@ -84,7 +108,7 @@ def _rows(doc: Document, start: int) -> list[tuple[str, str | None, str | None]]
             nonempty = list(cells)
             while nonempty and not nonempty[-1]:
                 nonempty.pop()
-            if not nonempty or _HEADER.match(squash(nonempty[0])):
+            if not nonempty or _HEADER.match(squash(nonempty[0])) or _LETTERS.match(squash(nonempty[0])):
                 continue
             label = nonempty[0]
             if not label or parse_value(label)[0]:
@@ -109,15 +133,24 @@ def _rows(doc: Document, start: int) -> list[tuple[str, str | None, str | None]]
 
 
 def _token_rows(tokens: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """Rows from cells one per line: label, unit, [code], value. A 代码 column's code (01, 02 …)
+    is skipped; the letter row under the header (甲 乙 丙 1 2) is not a row."""
     out: list[tuple[str, str | None, str | None]] = []
     label: str | None = None
     unit: str | None = None
     value: str | None = None
+    has_code = False
+    code_seen = False
     for tok in tokens:
-        if _HEADER.match(squash(tok)):
+        s = squash(tok)
+        if _HEADER.match(s) or _LETTERS.match(s):
+            has_code = has_code or s == "代码"
             continue
         if label is not None and unit is None and _is_unit(tok):
             unit = tok
+            continue
+        if label is not None and has_code and not code_seen and _CODE.match(s):
+            code_seen = True
             continue
         if label is not None and value is None and parse_value(tok)[0]:
             value = tok
@@ -126,7 +159,7 @@ def _token_rows(tokens: list[str]) -> list[tuple[str, str | None, str | None]]:
             continue
         if label is not None:
             out.append((label, unit, value))
-        label, unit, value = tok, None, None
+        label, unit, value, code_seen = tok, None, None, False
     if label is not None:
         out.append((label, unit, value))
     return out
@@ -138,10 +171,12 @@ def read_legacy(doc: Document) -> list[dict] | None:
     if start is None:
         return None
     rows: list[dict] = []
-    stack: list[tuple[int, str]] = []  # (level, label) of enclosing numbered rows
+    stack: list[tuple[float, str]] = []  # (level, label) of enclosing rows
     last_numbered: str | None = None
-    for raw_label, unit_cell, value_cell in _rows(doc, start):
-        s = squash(raw_label)
+    anchor: float | None = None  # level of the un-numbered group rows, once the table shows them
+    triples = _rows(doc, start)
+    for k, (raw_label, unit_cell, value_cell) in enumerate(triples):
+        s = _WS.sub("", raw_label)  # not squash(): 其它 is kept as printed
         level, bare = _level(s)
         if not bare:
             continue
@@ -151,7 +186,17 @@ def read_legacy(doc: Document) -> list[dict] | None:
             if rows:
                 break  # past the end of the table (signature, notes)
             continue
-        if level is None:
+        if level is None and not _QIZHONG.match(s):
+            following = _opens_group(_WS.sub("", triples[k + 1][0])) if k + 1 < len(triples) else None
+            if following is not None and (anchor is None or following - 0.5 <= anchor):
+                anchor = following - 0.5
+        if level is None and anchor is not None and not _QIZHONG.match(s):
+            while stack and stack[-1][0] >= anchor:
+                stack.pop()
+            parent = stack[-1][1] if stack else None
+            stack.append((anchor, bare))
+            last_numbered = bare
+        elif level is None:
             parent = last_numbered
         else:
             while stack and stack[-1][0] >= level:

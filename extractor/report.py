@@ -135,6 +135,7 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
     agency, agency_source = choose_agency(agency_candidates(lines, title, heads, given=len(titles)), lines, context)
     template = detect_template(table_doc.squashed, year)
     tables: dict = {"active": None, "requests": None, "review_litigation": None, "legacy": None}
+    flags: list[dict] = []  # cells the tables could not place (e.g. glued digits with no unique cut)
     headings = find_headings(lines)
     if template in ("2019", "2021"):
         table_headings = headings if table_doc is doc else find_headings([r.text for r in table_doc.rows])
@@ -146,6 +147,7 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
         tables["active"] = active.record()
         tables["requests"] = requests.record()
         tables["review_litigation"] = read_review(table_doc, *regions["review"])
+        flags = active.flags + requests.flags
     elif template == "pre2019":
         tables["legacy"] = read_legacy(table_doc)
     body = doc.squashed if doc is table_doc else doc.squashed + table_doc.squashed
@@ -167,5 +169,5 @@ def extract_report(text: str | None = None, *, html: str | None = None, title: s
         "sections": section_texts(doc.raw, headings) if is_report else {},
     }
     if is_report and template in ("2019", "2021"):
-        record["checks"] = run_checks(record)
+        record["checks"] = run_checks(record) + flags
     return record

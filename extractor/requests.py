@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from extractor.normalise import parse_value, squash
 from extractor.schema import REQUEST_COLUMN_KEYS, REQUEST_ROW_KEYS, empty_requests
-from extractor.tables import HEADER, Document, LogicalRow, fit, identity_score, logical_rows
+from extractor.tables import HEADER, Document, LogicalRow, fit, identity_score, logical_rows, unglue
 
 # Order matters: the first pattern that matches a label cell wins.
 _ROW_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -92,6 +92,7 @@ class RequestsTable:
     last_key: str | None = None
     layout: dict[str, int] = field(default_factory=dict)
     hints: dict[str, int | None] = field(default_factory=dict)
+    flags: list[dict] = field(default_factory=list)
 
     def classify(self, cell: str) -> tuple[str, object]:
         kind, key = classify_cell(cell)
@@ -145,6 +146,10 @@ class RequestsTable:
         vals = self.cells.get(key)
         if vals is None:
             return dict.fromkeys(REQUEST_COLUMN_KEYS)
+        vals, ambiguous = unglue(vals, 7, _row_score)
+        if ambiguous and not any(f["name"] == f"cells.glued.requests.{key}" for f in self.flags):
+            self.flags.append({"name": f"cells.glued.requests.{key}", "ok": False,
+                               "detail": "digits glued together without a separator split in more than one way; left null"})
         row = vals[-7:] if self.exact.get(key) and len(vals) >= 7 else fit(vals, 7, _row_score, self.hints.get(key), tail_total=True)
         return {col: parse_value(c)[1] for col, c in zip(REQUEST_COLUMN_KEYS, row, strict=True)}
 

@@ -228,7 +228,70 @@ class LogicalRow:
 
 
 def value_kind(cell: str) -> bool:
-    return parse_value(cell)[0]
+    return cell.startswith(GLUED) or parse_value(cell)[0]
+
+
+GLUED = "\x01"
+"""Prefix of a value cell that was glued to its label with no separator (`规章000`): its digits
+still have to be split into columns (`unglue`)."""
+
+_NUMBERED = re.compile(r"^\s*(?:[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+、|\d{1,2}[.、．])")
+_SENTENCE = re.compile(r"[，。；,;]|共|达到")  # prose with a number at its end, not a glued row
+_GLUED_CELL = re.compile(r"^(?P<label>.*[^\d\s.,])(?P<digits>\d{1,24})$")
+
+
+def _split_glued(cell: str, classify: Classify) -> list[str] | None:
+    """`规章000` -> ['规章', GLUED + '000'] when the part before the digits is a known row label."""
+    if not cell or not cell[-1].isdigit() or len(cell) > 60:
+        return None
+    m = _GLUED_CELL.match(cell.strip())
+    if m is None or _SENTENCE.search(m.group("label")):
+        return None
+    kind, payload = classify(m.group("label"))
+    if kind != "label" or str(payload).startswith("extra:"):
+        return None
+    return [m.group("label"), GLUED + m.group("digits")]
+
+
+def _splits(digits: str, k: int) -> Iterator[list[str]]:
+    """Every way to cut `digits` into k numbers written without leading zeros."""
+    if k == 1:
+        if digits and (digits == "0" or digits[0] != "0"):
+            yield [digits]
+        return
+    first_max = 1 if digits[:1] == "0" else len(digits) - k + 1
+    for i in range(1, first_max + 1):
+        for rest in _splits(digits[i:], k - 1):
+            yield [digits[:i], *rest]
+
+
+def unglue(cells: list[str], n: int, score: Callable[[list[str]], int] | None = None) -> tuple[list[str], bool]:
+    """Split the glued digits among `cells` into the columns they must fill (`n` minus the other
+    values). Only a unique split is kept (with `score`, the unique one whose identity holds);
+    otherwise the glued cell's columns are blank and the second item is True (ambiguous)."""
+    first = next((j for j, c in enumerate(cells) if c.startswith(GLUED)), None)
+    if first is None:
+        return cells, False
+    # the glued cell and the other values (blank padding dropped: the digits fill those columns)
+    trimmed = [c for j, c in enumerate(cells) if j == first or not (c.startswith(GLUED) or _blank(c))]
+    at = sum(1 for j in range(first) if not (cells[j].startswith(GLUED) or _blank(cells[j])))
+    k = max(1, n - (len(trimmed) - 1))
+    digits = cells[first][1:]
+
+    def row_of(parts: list[str]) -> list[str]:
+        return trimmed[:at] + parts + trimmed[at + 1 :]
+
+    options: list[list[str]] = []
+    if len(digits) <= 24 and k <= 12:
+        for parts in _splits(digits, k):
+            options.append(parts)
+            if len(options) > 5000:
+                break
+    if len(options) > 1 and score is not None:
+        options = [p for p in options if len(row_of(p)) == n and score(row_of(p)) == 2] or options
+    if len(options) == 1:
+        return row_of(options[0]), False
+    return row_of([""] * k), True
 
 
 def logical_rows(
@@ -245,6 +308,7 @@ def logical_rows(
     One cell per line: the values are the value cells that follow the label, up to the next text.
     """
     pending: str | None = None
+    pending_blank = False
     current: str | None = None
     values: list[str] = []
     for i in range(start, min(end, len(doc.rows))):
@@ -252,6 +316,12 @@ def logical_rows(
         cells = row.cells
         if not cells:
             continue
+        if any(c and c[-1:].isdigit() and not value_kind(c) for c in cells):
+            split: list[str] = []
+            for c in cells:
+                parts = _split_glued(c, classify) if c and c[-1:].isdigit() and not value_kind(c) else None
+                split.extend(parts or [c])
+            cells = split
         if row.exact or (doc.multi and len(cells) > 1):
             if current is not None:
                 if values:
@@ -259,7 +329,7 @@ def logical_rows(
                 else:
                     pending = current
                 current, values = None, []
-            kinds = [classify(c) if c else ("value", None) for c in cells]
+            kinds = [classify(c) if c and c[0] != GLUED else ("value", None) for c in cells]
             headers = [p for k, p in kinds if k == "header"]
             if headers:
                 pending = None
@@ -278,17 +348,21 @@ def logical_rows(
                     key = payload
             vals = cells[last_text + 1 :]
             if key is not None:
-                if vals:
+                # a PDF label wrapped over lines: its values may stand on a later line of the row
+                if vals and (row.exact or any(vals)):
                     yield LogicalRow(key, vals, row.exact, last_text + 1, len(cells))
                     pending = None
                 else:
-                    pending = key
+                    pending, pending_blank = key, bool(vals)
             elif pending is not None and any(c and value_kind(c) for c in vals):
-                yield LogicalRow(pending, vals, row.exact, last_text + 1, len(cells))
+                # after a row of blank cells, a numbered row the classifier missed (a typo in its
+                # label) is a row of its own, not the rest of a wrapped label
+                if not (pending_blank and any(_NUMBERED.match(c) for c in cells[: last_text + 1] if c)):
+                    yield LogicalRow(pending, vals, row.exact, last_text + 1, len(cells))
                 pending = None
             continue
         for cell in cells:
-            kind, payload = classify(cell) if cell else ("value", None)
+            kind, payload = classify(cell) if cell and cell[0] != GLUED else ("value", None)
             if kind == "label":
                 if current is not None and values:
                     yield LogicalRow(current, values)

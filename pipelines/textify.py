@@ -18,7 +18,7 @@ from pipelines.text.common import mojibake_reason, normalize_text, quality
 
 # Bump when textify's output changes for the same bytes: stored Documents made by an older version
 # are re-made by the crawl pipeline and by `nianbao reprocess`.
-TEXTIFY_VERSION = "3"  # 3: sideways and upside-down PDF pages and scans are read turned upright
+TEXTIFY_VERSION = "4"  # 4: PDF table cells merged over columns stay one cell; double cell borders are one column edge
 IMAGE_DPI = 200.0  # assumed resolution of an image attachment that does not state one
 
 

@@ -57,12 +57,31 @@ class Table:
     bottom: float
     xs: list[float]
     ys: list[float] = field(default_factory=list)  # row boundaries (horizontal rules), top to bottom
+    rules: list[Rule] = field(default_factory=list)  # the vertical rules, to tell merged cells apart
+    spans: list[tuple[float, float]] = field(default_factory=list)  # x extent of each boundary's rules
+
+    def open_edges(self, yc: float, merge: float = 2.0) -> list[bool]:
+        """For each inner column boundary, whether no rule crosses height `yc` there (the cells
+        on both sides are one merged cell on this line)."""
+        if not self.rules or len(self.spans) != len(self.xs):
+            return [False] * max(0, len(self.xs) - 2)
+        return [
+            not any(lo - merge <= r.x <= hi + merge and r.top - 1 <= yc <= r.bottom + 1 for r in self.rules)
+            for lo, hi in self.spans[1:-1]
+        ]
 
 
-def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0) -> list[Table]:
+COLUMN_MIN = 3.0
+"""Rules closer than this (pt) are one column edge."""
+
+
+def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0,
+                      chain: bool = False) -> list[Table]:
     """Group vertical rules whose vertical extents overlap into tables; each table's column
     boundaries are the distinct x positions of its rules, its row boundaries the horizontal rules
-    that cross it."""
+    that cross it. With `chain` (PDF text), rules in a chain of steps up to max(merge, COLUMN_MIN)
+    are one boundary (cell borders Word/WPS draw a little apart); otherwise within `merge` of the
+    boundary's first rule (OCR's behaviour, unchanged)."""
     if not rules:
         return []
     rules = sorted(rules, key=lambda r: r.top)
@@ -77,10 +96,16 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
             bottom = r.bottom
     tables = []
     for g in groups:
-        xs: list[float] = []
+        # chained: the borders of neighbouring cells that Word/WPS draw a little apart
+        # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column
+        clusters: list[list[float]] = []
         for x in sorted(r.x for r in g):
-            if not xs or x - xs[-1] > merge:
-                xs.append(x)
+            if clusters and (x - clusters[-1][-1] <= max(merge, COLUMN_MIN) if chain else x - clusters[-1][0] <= merge):
+                clusters[-1].append(x)
+            else:
+                clusters.append([x])
+        xs = [c[0] for c in clusters]
+        spans = [(c[0], c[-1]) for c in clusters]
         if len(xs) >= 2:
             top, bottom = min(r.top for r in g), max(r.bottom for r in g)
             ys: list[float] = []
@@ -88,7 +113,7 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
                             and h.x0 <= xs[0] + merge * 2 and h.x1 >= xs[0] + merge):
                 if not ys or y - ys[-1] > merge:
                     ys.append(y)
-            tables.append(Table(top, bottom, xs, ys))
+            tables.append(Table(top, bottom, xs, ys, g, spans))
     return tables
 
 
@@ -126,8 +151,11 @@ def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
     return "".join(out)
 
 
-def _cells(line: list[Glyph], xs: list[float]) -> list[str]:
-    """The line's text per column interval of `xs`; text left/right of the table becomes an extra cell."""
+def _cells(line: list[Glyph], xs: list[float], open_edges: list[bool] | None = None) -> list[str]:
+    """The line's text per column interval of `xs`; text left/right of the table becomes an extra cell.
+    A cell merged over several columns on this line (`open_edges`: no rule between them) is one
+    cell: its text goes to the first column of the span and the others stay empty, so a justified
+    or spread label is not cut into pieces and the columns after it keep their positions."""
     before = [g for g in line if (g.x0 + g.x1) / 2 < xs[0]]
     after = [g for g in line if (g.x0 + g.x1) / 2 > xs[-1]]
     cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
@@ -135,6 +163,9 @@ def _cells(line: list[Glyph], xs: list[float]) -> list[str]:
         xc = (g.x0 + g.x1) / 2
         if xs[0] <= xc <= xs[-1]:
             i = next(i for i in range(len(xs) - 1) if xc <= xs[i + 1])
+            if open_edges:
+                while i > 0 and open_edges[i - 1]:
+                    i -= 1
             cells[i].append(g)
     parts = [_join(c, None) for c in cells]
     if before:
@@ -160,7 +191,7 @@ def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[
     glyphs = [g for g in glyphs if g.text and g.text.strip()]
     if not glyphs:
         return []
-    tables = tables_from_rules(rules or [], hrules)
+    tables = tables_from_rules(rules or [], hrules, chain=True)
     out: list[str] = []
     band_key: tuple[int, int] | None = None
     band_rows: list[list[str]] = []
@@ -191,7 +222,7 @@ def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[
             out.append(_join(line, tab_gap=2.0 * size))
             continue
         table = tables[ti]
-        cells = _cells(line, table.xs)
+        cells = _cells(line, table.xs, table.open_edges(yc))
         bi = next((i for i in range(len(table.ys) - 1) if table.ys[i] <= yc <= table.ys[i + 1]), None)
         if bi is None:
             flush()
