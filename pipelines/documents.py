@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from concurrent.futures import Executor
 from typing import Any, Self
 
@@ -20,6 +21,7 @@ from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
 from pipelines.base import StoragePipeline
 from pipelines.parse import PageBody, ParsedBody, make_pool, parse_pages
+from pipelines.text.ocr import OCR_ENGINE_ENV
 from pipelines.textify import DocumentText
 from storage.models import Document
 from storage.records import link_document_fetch, upsert_document
@@ -87,6 +89,9 @@ class DocumentPipeline(StoragePipeline):
         value = crawler.settings.get("NIANBAO_PARSE_WORKERS")
         pipeline.workers = None if value in (None, "") else int(value)
         pipeline.niceness = crawler.settings.getint("NIANBAO_PARSE_NICENESS", 10)
+        engine = crawler.settings.get("NIANBAO_OCR_ENGINE")
+        if engine:  # the parse workers (started in open_spider) take it from the environment
+            os.environ[OCR_ENGINE_ENV] = str(engine)
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
