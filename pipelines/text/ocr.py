@@ -601,9 +601,20 @@ def ocr_image_rapidocr(image) -> OcrResult:
 
     gray = np.asarray(image.convert("L"))
     tables, lines_mask = _page_tables(gray)
-    boxes = read_boxes(gray)
-    confs = [b.confidence for b in boxes]
     cells_of, grids = _cells_and_grids(tables, lines_mask)
+    stack = _cell_stack(gray, tables, lines_mask, cells_of)
+    heights = [c.shape[0] for c, _t, _b in stack if c.shape[0] > 8]
+    typical = float(np.median(heights)) if heights else 30.0
+    by_table: dict[int, dict[tuple[int, int], str]] = {}
+    for crop, table, box in stack:  # the "no value" dash: a flat bar, which OCR reads as 一 or not at all
+        dash = _bare_dash(crop, typical)
+        if dash:
+            by_table.setdefault(id(table), {})[grids[id(table)].slot(box)] = dash
+    # The page without its ruling lines: a rule beside a number is read as a digit, or hides one.
+    clean = gray.copy()
+    clean[_grow(lines_mask, 1)] = 255
+    boxes = read_boxes(clean)
+    confs = [b.confidence for b in boxes]
     cells = [(table, box) for table in tables for box in cells_of[id(table)]]
     in_cell: dict[int, list] = {}
     outside = []
@@ -613,23 +624,16 @@ def ocr_image_rapidocr(image) -> OcrResult:
             outside.append(box)
         else:
             in_cell.setdefault(i, []).append(box)
-    by_table: dict[int, dict[tuple[int, int], str]] = {}
     for i, members in in_cell.items():
         table, box = cells[i]
-        by_table.setdefault(id(table), {})[grids[id(table)].slot(box)] = _tidy_cell(ocr_boxes.cell_text(members))
-    # Inked cells without a box: a bare dash, or a lone small character that detection missed.
-    stack = _cell_stack(gray, tables, lines_mask, cells_of)
-    heights = [c.shape[0] for c, _t, _b in stack if c.shape[0] > 8]
-    typical = float(np.median(heights)) if heights else 30.0
+        slot = grids[id(table)].slot(box)
+        if slot not in by_table.get(id(table), {}):
+            by_table.setdefault(id(table), {})[slot] = _tidy_cell(ocr_boxes.cell_text(members))
+    # Inked cells without a box: a lone small character that detection missed.
     unread = []
     for crop, table, box in stack:
         slot = grids[id(table)].slot(box)
-        if slot in by_table.get(id(table), {}):
-            continue
-        dash = _bare_dash(crop, typical)
-        if dash:
-            by_table.setdefault(id(table), {})[slot] = dash
-        elif crop.shape[0] >= 6 and crop.shape[1] >= 3:
+        if slot not in by_table.get(id(table), {}) and crop.shape[0] >= 6 and crop.shape[1] >= 3:
             unread.append((crop, table, slot))
     for (_crop, table, slot), (text, conf) in zip(unread, read_crops([c for c, _t, _s in unread]), strict=True):
         if text:
