@@ -270,6 +270,10 @@ def _table_cells(table: Table, lines_mask: np.ndarray):
     x0, x1 = int(table.xs[0]), int(table.xs[-1])
     y0, y1 = int(table.top), int(table.bottom)
     region = ~_grow(lines_mask[y0:y1 + 1, x0:x1 + 1], 1)
+    # closed at the table's edges: where a scan lost the bottom rule (or the page cut the table),
+    # the last row's cells must not run into one another below it
+    region[0, :] = region[-1, :] = False
+    region[:, 0] = region[:, -1] = False
     labels, n = ndimage.label(region)
     boxes = ndimage.find_objects(labels)
     cells = []
