@@ -119,12 +119,12 @@ def read_boxes(gray: np.ndarray) -> list[TextBox]:
     engine = _load()
     image = np.ascontiguousarray(np.stack([gray] * 3, axis=-1)) if gray.ndim == 2 else gray
     if _package == "rapidocr":
-        out = engine(image, use_cls=False)
+        out = engine(image, use_det=True, use_cls=False, use_rec=True)  # 3.x keeps the last call's flags
         if out.boxes is None or out.txts is None:
             return []
         items = zip(out.boxes.tolist(), out.txts, out.scores, strict=True)
     else:
-        result, _elapse = engine(image, use_cls=False)
+        result, _elapse = engine(image, use_det=True, use_cls=False, use_rec=True)
         items = ((box, text, score) for box, text, score in (result or []))
     boxes = []
     for quad, text, score in items:
@@ -150,7 +150,7 @@ def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     out: list[tuple[str, float]] = []
     for image in padded:
         if _package == "rapidocr":
-            res = engine(image, use_det=False, use_cls=False)
+            res = engine(image, use_det=False, use_cls=False, use_rec=True)
             txts, scores = res.txts or ("",), res.scores or (0.0,)
             out.append((str(txts[0]).strip(), 100.0 * float(scores[0])))
         else:
