@@ -601,7 +601,7 @@ def ocr_image_rapidocr(image) -> OcrResult:
     """Recognise one page image (PIL) with RapidOCR into text lines, table rows as tab-separated cells
     on the table's full column grid (a merged cell's text in its first slot)."""
     from pipelines.text import ocr_boxes
-    from pipelines.text.rapid import read_boxes, read_crops
+    from pipelines.text.rapid import TextBox, read_boxes, read_crops
 
     gray = np.asarray(image.convert("L"))
     tables, lines_mask = _page_tables(gray)
@@ -622,12 +622,29 @@ def ocr_image_rapidocr(image) -> OcrResult:
     cells = [(table, box) for table in tables for box in cells_of[id(table)]]
     in_cell: dict[int, list] = {}
     outside = []
+    cell_boxes = [c for _t, c in cells]
+    recut: list[tuple[int, TextBox]] = []  # a box over several cells, cut at the cells and read again
     for box in boxes:
-        i = ocr_boxes.cell_of(box, [c for _t, c in cells]) if cells else None
+        crossed = ocr_boxes.cells_crossed(box, cell_boxes) if cells else []
+        if len(crossed) > 1:
+            parts = ocr_boxes.split_by_words(box, cell_boxes, crossed)
+            if parts:
+                for i, part in zip(crossed, parts, strict=True):
+                    in_cell.setdefault(i, []).append(part)
+            else:
+                recut += [(i, TextBox(max(box.x0, cell_boxes[i][1]), box.y0, min(box.x1, cell_boxes[i][3]),
+                                      box.y1, "", box.confidence)) for i in crossed]
+            continue
+        i = crossed[0] if crossed else (ocr_boxes.cell_of(box, cell_boxes) if cells else None)
         if i is None:
             outside.append(box)
         else:
             in_cell.setdefault(i, []).append(box)
+    crops = [clean[int(b.y0): int(b.y1) + 1, int(b.x0): int(b.x1) + 1] for _i, b in recut]
+    for (i, b), (text, conf) in zip(recut, read_crops(crops), strict=True):
+        if text:
+            in_cell.setdefault(i, []).append(TextBox(b.x0, b.y0, b.x1, b.y1, text, conf))
+            confs.append(conf)
     for i, members in in_cell.items():
         table, box = cells[i]
         slot = grids[id(table)].slot(box)

@@ -101,3 +101,24 @@ def cell_of(box: TextBox, cells: Sequence[tuple[int, int, int, int]]) -> int | N
         if w > 0 and h > 0 and w * h > best_area:
             best, best_area = i, w * h
     return best
+
+
+def cells_crossed(box: TextBox, cells: Sequence[tuple[int, int, int, int]]) -> list[int]:
+    """The cells of one row that a box runs over, left to right (the page is read without its ruling
+    lines, so numbers in narrow neighbouring cells can come out as one box "10 1 0 0 0"). A box
+    overhanging into the next cell by less than half a character is not in it."""
+    cy = (box.y0 + box.y1) / 2
+    reach = 0.5 * box.height
+    row = [(c[1], i) for i, c in enumerate(cells)
+           if c[0] <= cy <= c[2] and min(box.x1, c[3]) - max(box.x0, c[1]) >= reach]
+    return [i for _x, i in sorted(row)]
+
+
+def split_by_words(box: TextBox, cells: Sequence[tuple[int, int, int, int]], crossed: list[int]) -> list[TextBox] | None:
+    """The box cut at the cells it runs over when it holds as many space-separated words as cells
+    (one word a cell); None otherwise."""
+    words = box.text.split()
+    if len(words) != len(crossed):
+        return None
+    return [TextBox(max(box.x0, cells[i][1]), box.y0, min(box.x1, cells[i][3]), box.y1, word, box.confidence)
+            for i, word in zip(crossed, words, strict=True)]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.text import ocr, rapid
-from pipelines.text.ocr_boxes import cell_of, cell_text, group_rows, text_lines
+from pipelines.text.ocr_boxes import cell_of, cell_text, cells_crossed, group_rows, split_by_words, text_lines
 from pipelines.text.rapid import TextBox
 from pipelines.textify import textify
 from tests.text.builders import jpeg_pdf, pdftoppm_jpegs, text_pdf
@@ -92,6 +92,17 @@ def test_cell_text_joins_a_wrapped_label_and_boxes_find_their_cell():
     assert cell_of(_box(110, 5, 150, 30, "12"), cells) == 1
     assert cell_of(_box(90, 5, 105, 30, "1"), cells) == 0  # centre on the rule: the cell it overlaps most
     assert cell_of(_box(300, 5, 340, 30, "x"), cells) is None
+
+
+def test_a_box_over_several_narrow_cells_is_cut_at_the_cells():
+    """Read without its ruling lines, a row of narrow number cells can come out as one box."""
+    cells = [(0, 0, 40, 50), (0, 50, 40, 100), (0, 100, 40, 150), (40, 0, 80, 150)]
+    box = _box(10, 8, 120, 30, "10 1 0")
+    assert cells_crossed(box, cells) == [0, 1, 2]
+    parts = split_by_words(box, cells, [0, 1, 2])
+    assert [(p.text, p.x0, p.x1) for p in parts] == [("10", 10, 50), ("1", 50, 100), ("0", 100, 120)]
+    assert split_by_words(_box(10, 8, 120, 30, "结果结果"), cells, [0, 1, 2]) is None  # read again instead
+    assert cells_crossed(_box(10, 8, 58, 30, "12"), cells) == [0]  # overhangs the next cell by a hair
 
 
 # Engine choice and fallback
