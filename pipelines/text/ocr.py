@@ -51,8 +51,8 @@ def _tidy_cell(text: str) -> str:
     text = _LOST_DOT.sub(r"\1.", text)  # the small dot of "2." list numbers is often lost
     if _DASHES.fullmatch(text):
         text = "——"  # the "no value" dash, read as 一一, --, —— ...
-    if _NUMERIC_CELL.match(text) and any(c.isdigit() for c in text) or text in ("O", "o", "〇"):
-        text = text.translate(str.maketrans({"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1", "|": "1", "，": ","}))
+    if _NUMERIC_CELL.match(text) and any(c.isdigit() for c in text) or text in ("O", "o", "〇", "。", "○"):
+        text = text.translate(str.maketrans({"O": "0", "o": "0", "〇": "0", "。": "0", "○": "0", "I": "1", "l": "1", "|": "1", "，": ","}))
     return text
 
 
