@@ -289,6 +289,7 @@ def _table_cells(table: Table, lines_mask: np.ndarray):
 
 
 _NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?%?")
+_LONE_SYMBOL = re.compile(r"[^\w\u3400-\u9fff—\-]")  # one character that is no digit, letter, CJK or dash
 _DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789.-+%"
 
 
@@ -650,15 +651,18 @@ def ocr_image_rapidocr(image) -> OcrResult:
         slot = grids[id(table)].slot(box)
         if slot not in by_table.get(id(table), {}):
             by_table.setdefault(id(table), {})[slot] = _tidy_cell(ocr_boxes.cell_text(members))
-    # Inked cells without a box: a lone small character that detection missed.
+    # Inked cells without a box (a lone small character that detection missed), or read as a lone
+    # symbol (a 7 as >): read again by recognition alone, on the cell's own ink.
     unread = []
     for crop, table, box in stack:
         slot = grids[id(table)].slot(box)
-        if slot not in by_table.get(id(table), {}) and crop.shape[0] >= 6 and crop.shape[1] >= 3:
+        text = by_table.get(id(table), {}).get(slot)
+        if (text is None or _LONE_SYMBOL.fullmatch(text)) and crop.shape[0] >= 6 and crop.shape[1] >= 3:
             unread.append((crop, table, slot))
     for (_crop, table, slot), (text, conf) in zip(unread, read_crops([c for c, _t, _s in unread]), strict=True):
-        if text:
-            by_table.setdefault(id(table), {})[slot] = _tidy_cell(text)
+        slots = by_table.setdefault(id(table), {})
+        if text and (slot not in slots or _NUMBER.fullmatch(_tidy_cell(text))):
+            slots[slot] = _tidy_cell(text)
             confs.append(conf)
     placed = _table_lines(tables, grids, by_table) + ocr_boxes.text_lines(outside)
     placed.sort(key=lambda p: p[0])
