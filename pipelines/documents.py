@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from typing import Any, Self
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from extractor import EXTRACTOR_VERSION
 from pipelines.base import StoragePipeline
 from pipelines.limits import export_limits
 from pipelines.parse import PageBody, ParsedBody, ParsePool, WorkerDied, make_pool, parse_pages
+from pipelines.text.ocr import OCR_ENGINE_ENV
 from pipelines.textify import DocumentText
 from storage.models import Document
 from storage.records import link_document_fetch, upsert_document
@@ -92,6 +94,9 @@ class DocumentPipeline(StoragePipeline):
         pipeline.memory_mb = crawler.settings.getint("NIANBAO_PARSE_MEMORY_MB", 0)
         pipeline.retries = crawler.settings.getint("NIANBAO_PARSE_RETRIES", 1)
         export_limits(crawler.settings)  # the workers read the caps from the environment
+        engine = crawler.settings.get("NIANBAO_OCR_ENGINE")
+        if engine:  # the parse workers (started in open_spider) take it from the environment
+            os.environ[OCR_ENGINE_ENV] = str(engine)
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:

@@ -18,7 +18,8 @@ from pipelines.text.common import mojibake_reason, normalize_text, quality
 
 # Bump when textify's output changes for the same bytes: stored Documents made by an older version
 # are re-made by the crawl pipeline and by `nianbao reprocess`.
-TEXTIFY_VERSION = "4"  # 4: PDF table cells merged over columns stay one cell; double cell borders are one column edge
+TEXTIFY_VERSION = "5"  # 5: scans read by RapidOCR (NIANBAO_OCR_ENGINE) and PDF table cells merged over columns
+# stay one cell, double cell borders one column edge; 3: turned pages read upright
 IMAGE_DPI = 200.0  # assumed resolution of an image attachment that does not state one
 
 
@@ -112,10 +113,11 @@ def _office(kind: str, body: bytes) -> DocumentText:
 
 
 def _image(body: bytes) -> DocumentText:
-    from pipelines.text.ocr import ocr_upright, tesseract_available
+    from pipelines.text.ocr import missing_engine_message, ocr_engine, ocr_upright
 
-    if not tesseract_available():
-        return _finish(DocumentText("image", "", extractor="none", error="image: Tesseract chi_sim is not installed"))
+    engine = ocr_engine()
+    if engine is None:
+        return _finish(DocumentText("image", "", extractor="none", error=f"image: {missing_engine_message()}"))
     try:
         import io
 
@@ -123,13 +125,16 @@ def _image(body: bytes) -> DocumentText:
 
         image = Image.open(io.BytesIO(body))
         dpi = float((image.info.get("dpi") or (IMAGE_DPI, IMAGE_DPI))[0]) or IMAGE_DPI
-        result = ocr_upright(image, dpi)
+        result = ocr_upright(image, dpi, engine=engine)
     except Exception as exc:  # noqa: BLE001
-        return _finish(DocumentText("image", "", extractor="tesseract", error=f"image: OCR failed ({exc})"))
-    quality = {"ocr_confidence": result.confidence, "pages": 1}
+        return _finish(DocumentText("image", "", extractor=engine, error=f"image: OCR failed ({exc})"))
+    quality = {"ocr_confidence": result.confidence, "ocr_confidence_min": result.min_confidence,
+               "ocr_engine": result.engine, "ocr_pages": 1, "pages": 1,
+               "ocr_page_confidence": [{"page": 1, "engine": result.engine, "mean": result.confidence,
+                                        "min": result.min_confidence}]}
     if result.rotation:
         quality["turned_pages"] = 1
-    return _finish(DocumentText("image", "\n".join(result.lines), extractor="tesseract", quality=quality))
+    return _finish(DocumentText("image", "\n".join(result.lines), extractor=result.engine, quality=quality))
 
 
 def textify(body: bytes, *, url: str = "", content_type: str | None = None,

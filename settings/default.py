@@ -120,6 +120,10 @@ NIANBAO_RUN_ID = None
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 NIANBAO_PARSE_WORKERS = None  # processes for text extraction + report parsing (None: one per core; 0: inline)
 NIANBAO_PARSE_NICENESS = 10  # parse workers run at lower CPU priority than the crawl (0: same priority)
+# OCR engine for scans: "auto" (RapidOCR, else Tesseract), "rapidocr" or "tesseract" (the other one when the
+# named one is not installed). None: the NIANBAO_OCR_ENGINE environment variable, else auto. Parse workers
+# read it from the environment, where DocumentPipeline puts a value set here.
+NIANBAO_OCR_ENGINE = None
 NIANBAO_PROGRESS = "auto"  # "auto": live display on a terminal, log lines otherwise; "off"
 NIANBAO_PROGRESS_INTERVAL = 10.0  # seconds between plain progress lines
 # Bounded work per document (pipelines.limits): parse workers read these from the environment, which the

@@ -1,6 +1,15 @@
-"""OCR of page images with Tesseract (chi_sim), keeping tables.
+"""OCR of page images, keeping tables: RapidOCR (PP-OCR models on ONNX Runtime) or Tesseract (chi_sim).
 
-Ruling lines are found in the image. Inside a ruled table every cell (a connected white region
+The engine is chosen per process by `NIANBAO_OCR_ENGINE` (auto, rapidocr, tesseract; `ocr_engine`):
+auto reads with RapidOCR and falls back to Tesseract when RapidOCR (or its bundled models) is not
+installed; a named engine that is not installed falls back to the other one. Both engines share the
+table finder: ruling lines are found in the image and every cell is a white region between them.
+
+RapidOCR reads the whole page in one call; its text boxes are put into the table cells (box centre),
+the rest grouped into lines (`ocr_boxes`). Inked cells where it found no box are read by recognition
+alone. Per page the mean and the lowest box score are reported (0..100).
+
+Tesseract: ruling lines are found in the image. Inside a ruled table every cell (a connected white region
 between the rules, so merged cells come out whole) is cropped, and all non-empty cells are stacked
 into one tall image that Tesseract reads in a single call; each recognised line is mapped back to its
 cell, and the table is written as rows of tab-separated cells on its full column grid (a merged cell's
@@ -10,9 +19,12 @@ confidence is reported.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -39,19 +51,69 @@ def _tidy_cell(text: str) -> str:
     text = _LOST_DOT.sub(r"\1.", text)  # the small dot of "2." list numbers is often lost
     if _DASHES.fullmatch(text):
         text = "——"  # the "no value" dash, read as 一一, --, —— ...
-    if _NUMERIC_CELL.match(text) and any(c.isdigit() for c in text) or text in ("O", "o", "〇"):
-        text = text.translate(str.maketrans({"O": "0", "o": "0", "〇": "0", "I": "1", "l": "1", "|": "1", "，": ","}))
+    if _NUMERIC_CELL.match(text) and any(c.isdigit() for c in text) or text in ("O", "o", "〇", "。", "○"):
+        text = text.translate(str.maketrans({"O": "0", "o": "0", "〇": "0", "。": "0", "○": "0", "I": "1", "l": "1", "|": "1", "，": ","}))
     return text
+
+
+logger = logging.getLogger(__name__)
+OCR_ENGINE_ENV = "NIANBAO_OCR_ENGINE"
+OCR_ENGINES = ("auto", "rapidocr", "tesseract")
 
 
 @dataclass
 class OcrResult:
     lines: list[str]
-    confidence: float  # mean word confidence, 0..100
+    confidence: float  # mean word (Tesseract) or text-box (RapidOCR) confidence, 0..100
     words: int
     rotation: int = 0  # degrees clockwise the image was turned to read it upright
+    min_confidence: float = 0.0  # the lowest word or box confidence, 0..100
+    engine: str = "tesseract"
+    sideways: float = 0.0  # share of multi-character text boxes standing upright (text running down)
 
 
+def wanted_engine() -> str:
+    """The engine asked for in the environment (`NIANBAO_OCR_ENGINE`), "auto" when unset or unknown."""
+    value = (os.environ.get(OCR_ENGINE_ENV) or "auto").strip().lower()
+    if value not in OCR_ENGINES:
+        logger.warning("%s=%r is not one of %s; using auto", OCR_ENGINE_ENV, value, "|".join(OCR_ENGINES))
+        return "auto"
+    return value
+
+
+def ocr_engine() -> str | None:
+    """The engine this process reads scans with: the one asked for when it is installed, else the other
+    one (auto: RapidOCR first); None when neither is."""
+    wanted = wanted_engine()
+    order = ("tesseract", "rapidocr") if wanted == "tesseract" else ("rapidocr", "tesseract")
+    for engine in order:
+        if _available(engine):
+            if engine != order[0] or (wanted != "auto" and engine != wanted):
+                _warn_fallback(wanted, engine)
+            return engine
+    return None
+
+
+@cache
+def _warn_fallback(wanted: str, engine: str) -> None:
+    logger.warning("OCR engine %s is not installed; scans are read with %s", wanted if wanted != "auto" else "rapidocr",
+                   engine)
+
+
+def _available(engine: str) -> bool:
+    if engine == "rapidocr":
+        from pipelines.text.rapid import rapidocr_available
+
+        return rapidocr_available()
+    return tesseract_available()
+
+
+def missing_engine_message() -> str:
+    return ("no OCR engine is installed (RapidOCR: pip install rapidocr; Tesseract: apt-get install "
+            "tesseract-ocr tesseract-ocr-chi-sim)")
+
+
+@cache
 def tesseract_available(lang: str = "chi_sim") -> bool:
     if shutil.which("tesseract") is None:
         return False
@@ -208,6 +270,10 @@ def _table_cells(table: Table, lines_mask: np.ndarray):
     x0, x1 = int(table.xs[0]), int(table.xs[-1])
     y0, y1 = int(table.top), int(table.bottom)
     region = ~_grow(lines_mask[y0:y1 + 1, x0:x1 + 1], 1)
+    # closed at the table's edges: where a scan lost the bottom rule (or the page cut the table),
+    # the last row's cells must not run into one another below it
+    region[0, :] = region[-1, :] = False
+    region[:, 0] = region[:, -1] = False
     labels, n = ndimage.label(region)
     boxes = ndimage.find_objects(labels)
     cells = []
@@ -223,6 +289,7 @@ def _table_cells(table: Table, lines_mask: np.ndarray):
 
 
 _NUMBER = re.compile(r"[+\-]?\d+(?:\.\d+)?%?")
+_LONE_SYMBOL = re.compile(r"[^\w\u3400-\u9fff—\-]")  # one character that is no digit, letter, CJK or dash
 _DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789.-+%"
 
 
@@ -230,14 +297,25 @@ _CN_NUMBERED = re.compile(r"^([一二三四五六七八九十]{1,3})、")
 _CN_BARE = re.compile(r"^([一二三四五六七八九十]{1,3})(?=[\u4e00-\u9fff]{4})(?![是般次年月日些个项件条分])")
 
 
+_CN_DIGITS = "一二三四五六七八九十"
+
+
 def _restore_numbering(grid: dict[tuple[int, int], str]) -> dict[tuple[int, int], str]:
     """Put back the small 、 of "八、" that OCR drops, when other label cells of the same column of the
-    same table are numbered that way."""
+    same table are numbered that way; and a numeral lost before its 、 (the flat stroke of 一 is often
+    not seen), as the one before the next numbered cell of the column."""
     numbered_cols = {c for (_r, c), text in grid.items() if _CN_NUMBERED.match(text)}
     out = dict(grid)
     for (r, c), text in grid.items():
         if c in numbered_cols and not _CN_NUMBERED.match(text) and _CN_BARE.match(text):
             out[(r, c)] = _CN_BARE.sub(r"\1、", text, count=1)
+    for (r, c), text in grid.items():
+        if c not in numbered_cols or not re.match(r"^、[\u4e00-\u9fff]", text):
+            continue
+        below = sorted((rr, m.group(1)) for (rr, cc), t in out.items()
+                       if cc == c and rr > r and (m := _CN_NUMBERED.match(t)))
+        if below and len(below[0][1]) == 1 and below[0][1] in _CN_DIGITS[1:]:
+            out[(r, c)] = _CN_DIGITS[_CN_DIGITS.index(below[0][1]) - 1] + text
     return out
 
 
@@ -307,25 +385,23 @@ def _vote_numbers(indexes: list[int], crops: list[np.ndarray], cell_text: dict, 
             cell_text[i] = [((0, (0, 0, 0), 0), winner)]
 
 
-def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
-    """Recognise one page image (PIL) into text lines, table rows as tab-separated cells."""
-    from PIL import Image
-
-    gray = np.asarray(image.convert("L"))
+def _page_tables(gray: np.ndarray) -> tuple[list[Table], np.ndarray]:
+    """The ruled tables of a grey page image and the mask of its ruling lines."""
     dark = gray < 150
     h, w = dark.shape
     min_len = max(30, int(min(h, w) * 0.03))
     rules, hrules, lines_mask = find_rules(dark, min_len)
     tables = [t for t in tables_from_rules(rules, hrules, merge=4.0) if len(t.ys) >= 2]
-    confs: list[float] = []
-    words = 0
-    placed: list[tuple[float, str]] = []  # (y, line) for the page, sorted at the end
+    return tables, lines_mask
 
-    # 1. Tables: crop each inked cell, stack them, read them in one call.
+
+def _cell_stack(gray: np.ndarray, tables: list[Table], lines_mask: np.ndarray, cells: dict[int, list]):
+    """Every inked cell of the tables as (crop trimmed to its ink, darkened, rules blanked; table; cell box)."""
     ink = (gray < 200) & ~_grow(lines_mask, 2)  # light strokes (thin dashes) count as ink
+    grown = _grow(lines_mask, 2)
     stack: list[tuple[np.ndarray, Table, tuple[int, int, int, int]]] = []
     for table in tables:
-        for box in _table_cells(table, lines_mask):
+        for box in cells[id(table)]:
             top, left, bottom, right = box
             cell_ink = ink[top:bottom, left:right]
             if cell_ink.sum() < 8:
@@ -333,17 +409,91 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
             ys = np.flatnonzero(cell_ink.any(axis=1))
             xs = np.flatnonzero(cell_ink.any(axis=0))
             crop = gray[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1].copy()
-            crop[_grow(lines_mask, 2)[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1]] = 255
+            crop[grown[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1]] = 255
             stack.append((_darken(crop), table, box))
+    return stack
+
+
+def _bare_dash(crop: np.ndarray, typical: float) -> str | None:
+    """A cell holding only a flat bar: the "no value" dash, which OCR engines do not read."""
+    if crop.shape[0] <= 0.35 * typical and crop.shape[1] >= 2 * crop.shape[0]:
+        return "——" if crop.shape[1] >= 1.4 * typical else "—"
+    return None
+
+
+GRID_TOLERANCE = 6  # pixels: cell edges closer than this are on one grid line
+
+
+def _edges(values: list[int]) -> list[int]:
+    out: list[int] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > GRID_TOLERANCE:
+            out.append(v)
+    return out
+
+
+@dataclass
+class _Grid:
+    """A table's full grid: the distinct top edges (rows) and left edges (columns) of its cells. Taken
+    from the cells rather than from the rules that cross the whole table, as a row rule often starts
+    right of a merged label column, and a scan's thin rules come out broken."""
+
+    ys: list[int]
+    xs: list[int]
+
+    @classmethod
+    def of(cls, cells: list[tuple[int, int, int, int]]) -> _Grid:
+        return cls(_edges([c[0] for c in cells]), _edges([c[1] for c in cells]))
+
+    def slot(self, box: tuple[int, int, int, int]) -> tuple[int, int]:
+        """Row and column of a cell box (a merged cell: its first slot)."""
+        top, left, _bottom, _right = box
+        ri = max((k for k, y in enumerate(self.ys) if y <= top + GRID_TOLERANCE), default=0)
+        ci = max((k for k, x in enumerate(self.xs) if x <= left + GRID_TOLERANCE), default=0)
+        return ri, ci
+
+
+def _table_lines(tables: list[Table], grids: dict[int, _Grid],
+                 by_table: dict[int, dict[tuple[int, int], str]]) -> list[tuple[float, str]]:
+    """(y, row) for every non-empty row of every table: tab-separated cells on the full column grid."""
+    placed = []
+    for table in tables:
+        grid = grids[id(table)]
+        slots = _restore_numbering(by_table.get(id(table), {}))
+        for ri, y in enumerate(grid.ys):
+            row = [slots.get((ri, ci), "") for ci in range(len(grid.xs))]
+            if any(row):
+                placed.append((float(y), "\t".join(row)))
+    return placed
+
+
+def _cells_and_grids(tables: list[Table], lines_mask: np.ndarray) -> tuple[dict[int, list], dict[int, _Grid]]:
+    cells = {id(t): _table_cells(t, lines_mask) for t in tables}
+    return cells, {k: _Grid.of(v) for k, v in cells.items()}
+
+
+def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
+    """Recognise one page image (PIL) with Tesseract into text lines, table rows as tab-separated cells."""
+    from PIL import Image
+
+    gray = np.asarray(image.convert("L"))
+    tables, lines_mask = _page_tables(gray)
+    confs: list[float] = []
+    words = 0
+    placed: list[tuple[float, str]] = []  # (y, line) for the page, sorted at the end
+
+    # 1. Tables: crop each inked cell, stack them, read them in one call.
+    cells, grids = _cells_and_grids(tables, lines_mask)
+    stack = _cell_stack(gray, tables, lines_mask, cells)
     cell_text: dict[int, list[tuple[tuple, str]]] = {}
     cell_conf: dict[int, list[float]] = {}
     strips: list[tuple[int, int, np.ndarray]] = []  # (cell index, line number, image)
     heights = [c.shape[0] for c, _t, _b in stack if c.shape[0] > 8]
     typical = float(np.median(heights)) if heights else 30.0
     for i, (crop, _t, _b) in enumerate(stack):
-        if crop.shape[0] <= 0.35 * typical and crop.shape[1] >= 2 * crop.shape[0]:
-            # a bare horizontal bar: the "no value" dash, which Tesseract does not read
-            cell_text[i] = [((0, (0, 0, 0), 0), "——" if crop.shape[1] >= 1.4 * typical else "—")]
+        dash = _bare_dash(crop, typical)
+        if dash:
+            cell_text[i] = [((0, (0, 0, 0), 0), dash)]
             continue
         for n, strip in enumerate(_line_strips(crop)):
             strips.append((i, n, strip))
@@ -388,16 +538,8 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
                 last_key = (n, key)
             lines[-1] += (" " if lines[-1] else "") + text
         text = _tidy_cell("".join(lines) if all(re.search(f"[{_CJKP}]", ln) for ln in lines) else " ".join(lines))
-        top, left, _bottom, _right = box
-        ri = max(0, max((k for k, yv in enumerate(table.ys) if yv <= top + 3), default=0))
-        ci = max(0, max((k for k, xv in enumerate(table.xs) if xv <= left + 3), default=0))
-        by_table.setdefault(id(table), {})[(ri, min(ci, len(table.xs) - 2))] = text
-    for table in tables:
-        grid = _restore_numbering(by_table.get(id(table), {}))
-        for ri in range(len(table.ys) - 1):
-            row = [grid.get((ri, ci), "") for ci in range(len(table.xs) - 1)]
-            if any(row):
-                placed.append((table.ys[ri], "\t".join(row)))
+        by_table.setdefault(id(table), {})[grids[id(table)].slot(box)] = text
+    placed += _table_lines(tables, grids, by_table)
 
     # 2. Text outside the tables.
     rest = gray.copy()
@@ -426,10 +568,13 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
                 placed.append((min(w[1] for w in ws), text))
     placed.sort(key=lambda p: p[0])
     mean = sum(confs) / len(confs) if confs else 0.0
-    return OcrResult([line for _y, line in placed], round(mean, 2), words)
+    return OcrResult([line for _y, line in placed], round(mean, 2), words,
+                     min_confidence=round(min(confs), 2) if confs else 0.0)
 
 
-UPRIGHT_CONFIDENCE = 50.0  # an upright scan reads at 80-95; a sideways or upside-down one at about 20
+# An upright scan reads at 80-95 (Tesseract) or 90-99 (RapidOCR); a sideways or upside-down one far lower.
+UPRIGHT_CONFIDENCE = {"tesseract": 50.0, "rapidocr": 75.0}
+SIDEWAYS_SHARE = 0.5  # more text boxes than this standing upright: the page lies on its side
 OSD_MAX_DPI = 300  # orientation detection is unreliable below ~200 DPI, and slow above 300
 OSD_MIN_CONFIDENCE = 2.0
 
@@ -453,17 +598,108 @@ def detect_rotation(image, dpi: float) -> int:
     return int(osd.get("rotate", 0)) % 360
 
 
-def ocr_upright(image, dpi: float, lang: str = "chi_sim") -> OcrResult:
-    """`ocr_image`, and for a page that reads badly (a landscape table scanned sideways, a page fed
-    upside down) the page turned as orientation detection says, when that reads better."""
-    result = ocr_image(image, lang)
-    if result.confidence >= UPRIGHT_CONFIDENCE:
+def ocr_image_rapidocr(image) -> OcrResult:
+    """Recognise one page image (PIL) with RapidOCR into text lines, table rows as tab-separated cells
+    on the table's full column grid (a merged cell's text in its first slot)."""
+    from pipelines.text import ocr_boxes
+    from pipelines.text.rapid import TextBox, read_boxes, read_crops
+
+    gray = np.asarray(image.convert("L"))
+    tables, lines_mask = _page_tables(gray)
+    cells_of, grids = _cells_and_grids(tables, lines_mask)
+    stack = _cell_stack(gray, tables, lines_mask, cells_of)
+    heights = [c.shape[0] for c, _t, _b in stack if c.shape[0] > 8]
+    typical = float(np.median(heights)) if heights else 30.0
+    by_table: dict[int, dict[tuple[int, int], str]] = {}
+    for crop, table, box in stack:  # the "no value" dash: a flat bar, which OCR reads as 一 or not at all
+        dash = _bare_dash(crop, typical)
+        if dash:
+            by_table.setdefault(id(table), {})[grids[id(table)].slot(box)] = dash
+    # The page without its ruling lines: a rule beside a number is read as a digit, or hides one.
+    clean = gray.copy()
+    clean[_grow(lines_mask, 1)] = 255
+    boxes = read_boxes(clean)
+    confs = [b.confidence for b in boxes]
+    cells = [(table, box) for table in tables for box in cells_of[id(table)]]
+    in_cell: dict[int, list] = {}
+    outside = []
+    cell_boxes = [c for _t, c in cells]
+    recut: list[tuple[int, TextBox]] = []  # a box over several cells, cut at the cells and read again
+    for box in boxes:
+        crossed = ocr_boxes.cells_crossed(box, cell_boxes) if cells else []
+        if len(crossed) > 1:
+            parts = ocr_boxes.split_by_words(box, cell_boxes, crossed)
+            if parts:
+                for i, part in zip(crossed, parts, strict=True):
+                    in_cell.setdefault(i, []).append(part)
+            else:
+                recut += [(i, TextBox(max(box.x0, cell_boxes[i][1]), box.y0, min(box.x1, cell_boxes[i][3]),
+                                      box.y1, "", box.confidence)) for i in crossed]
+            continue
+        i = crossed[0] if crossed else (ocr_boxes.cell_of(box, cell_boxes) if cells else None)
+        if i is None:
+            outside.append(box)
+        else:
+            in_cell.setdefault(i, []).append(box)
+    crops = [clean[int(b.y0): int(b.y1) + 1, int(b.x0): int(b.x1) + 1] for _i, b in recut]
+    for (i, b), (text, conf) in zip(recut, read_crops(crops), strict=True):
+        if text:
+            in_cell.setdefault(i, []).append(TextBox(b.x0, b.y0, b.x1, b.y1, text, conf))
+            confs.append(conf)
+    for i, members in in_cell.items():
+        table, box = cells[i]
+        slot = grids[id(table)].slot(box)
+        if slot not in by_table.get(id(table), {}):
+            by_table.setdefault(id(table), {})[slot] = _tidy_cell(ocr_boxes.cell_text(members))
+    # Inked cells without a box (a lone small character that detection missed), or read as a lone
+    # symbol (a 7 as >): read again by recognition alone, on the cell's own ink.
+    unread = []
+    for crop, table, box in stack:
+        slot = grids[id(table)].slot(box)
+        text = by_table.get(id(table), {}).get(slot)
+        if (text is None or _LONE_SYMBOL.fullmatch(text)) and crop.shape[0] >= 6 and crop.shape[1] >= 3:
+            unread.append((crop, table, slot))
+    for (_crop, table, slot), (text, conf) in zip(unread, read_crops([c for c, _t, _s in unread]), strict=True):
+        slots = by_table.setdefault(id(table), {})
+        if text and (slot not in slots or _NUMBER.fullmatch(_tidy_cell(text))):
+            slots[slot] = _tidy_cell(text)
+            confs.append(conf)
+    placed = _table_lines(tables, grids, by_table) + ocr_boxes.text_lines(outside)
+    placed.sort(key=lambda p: p[0])
+    multi = [b for b in boxes if len(b.text) >= 2]
+    sideways = sum(1 for b in multi if b.height > 1.5 * b.width) / len(multi) if multi else 0.0
+    mean = sum(confs) / len(confs) if confs else 0.0
+    return OcrResult([line for _y, line in placed], round(mean, 2), len(boxes) + len(unread),
+                     min_confidence=round(min(confs), 2) if confs else 0.0, engine="rapidocr",
+                     sideways=round(sideways, 3))
+
+
+def _reads_upright(result: OcrResult) -> bool:
+    return (result.confidence >= UPRIGHT_CONFIDENCE.get(result.engine, 50.0)
+            and result.sideways <= SIDEWAYS_SHARE)
+
+
+def ocr_upright(image, dpi: float, lang: str = "chi_sim", engine: str | None = None) -> OcrResult:
+    """The page read by `engine` (default: `ocr_engine()`), and for a page that reads badly or whose
+    text stands on its side (a landscape table scanned sideways, a page fed upside down) the page
+    turned as Tesseract's orientation detection says (without Tesseract: each other way), when that
+    reads better."""
+    engine = engine or ocr_engine() or "tesseract"
+
+    def read(img) -> OcrResult:
+        return ocr_image_rapidocr(img) if engine == "rapidocr" else ocr_image(img, lang)
+
+    result = read(image)
+    if _reads_upright(result):
         return result
-    turn = detect_rotation(image, dpi)
-    if not turn:
-        return result
-    turned = ocr_image(image.convert("L").rotate(-turn, expand=True, fillcolor=255), lang)
-    if turned.confidence <= result.confidence:
-        return result
-    turned.rotation = turn
-    return turned
+    turn = detect_rotation(image, dpi) if tesseract_available() else 0
+    turns = [turn] if turn else ([] if tesseract_available() and result.sideways <= SIDEWAYS_SHARE else [90, 180, 270])
+    best = result
+    for turn in turns:
+        turned = read(image.convert("L").rotate(-turn, expand=True, fillcolor=255))
+        turned.rotation = turn
+        if (_reads_upright(turned), turned.confidence) > (_reads_upright(best), best.confidence):
+            best = turned
+        if _reads_upright(best):
+            break
+    return best

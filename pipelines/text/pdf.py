@@ -53,6 +53,7 @@ class _Page:
     source: str = "pdfminer"  # cid: share of unreadable output (see common.garbage_ratio)
     hrules: list[HRule] = field(default_factory=list)
     ocr_conf: float | None = None
+    ocr_min: float | None = None
     rotation: int = 0  # the direction the text ran in, turned upright for assembly
 
 
@@ -269,7 +270,7 @@ def _pdfium_page(pdf, index: int, rules: list[Rule], hrules: list[HRule]) -> _Pa
         page.close()
 
 
-def _ocr_page(pdf, index: int) -> _Page:
+def _ocr_page(pdf, index: int, engine: str) -> _Page:
     from pipelines.text.ocr import ocr_upright
 
     page = pdf[index]
@@ -277,9 +278,9 @@ def _ocr_page(pdf, index: int) -> _Page:
         image = page.render(scale=OCR_DPI / 72).to_pil()
     finally:
         page.close()
-    result = ocr_upright(image, OCR_DPI)
-    return _Page(result.lines, result.words, 0.0, 1, [], "tesseract", ocr_conf=result.confidence,
-                 rotation=result.rotation)
+    result = ocr_upright(image, OCR_DPI, engine=engine)
+    return _Page(result.lines, result.words, 0.0, 1, [], result.engine, ocr_conf=result.confidence,
+                 ocr_min=result.min_confidence, rotation=result.rotation)
 
 
 def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
@@ -375,6 +376,8 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
             errors = [e for e in errors if "encrypted" not in e]
     used: Counter[str] = Counter()
     confs: list[float] = []
+    ocr_pages: list[dict] = []
+    engine: str | None | bool = False  # not looked up yet
     ocr_tried = 0
     unreadable = 0
     for i, page in enumerate(pages):
@@ -400,20 +403,24 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
         if ocr and (page.chars < OCR_MIN_CHARS or page.cid > 0.3):
             pdf = pdf or _open_pdfium(body, errors)
             if pdf is not None and i < len(pdf):
-                from pipelines.text.ocr import tesseract_available
+                from pipelines.text.ocr import missing_engine_message, ocr_engine
 
-                if not tesseract_available():
-                    errors.append(f"page {i + 1}: no text layer and Tesseract chi_sim is not installed")
+                if engine is False:
+                    engine = ocr_engine()
+                if engine is None:
+                    errors.append(f"page {i + 1}: no text layer and {missing_engine_message()}")
                 elif ocr_tried >= budget.ocr_pages or budget.spent():
                     pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
                     continue
                 else:
                     ocr_tried += 1
                     try:
-                        ocred = _ocr_page(pdf, i)
+                        ocred = _ocr_page(pdf, i, engine)
                         if ocred.chars:
                             pages[i] = page = ocred
                             confs.append(ocred.ocr_conf or 0.0)
+                            ocr_pages.append({"page": i + 1, "engine": ocred.source, "mean": ocred.ocr_conf,
+                                              "min": ocred.ocr_min})
                     except Exception as exc:  # noqa: BLE001
                         errors.append(f"page {i + 1}: OCR failed ({type(exc).__name__}: {exc})")
         used[page.source] += 1
@@ -423,7 +430,7 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     if unread:
         errors.append(f"{unread} of {len(pages)} pages not read: {budget.describe()}")
     text = normalize_text(join_page_lines(_drop_furniture([p.lines for p in pages])))
-    sources = [s for s in ("pdfminer", "pdfium", "tesseract") if used.get(s)]
+    sources = [s for s in ("pdfminer", "pdfium", "rapidocr", "tesseract") if used.get(s)]
     extractor = "+".join(sources) or "none"
     q = {"pages": len(pages), "pages_by_extractor": dict(used)}
     turned = sum(1 for page in pages if page.rotation)
@@ -434,8 +441,11 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     if unreadable:
         q["unmapped_pages"] = unreadable  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
     if confs:
-        q["ocr_confidence"] = round(sum(confs) / len(confs), 2)
+        q["ocr_confidence"] = round(sum(confs) / len(confs), 2)  # mean of the pages' means, 0..100
+        q["ocr_confidence_min"] = min(p["min"] or 0.0 for p in ocr_pages)  # the least sure word or box
         q["ocr_pages"] = len(confs)
+        q["ocr_engine"] = "+".join(sorted({p["engine"] for p in ocr_pages}))
+        q["ocr_page_confidence"] = ocr_pages  # per OCRed page: number, engine, mean and min confidence
     if not text.strip() and not errors:
         errors.append("no text: the PDF has no text layer that could be read")
     return PdfText(text, extractor, len(pages), "; ".join(dict.fromkeys(errors)) or None, q)

@@ -150,6 +150,68 @@ def scanned_pdf(pdf: bytes, dpi: int = 200) -> bytes:
     return buf.getvalue()
 
 
+def pdftoppm_jpegs(pdf: bytes, dpi: int, workdir: str, *, first: int | None = None,
+                   last: int | None = None) -> list[bytes]:
+    """Grey JPEG page images of a PDF as poppler's `pdftoppm -gray -jpeg` renders them, as a scanner
+    would deliver them; made in `workdir` (a temporary folder) and read back."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    src = Path(workdir) / "source.pdf"
+    src.write_bytes(pdf)
+    prefix = Path(workdir) / f"page{dpi}"
+    cmd = ["pdftoppm", "-r", str(dpi), "-gray", "-jpeg"]
+    if first:
+        cmd += ["-f", str(first)]
+    if last:
+        cmd += ["-l", str(last)]
+    subprocess.run([*cmd, str(src), str(prefix)], check=True, capture_output=True, timeout=300)
+    files = sorted(Path(workdir).glob(f"{prefix.name}-*.jpg"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    out = [p.read_bytes() for p in files]
+    for p in [*files, src]:
+        os.unlink(p)
+    return out
+
+
+def jpeg_pdf(jpegs: list[bytes], dpi: float) -> bytes:
+    """An image-only PDF holding the JPEG bytes as they are (DCTDecode, no re-encoding), one page per
+    image, each page sized so that its image is `dpi` dots per inch: what a scanner's PDF export is."""
+    from PIL import Image
+
+    objects: list[bytes] = []
+    kids = []
+    for jpeg in jpegs:
+        with Image.open(io.BytesIO(jpeg)) as im:
+            width, height, mode = im.width, im.height, im.mode
+        space = "/DeviceGray" if mode == "L" else "/DeviceRGB"
+        w_pt, h_pt = width * 72.0 / dpi, height * 72.0 / dpi
+        base = 3 + len(objects)
+        page, image, content = base, base + 1, base + 2
+        kids.append(f"{page} 0 R")
+        draw = f"q {w_pt:.2f} 0 0 {h_pt:.2f} 0 0 cm /Im0 Do Q".encode()
+        objects.append((f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w_pt:.2f} {h_pt:.2f}] "
+                        f"/Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {content} 0 R >>").encode())
+        objects.append((f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace {space} "
+                        f"/BitsPerComponent 8 /Filter /DCTDecode /Length {len(jpeg)} >>\nstream\n").encode()
+                       + jpeg + b"\nendstream")
+        objects.append(f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode(), *objects]
+    buf = io.BytesIO()
+    buf.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(buf.tell())
+        buf.write(f"{n} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = buf.tell()
+    buf.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        buf.write(f"{off:010d} 00000 n \n".encode())
+    buf.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return buf.getvalue()
+
+
 def docx_bytes(text: str) -> bytes:
     """A DOCX with paragraphs and real Word tables (python-docx)."""
     import docx

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.siteserver import siteserver_page_urls
-from pipelines.text.ocr import tesseract_available
+from pipelines.text.ocr import ocr_engine
 from pipelines.textify import join_pages, textify
 from tests.text.builders import FORMS, NEEDS_SOFFICE, build_form, soffice
 
@@ -54,10 +54,10 @@ def _needs(form: str) -> None:
         if IN_CI:
             pytest.fail("LibreOffice (soffice) is required in CI to build DOC/WPS fixtures")
         pytest.skip("LibreOffice (soffice) not installed: cannot build DOC/WPS fixtures (make deb installs it)")
-    if form == "pdf_scanned" and not tesseract_available():
+    if form == "pdf_scanned" and not ocr_engine():
         if IN_CI:
-            pytest.fail("tesseract chi_sim is required in CI")
-        pytest.skip("tesseract-ocr-chi-sim not installed")
+            pytest.fail("an OCR engine (RapidOCR or tesseract chi_sim) is required in CI")
+        pytest.skip("no OCR engine installed (RapidOCR or tesseract-ocr-chi-sim)")
 
 
 def _params():
@@ -93,7 +93,7 @@ def test_textify_output_is_clean(gold_name, form):
         assert doc.published == (record.get("published") or "2021-01-20")
         assert doc.html and "<table" in doc.html
     if form == "pdf_scanned":
-        assert doc.extractor == "tesseract" and q["ocr_confidence"] >= 80
+        assert doc.extractor == ocr_engine() == q["ocr_engine"] and q["ocr_confidence"] >= 80
     if form == "siteserver_3_pages":
         assert q["pages"] == 3
 

@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from pipelines.text.ocr import tesseract_available
+from pipelines.text import rapid
+from pipelines.text.ocr import ocr_engine, tesseract_available
 from pipelines.text.pdf import extract_pdf, join_page_lines
 from pipelines.textify import textify
 from tests.text.builders import FONT, _register_font, scanned_pdf, text_pdf
@@ -66,36 +67,46 @@ def test_unmapped_glyphs_are_detected_and_recovered():
     doc = textify(body)
     assert doc.quality["unmapped_pages"] == 1
     assert "(cid:" not in doc.text
-    if tesseract_available():
-        assert doc.extractor == "tesseract" and "政府信息公开工作年度报告" in doc.text
+    if ocr_engine():
+        assert doc.extractor == ocr_engine() and "政府信息公开工作年度报告" in doc.text
         assert doc.quality["ocr_confidence"] > 70
     else:
         assert doc.error
 
 
-@pytest.mark.slow
-def test_scanned_pdf_is_ocred_with_confidence():
-    if not tesseract_available():
+def _use_engine(engine: str, monkeypatch) -> None:
+    """Read scans with `engine` (NIANBAO_OCR_ENGINE); skip when it is not installed."""
+    if engine == "tesseract" and not tesseract_available():
         pytest.skip("tesseract-ocr-chi-sim not installed")
+    if engine == "rapidocr" and not rapid.rapidocr_available():
+        pytest.skip("RapidOCR not installed")
+    monkeypatch.setenv("NIANBAO_OCR_ENGINE", engine)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["rapidocr", "tesseract"])
+def test_scanned_pdf_is_ocred_with_confidence(engine, monkeypatch):
+    _use_engine(engine, monkeypatch)
     source = "政府信息公开工作年度报告\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t12\t——\t305\n行政规范性文件\t-3\t7\t1424"
     doc = textify(scanned_pdf(text_pdf(source), dpi=200))
-    assert doc.extractor == "tesseract" and doc.quality["ocr_pages"] == 1
+    assert doc.extractor == engine and doc.quality["ocr_pages"] == 1 and doc.quality["ocr_engine"] == engine
     assert doc.quality["ocr_confidence"] >= 80
     assert "规章\t12\t——\t305" in doc.text
     assert "行政规范性文件\t-3\t7\t1424" in doc.text
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("engine", ["rapidocr", "tesseract"])
 @pytest.mark.parametrize("angle", [90, 180])
-def test_sideways_and_upside_down_scans_are_read_upright(angle):
-    """A landscape table scanned sideways, or a page fed upside down: it reads badly as it is, so
-    Tesseract's orientation detection turns it, and the turned page is read instead."""
+def test_sideways_and_upside_down_scans_are_read_upright(angle, engine, monkeypatch):
+    """A landscape table scanned sideways, or a page fed upside down: it reads badly (or its text
+    stands on its side) as it is, so Tesseract's orientation detection turns it, and the turned page
+    is read instead."""
     import re
 
     import pypdfium2 as pdfium
 
-    if not tesseract_available():
-        pytest.skip("tesseract-ocr-chi-sim not installed")
+    _use_engine(engine, monkeypatch)
     source = "\n".join(TABLE.splitlines()[:14])
     pdf = pdfium.PdfDocument(text_pdf(source))
     image = pdf[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
@@ -103,7 +114,7 @@ def test_sideways_and_upside_down_scans_are_read_upright(angle):
     buf = io.BytesIO()
     image.rotate(angle, expand=True, fillcolor=255).save(buf, format="PDF", resolution=200)
     doc = textify(buf.getvalue())
-    assert doc.extractor == "tesseract" and doc.quality["turned_pages"] == 1
+    assert doc.extractor == engine and doc.quality["turned_pages"] == 1
     assert doc.quality["ocr_confidence"] >= 80
     assert "项目\t自然人\t商业企业\t总计" in doc.text
     rows = [i for i in range(1, 13) if re.search(rf"^{i}\.第{i}类申请.*\t{i}\t{2 * i}\t{3 * i}$", doc.text, re.M)]
@@ -210,8 +221,8 @@ def test_a_bad_budget_value_falls_back_to_the_default(monkeypatch):
 
 @pytest.mark.slow
 def test_ocr_stops_at_its_page_limit(monkeypatch):
-    if not tesseract_available():
-        pytest.skip("tesseract-ocr-chi-sim not installed")
+    if not ocr_engine():
+        pytest.skip("no OCR engine installed")
     monkeypatch.setenv("NIANBAO_OCR_MAX_PAGES", "1")
     scan = scanned_pdf(text_pdf("\n".join(TABLE.splitlines()[:25]), rows_per_page=9), dpi=100)
     doc = textify(scan)
