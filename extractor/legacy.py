@@ -29,6 +29,7 @@ _UNITS = frozenset(
 )
 _DASH = frozenset({"——", "—", "-", "--", "―", "――", "/"})
 _HEADER = re.compile(r"^(?:统计指标|指标名称|指标)$|^(?:单位|计量单位|统计数|本年度|历年累计|本期实际|本年累计|代码|序号|\d{4}年度?|\d{4}年度?累计)$")
+_VALUE_HEADER = re.compile(r"^(?:统计数|本年度|历年累计|本期实际|本年累计|\d{4}年度?|\d{4}年度?累计|累计)$")
 _LETTERS = re.compile(r"^[甲乙丙丁戊]$")
 _CODE = re.compile(r"^\d{2,3}$")
 _END = re.compile(r"单位负责人|填报人|审核人|联系电话|填报日期|统计负责人|制表人")
@@ -133,35 +134,44 @@ def _rows(doc: Document, start: int) -> list[tuple[str, str | None, str | None]]
 
 
 def _token_rows(tokens: list[str]) -> list[tuple[str, str | None, str | None]]:
-    """Rows from cells one per line: label, unit, [code], value. A 代码 column's code (01, 02 …)
-    is skipped; the letter row under the header (甲 乙 丙 1 2) is not a row."""
+    """Rows from cells one per line: label, unit, [code], values. A 代码 column's code (01, 02 …)
+    is skipped; the letter row under the header (甲 乙 丙 1 2) is not a row; of several value
+    columns the first that is not 历年累计 (in the header's order) is kept."""
     out: list[tuple[str, str | None, str | None]] = []
     label: str | None = None
     unit: str | None = None
-    value: str | None = None
+    values: list[str] = []
     has_code = False
     code_seen = False
+    value_headers: list[str] = []
+    pick = 0
+
+    def emit() -> None:
+        if label is not None:
+            out.append((label, unit, values[pick] if len(values) > pick else None))
+
     for tok in tokens:
         s = squash(tok)
         if _HEADER.match(s) or _LETTERS.match(s):
             has_code = has_code or s == "代码"
+            if _VALUE_HEADER.match(s) and label is None:
+                value_headers.append(s)
+                pick = next((i for i, h in enumerate(value_headers) if not _ALL_YEARS.search(h)), 0)
             continue
-        if label is not None and unit is None and _is_unit(tok):
+        if label is not None and unit is None and not values and _is_unit(tok):
             unit = tok
             continue
         if label is not None and has_code and not code_seen and _CODE.match(s):
             code_seen = True
             continue
-        if label is not None and value is None and parse_value(tok)[0]:
-            value = tok
+        if label is not None and parse_value(tok)[0]:
+            values.append(tok)
             continue
         if not tok or parse_value(tok)[0]:
             continue
-        if label is not None:
-            out.append((label, unit, value))
-        label, unit, value, code_seen = tok, None, None, False
-    if label is not None:
-        out.append((label, unit, value))
+        emit()
+        label, unit, values, code_seen = tok, None, [], False
+    emit()
     return out
 
 
