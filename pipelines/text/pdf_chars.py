@@ -1,0 +1,245 @@
+"""A page's characters, ruling lines and images read by pdfium (pypdfium2's raw API), in the same
+device space pdfminer's page aggregator gives (page rotation applied, y up, origin at the media box's
+corner), so that `pdf.py` turns and assembles them exactly as it does pdfminer's.
+
+pdfium's C text page does the font work (encodings, CMaps, ToUnicode) that pdfminer does in Python;
+what is left here is one C call per character for its box, and one per path point for the rules.
+
+- Characters: pdfium's *loose* box (origin to origin + advance wide, the font's descent to ascent
+  tall), which is the box pdfminer's `LTChar` has when the font's ascent minus descent is one em, as
+  in the fonts WPS and Word embed. Characters pdfium inserts itself (spaces, line breaks) are left
+  out; the row builder sets its own spaces.
+- Direction: the character's matrix (text matrix times CTM) turned by the page rotation, as
+  pdfminer's `LTChar.matrix`. It is asked only of characters whose loose box is not upright.
+- Shapes: every subpath of every path object (forms included, their matrices applied), as
+  pdfminer's `paint_path` splits them: a closed axis-aligned four-corner subpath is a rectangle,
+  anything else a line or curve boxed by its end points.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Protocol
+
+import pypdfium2.raw as pdfium_c
+
+
+class Marks(Protocol):
+    chars: list[tuple[float, float, float, float, str, int]]
+    shapes: list[tuple[float, float, float, float, bool]]
+    images: int
+
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _mul(m1: Matrix, m0: Matrix) -> Matrix:
+    """`m1` then `m0` (pdfminer's `mult_matrix` order)."""
+    a1, b1, c1, d1, e1, f1 = m1
+    a0, b0, c0, d0, e0, f0 = m0
+    return (a0 * a1 + c0 * b1, b0 * a1 + d0 * b1, a0 * c1 + c0 * d1, b0 * c1 + d0 * d1,
+            a0 * e1 + c0 * f1 + e0, b0 * e1 + d0 * f1 + f0)
+
+
+def page_ctm(mediabox: tuple[float, float, float, float], rotation: int) -> Matrix:
+    """The matrix from user space to pdfminer's device space (`PDFPageInterpreter.process_page`)."""
+    x0, y0, x1, y1 = mediabox
+    if rotation == 90:
+        return (0, -1, 1, 0, -y0, x1)
+    if rotation == 180:
+        return (-1, 0, 0, -1, x1, y1)
+    if rotation == 270:
+        return (0, 1, -1, 0, y1, -x0)
+    return (1, 0, 0, 1, -x0, -y0)
+
+
+def _box(ctm: Matrix, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+    a, b, c, d, e, f = ctm
+    xs = (a * x0 + c * y0 + e, a * x1 + c * y1 + e)
+    ys = (b * x0 + d * y0 + f, b * x1 + d * y1 + f)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _direction(a: float, b: float) -> int:
+    return 0 if a > abs(b) else 180 if -a > abs(b) else 90 if b > 0 else 270
+
+
+def page_size(page) -> tuple[float, float, Matrix]:
+    """Width and height of the page in device space, and the matrix into it."""
+    mediabox = page.get_mediabox()
+    rotation = page.get_rotation() % 360
+    ctm = page_ctm(mediabox, rotation)
+    x0, y0, x1, y1 = _box(ctm, *mediabox)
+    return abs(x1 - x0), abs(y1 - y0), ctm
+
+
+def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
+    """The page's characters (pdfium's own spaces and line breaks left out) into `marks.chars`."""
+    handle = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(handle)
+    if count <= 0:
+        return
+    buffer = ctypes.create_string_buffer((count + 1) * 2)
+    got = pdfium_c.FPDFText_GetText(handle, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    text = buffer.raw[: max(0, got - 1) * 2].decode("utf-16-le", errors="replace")
+    if len(text) != count:  # control characters or characters outside the BMP: one at a time
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(handle, i)) for i in range(count))
+    rect = pdfium_c.FS_RECTF()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
+    loose_box, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
+    a, b, c, d, e, f = ctm
+    upright = ctm[:4] == (1, 0, 0, 1)
+    # pdfium's loose box against its origin -> pdfminer's box against the origin; the same for every
+    # character of one font at one size and scale (pdfium's loose box of a font with unusable metrics
+    # is the glyph's own box, which only costs more look-ups)
+    metrics: dict[tuple[float, float, float], _Metrics | None] = {}
+    out = marks.chars
+    for i, ch in enumerate(text):
+        if ch.isspace() or ch == "\x00" or not loose_box(handle, i, rect_ref) or not origin(handle, i, ox_ref, oy_ref):
+            continue
+        x, y = ox.value, oy.value
+        left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+        key = (round(right - left, 4), round(top - y, 4), round(bottom - y, 4))
+        m = metrics.get(key, _MISSING)
+        if m is _MISSING:
+            m = metrics[key] = _metrics(handle, i, key[0], a, b, c, d)
+        if m is None:
+            continue
+        if m.tight:
+            box = _tight_box(handle, i)
+            if box is None:
+                continue
+            left, right, bottom, top = box
+        elif m.vertical:
+            left, right, bottom, top = x, x + m.height, y, y + m.height
+        else:
+            bottom = y + m.descent
+            left, right, top = x, x + (right - left), bottom + m.height
+        if upright:
+            out.append((left + e, bottom + f, right + e, top + f, ch, m.direction))
+        else:
+            x0, y0, x1, y1 = _box(ctm, left, bottom, right, top)
+            out.append((x0, y0, x1, y1, ch, m.direction))
+
+
+class _Metrics:
+    """How pdfminer boxes the characters of one font at one size and matrix."""
+
+    __slots__ = ("descent", "direction", "height", "tight", "vertical")
+
+    def __init__(self, descent: float, height: float, direction: int, tight: bool, vertical: bool) -> None:
+        self.descent, self.height, self.direction, self.tight, self.vertical = descent, height, direction, tight, vertical
+
+
+_MISSING = _Metrics(0.0, 0.0, 0, False, False)
+
+
+def _metrics(handle, index: int, loose_width: float, a: float, b: float, c: float, d: float) -> _Metrics | None:
+    matrix = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFText_GetMatrix(handle, index, ctypes.byref(matrix)):
+        return None
+    size = pdfium_c.FPDFText_GetFontSize(handle, index)
+    ma, mb, md = matrix.a, matrix.b, matrix.d
+    direction = _direction(ma * a + mb * c, ma * b + mb * d)
+    text_object = pdfium_c.FPDFText_GetTextObject(handle, index)
+    font = pdfium_c.FPDFTextObj_GetFont(text_object) if text_object else None
+    descent = ctypes.c_float(0.0)
+    if font:
+        pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(descent))
+    height = size * md
+    # sideways or upside down in user space (pdfium's loose box assumes upright text): the glyph's box
+    tight = not (ma > abs(mb)) or height <= 0
+    # a font written top to bottom (Identity-V): pdfium's loose box is one unscaled font size wide
+    # there; pdfminer boxes such a character as a square of the scaled size at pdfium's origin
+    vertical = abs(loose_width - size) < 0.01 and abs(size - height) > 0.01
+    return _Metrics(descent.value * height / 1000.0, height, direction, tight, vertical)
+
+
+def _tight_box(handle, index: int) -> tuple[float, float, float, float] | None:
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    if not pdfium_c.FPDFText_GetCharBox(handle, index, ctypes.byref(left), ctypes.byref(right),
+                                        ctypes.byref(bottom), ctypes.byref(top)):
+        return None
+    return left.value, right.value, bottom.value, top.value
+
+
+def read_objects(page, ctm: Matrix, marks: Marks) -> None:
+    """Path subpaths into `marks.shapes` and images into `marks.images`, forms included."""
+    handle = page.raw
+    n = pdfium_c.FPDFPage_CountObjects(handle)
+    _objects([pdfium_c.FPDFPage_GetObject(handle, i) for i in range(n)], ctm, marks, top_level=True)
+
+
+def _objects(objects, ctm: Matrix, marks: Marks, top_level: bool) -> None:
+    fs = pdfium_c.FS_MATRIX()
+    for obj in objects:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            marks.images += 1
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(fs)):
+                continue
+            _path(obj, _mul((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f), ctm), marks)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(fs)):
+                continue
+            inner = _mul((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f), ctm)
+            n = pdfium_c.FPDFFormObj_CountObjects(obj)
+            _objects([pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(n)], inner, marks, False)
+
+
+def _path(obj, ctm: Matrix, marks: Marks) -> None:
+    n = pdfium_c.FPDFPath_CountSegments(obj)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    a, b, c, d, e, f = ctm
+    subpath: list[tuple[float, float]] = []
+    bezier = 0
+    for i in range(n):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if not pdfium_c.FPDFPathSegment_GetPoint(seg, xr, yr):
+            continue
+        point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            _subpath(subpath, marks)
+            subpath = [point]
+            bezier = 0
+        elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3 == 0:  # the curve's end point (pdfminer boxes curves by their end points)
+                subpath.append(point)
+        else:
+            subpath.append(point)
+        if pdfium_c.FPDFPathSegment_GetClose(seg) and subpath and subpath[-1] != subpath[0]:
+            subpath.append(subpath[0])
+    _subpath(subpath, marks)
+
+
+def _subpath(points: list[tuple[float, float]], marks: Marks) -> None:
+    if len(points) < 2:
+        return
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    is_rect = False
+    if len(points) == 5 and points[0] == points[4]:
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = points
+        is_rect = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+    marks.shapes.append((min(xs), min(ys), max(xs), max(ys), is_rect))
+
+
+def read_page(pdf, index: int, marks: Marks) -> float:
+    """Page `index` of an open `pypdfium2.PdfDocument` into `marks`; returns its height in device space."""
+    page = pdf[index]
+    try:
+        _width, height, ctm = page_size(page)
+        textpage = page.get_textpage()
+        try:
+            read_chars(textpage, ctm, marks)
+        finally:
+            textpage.close()
+        read_objects(page, ctm, marks)
+        return height
+    finally:
+        page.close()
