@@ -132,14 +132,15 @@ def _rotate_box(x0: float, y0: float, x1: float, y1: float, rotation: int) -> tu
 def _oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph], list[Rule], list[HRule]]:
     """Glyphs and ruling lines in a top-down frame (y = `height` - y) in which text turned by
     `rotation` reads left to right."""
-    chars: list[Glyph] = []
     rules: list[Rule] = []
     hrules: list[HRule] = []
-    for x0, y0, x1, y1, text, _direction in marks.chars:
-        x0, y0, x1, y1 = _rotate_box(x0, y0, x1, y1, rotation)
-        chars.append(Glyph(x0, x1, height - y1, height - y0, text))
-    for x0, y0, x1, y1, is_rect in marks.shapes:
-        x0, y0, x1, y1 = _rotate_box(x0, y0, x1, y1, rotation)
+    if rotation:
+        boxes = [(*_rotate_box(x0, y0, x1, y1, rotation), text) for x0, y0, x1, y1, text, _d in marks.chars]
+        shapes = [(*_rotate_box(x0, y0, x1, y1, rotation), is_rect) for x0, y0, x1, y1, is_rect in marks.shapes]
+    else:
+        boxes, shapes = marks.chars, marks.shapes
+    chars = [Glyph(box[0], box[2], height - box[3], height - box[1], box[4]) for box in boxes]
+    for x0, y0, x1, y1, is_rect in shapes:
         w, h = x1 - x0, y1 - y0
         if w <= 2.5 and h > 4:
             rules.append(Rule((x0 + x1) / 2, height - y1, height - y0))

@@ -93,17 +93,17 @@ def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
     # pdfium's loose box against its origin -> pdfminer's box against the origin; the same for every
     # character of one font at one size and scale (pdfium's loose box of a font with unusable metrics
     # is the glyph's own box, which only costs more look-ups)
-    metrics: dict[tuple[float, float, float], _Metrics | None] = {}
+    metrics: dict[tuple[int, int], _Metrics | None] = {}
     out = marks.chars
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00" or not loose_box(handle, i, rect_ref) or not origin(handle, i, ox_ref, oy_ref):
             continue
         x, y = ox.value, oy.value
         left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
-        key = (round(right - left, 4), round(top - y, 4), round(bottom - y, 4))
+        key = (int((top - y) * 1024.0), int((bottom - y) * 1024.0))  # float32 noise is far below 1/1024 pt
         m = metrics.get(key, _MISSING)
         if m is _MISSING:
-            m = metrics[key] = _metrics(handle, i, key[0], a, b, c, d)
+            m = metrics[key] = _metrics(handle, i, right - left, a, b, c, d)
         if m is None:
             continue
         if m.tight:
@@ -190,36 +190,39 @@ def _objects(objects, ctm: Matrix, marks: Marks, top_level: bool) -> None:
 
 
 def _path(obj, ctm: Matrix, marks: Marks) -> None:
-    n = pdfium_c.FPDFPath_CountSegments(obj)
+    """One path object's subpaths. pdfium closes a subpath with an explicit point back to its start
+    (as pdfminer reads `h`), so the end points alone give pdfminer's boxes."""
+    get_segment, get_type, get_point = (pdfium_c.FPDFPath_GetPathSegment, pdfium_c.FPDFPathSegment_GetType,
+                                        pdfium_c.FPDFPathSegment_GetPoint)
+    moveto, bezierto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
     x, y = ctypes.c_float(), ctypes.c_float()
     xr, yr = ctypes.byref(x), ctypes.byref(y)
     a, b, c, d, e, f = ctm
     subpath: list[tuple[float, float]] = []
     bezier = 0
-    for i in range(n):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
-        if not pdfium_c.FPDFPathSegment_GetPoint(seg, xr, yr):
+    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = get_segment(obj, i)
+        kind = get_type(seg)
+        if kind == bezierto:
+            bezier += 1
+            if bezier % 3:  # a control point (pdfminer boxes curves by their end points)
+                continue
+        if not get_point(seg, xr, yr):
             continue
-        point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
-            _subpath(subpath, marks)
+        px, py = x.value, y.value
+        point = (a * px + c * py + e, b * px + d * py + f)
+        if kind == moveto:
+            if len(subpath) > 1:
+                _subpath(subpath, marks)
             subpath = [point]
             bezier = 0
-        elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
-            bezier += 1
-            if bezier % 3 == 0:  # the curve's end point (pdfminer boxes curves by their end points)
-                subpath.append(point)
         else:
             subpath.append(point)
-        if pdfium_c.FPDFPathSegment_GetClose(seg) and subpath and subpath[-1] != subpath[0]:
-            subpath.append(subpath[0])
-    _subpath(subpath, marks)
+    if len(subpath) > 1:
+        _subpath(subpath, marks)
 
 
 def _subpath(points: list[tuple[float, float]], marks: Marks) -> None:
-    if len(points) < 2:
-        return
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     is_rect = False
