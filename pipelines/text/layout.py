@@ -10,6 +10,7 @@ which is what makes it fast.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -95,18 +96,24 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
 def _group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
     """Glyphs grouped into text lines: a glyph joins the current line when its vertical extent lies
     mostly inside the line's (so low punctuation such as 、。， stays on its line)."""
-    glyphs = sorted(glyphs, key=lambda g: (g.yc, g.x0))
+    glyphs = sorted(glyphs, key=lambda g: ((g.top + g.bottom) / 2, g.x0))  # (g.yc, g.x0), inlined: hot
     lines: list[list[Glyph]] = []
     top = bottom = 0.0
     for g in glyphs:
+        g_top, g_bottom = g.top, g.bottom
         if lines:
-            overlap = min(bottom, g.bottom) - max(top, g.top)
-            if overlap >= 0.5 * min(g.height, bottom - top) and abs(g.yc - (top + bottom) / 2) < 0.7 * (bottom - top):
+            overlap = min(bottom, g_bottom) - max(top, g_top)
+            if (overlap >= 0.5 * min(max(0.1, g_bottom - g_top), bottom - top)
+                    and abs((g_top + g_bottom) / 2 - (top + bottom) / 2) < 0.7 * (bottom - top)):
                 lines[-1].append(g)
                 continue
         lines.append([g])
-        top, bottom = g.top, g.bottom
-    return [sorted(line, key=lambda g: g.x0) for line in lines]
+        top, bottom = g_top, g_bottom
+    return [sorted(line, key=_x0) for line in lines]
+
+
+def _x0(g: Glyph) -> float:
+    return g.x0
 
 
 def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
@@ -131,11 +138,11 @@ def _cells(line: list[Glyph], xs: list[float]) -> list[str]:
     before = [g for g in line if (g.x0 + g.x1) / 2 < xs[0]]
     after = [g for g in line if (g.x0 + g.x1) / 2 > xs[-1]]
     cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
+    first, last = xs[0], xs[-1]
     for g in line:
         xc = (g.x0 + g.x1) / 2
-        if xs[0] <= xc <= xs[-1]:
-            i = next(i for i in range(len(xs) - 1) if xc <= xs[i + 1])
-            cells[i].append(g)
+        if first <= xc <= last:
+            cells[bisect_left(xs, xc, 1) - 1].append(g)  # the first column whose right rule is at or past xc
     parts = [_join(c, None) for c in cells]
     if before:
         parts.insert(0, _join(before, None))
