@@ -8,7 +8,7 @@ what is left here is one C call per character for its box, and one per path poin
 - Characters: pdfium's *loose* box (origin to origin + advance wide, the font's descent to ascent
   tall), which is the box pdfminer's `LTChar` has when the font's ascent minus descent is one em, as
   in the fonts WPS and Word embed. Characters pdfium inserts itself (spaces, line breaks) are left
-  out; the row builder sets its own spaces.
+  out (the row builder sets its own spaces); a space the PDF draws is kept, as pdfminer keeps it.
 - Direction: the character's matrix (text matrix times CTM) turned by the page rotation, as
   pdfminer's `LTChar.matrix`. It is asked only of characters whose loose box is not upright.
 - Shapes: every subpath of every path object (forms included, their matrices applied), as
@@ -36,7 +36,7 @@ class _Bare:
         from pypdfium2_raw.bindings import _libs  # the loaded libpdfium (ctypesgen's table)
 
         lib = ctypes.CDLL(_libs["pdfium"]._name)  # a handle of our own: pypdfium2's prototypes stay as they are
-        for name in ("FPDFText_GetLooseCharBox", "FPDFText_GetCharOrigin", "FPDFPage_CountObjects",
+        for name in ("FPDFText_GetLooseCharBox", "FPDFText_GetCharOrigin", "FPDFText_IsGenerated", "FPDFPage_CountObjects",
                      "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix", "FPDFPath_CountSegments",
                      "FPDFPathSegment_GetType", "FPDFPathSegment_GetPoint", "FPDFFormObj_CountObjects"):
             setattr(self, name, getattr(lib, name))
@@ -126,7 +126,7 @@ def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     rect_p, ox_p, oy_p = (_VOID_P(ctypes.addressof(v)) for v in (rect, ox, oy))
     page_p = _address(handle)
-    loose_box, origin = lib.FPDFText_GetLooseCharBox, lib.FPDFText_GetCharOrigin
+    loose_box, origin, is_generated = lib.FPDFText_GetLooseCharBox, lib.FPDFText_GetCharOrigin, lib.FPDFText_IsGenerated
     a, b, c, d, e, f = ctm
     upright = ctm[:4] == (1, 0, 0, 1)
     # pdfium's loose box against its origin -> pdfminer's box against the origin; the same for every
@@ -135,7 +135,12 @@ def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
     metrics: dict[tuple[int, int], _Metrics | None] = {}
     out = marks.chars
     for i, ch in enumerate(text):
-        if ch.isspace() or ch == "\x00" or not loose_box(page_p, i, rect_p) or not origin(page_p, i, ox_p, oy_p):
+        if ch.isspace():  # a space the PDF draws counts as a character (as in pdfminer); pdfium's own do not
+            if ch in "\r\n" or is_generated(page_p, i):
+                continue
+        elif ch == "\x00":
+            continue
+        if not loose_box(page_p, i, rect_p) or not origin(page_p, i, ox_p, oy_p):
             continue
         x, y = ox.value, oy.value
         left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
