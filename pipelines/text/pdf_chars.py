@@ -40,7 +40,7 @@ class _Bare:
                      "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix", "FPDFPath_CountSegments",
                      "FPDFPathSegment_GetType", "FPDFPathSegment_GetPoint", "FPDFFormObj_CountObjects"):
             setattr(self, name, getattr(lib, name))
-        for name in ("FPDFPage_GetObject", "FPDFPath_GetPathSegment", "FPDFFormObj_GetObject"):
+        for name in ("FPDFPage_GetObject", "FPDFPath_GetPathSegment", "FPDFFormObj_GetObject", "FPDFText_GetTextObject"):
             fn = getattr(lib, name)
             fn.restype = _VOID_P
             setattr(self, name, fn)
@@ -116,9 +116,9 @@ def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
     count = pdfium_c.FPDFText_CountChars(handle)
     if count <= 0:
         return
-    buffer = ctypes.create_string_buffer((count + 1) * 2)
-    got = pdfium_c.FPDFText_GetText(handle, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
-    text = buffer.raw[: max(0, got - 1) * 2].decode("utf-16-le", errors="replace")
+    buffer = (ctypes.c_ushort * (count + 1))()
+    got = pdfium_c.FPDFText_GetText(handle, 0, count, buffer)
+    text = bytes(buffer)[: max(0, got - 1) * 2].decode("utf-16-le", errors="replace")
     if len(text) != count:  # control characters or characters outside the BMP: one at a time
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(handle, i)) for i in range(count))
     lib = _lib()
@@ -133,6 +133,8 @@ def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
     # character of one font at one size and scale (pdfium's loose box of a font with unusable metrics
     # is the glyph's own box, which only costs more look-ups)
     metrics: dict[tuple[int, int], _Metrics | None] = {}
+    by_object: dict[int | None, _Metrics | None] = {}  # the same by pdfium text object
+    text_object_of = lib.FPDFText_GetTextObject
     out = marks.chars
     for i, ch in enumerate(text):
         if ch.isspace():  # a space the PDF draws counts as a character (as in pdfminer); pdfium's own do not
@@ -146,8 +148,12 @@ def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
         left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
         key = (int((top - y) * 1024.0), int((bottom - y) * 1024.0))  # float32 noise is far below 1/1024 pt
         m = metrics.get(key, _MISSING)
-        if m is _MISSING:
-            m = metrics[key] = _metrics(handle, i, right - left, a, b, c, d)
+        if m is _MISSING:  # a new font or size, or a font whose loose boxes are its glyphs' own boxes
+            text_object = text_object_of(page_p, i)
+            m = by_object.get(text_object, _MISSING)
+            if m is _MISSING:
+                m = by_object[text_object] = _metrics(handle, i, right - left, a, b, c, d)
+            metrics[key] = m
         if m is None:
             continue
         if m.tight:
