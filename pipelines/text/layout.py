@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from statistics import median
 
 from pipelines.text.common import is_cjk
 
@@ -116,20 +115,33 @@ def _x0(g: Glyph) -> float:
     return g.x0
 
 
+def _median(values: list[float]) -> float:
+    """`statistics.median` without its generic number handling (hot: twice per line)."""
+    values.sort()
+    n = len(values)
+    if n % 2:
+        return values[n // 2]
+    return (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
     """Glyphs of one run as text: a space for a word gap, a tab for a column gap (when `tab_gap`)."""
     out: list[str] = []
     prev: Glyph | None = None
+    prev_height = 0.0
     for g in glyphs:
+        height = g.bottom - g.top
+        if not height > 0.1:  # g.height, inlined: hot
+            height = 0.1
         if prev is not None and g.text:
             gap = g.x0 - prev.x1
-            size = min(g.height, prev.height)
+            size = height if height < prev_height else prev_height
             if tab_gap is not None and gap > tab_gap:
                 out.append("\t")
             elif gap > 0.25 * size and not (is_cjk(g.text[0]) and is_cjk(prev.text[-1]) and gap < 0.9 * size):
                 out.append(" ")
         out.append(g.text)
-        prev = g
+        prev, prev_height = g, height
     return "".join(out)
 
 
@@ -189,8 +201,8 @@ def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[
         band_rows = []
 
     for line in _group_lines(glyphs):
-        yc = median(g.yc for g in line)
-        size = median(g.height for g in line)
+        yc = _median([(g.top + g.bottom) / 2 for g in line])  # median of g.yc
+        size = _median([max(0.1, g.bottom - g.top) for g in line])  # median of g.height
         ti = next((i for i, t in enumerate(tables) if t.top - 1 <= yc <= t.bottom + 1), None)
         if ti is None:
             flush()
