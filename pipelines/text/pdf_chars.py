@@ -3,14 +3,17 @@ device space pdfminer's page aggregator gives (page rotation applied, y up, orig
 corner), so that `pdf.py` turns and assembles them exactly as it does pdfminer's.
 
 pdfium's C text page does the font work (encodings, CMaps, ToUnicode) that pdfminer does in Python;
-what is left here is one C call per character for its box, and one per path point for the rules.
+what is left here is two C calls per character, and three per path point for the rules.
 
-- Characters: pdfium's *loose* box (origin to origin + advance wide, the font's descent to ascent
-  tall), which is the box pdfminer's `LTChar` has when the font's ascent minus descent is one em, as
-  in the fonts WPS and Word embed. Characters pdfium inserts itself (spaces, line breaks) are left
-  out (the row builder sets its own spaces); a space the PDF draws is kept, as pdfminer keeps it.
+- Characters: pdfminer's `LTChar` box, from the origin to the origin plus the advance (the width of
+  pdfium's loose box), and from the font's descent up by the font size, both scaled by the text
+  matrix. pdfium's loose box itself is not that box: it is as tall as the font's ascent minus its
+  descent (not one em), and for fonts with unusable metrics it is the glyph's own box. The font's
+  size, scale, descent and direction are looked up once per font and size (`_metrics`).
+  Characters pdfium inserts itself (spaces, line breaks) are left out; a space the PDF draws is
+  kept, as pdfminer keeps it.
 - Direction: the character's matrix (text matrix times CTM) turned by the page rotation, as
-  pdfminer's `LTChar.matrix`. It is asked only of characters whose loose box is not upright.
+  pdfminer's `LTChar.matrix`; a character set sideways in user space gets its glyph's box.
 - Shapes: every subpath of every path object (forms included, their matrices applied), as
   pdfminer's `paint_path` splits them: a closed axis-aligned four-corner subpath is a rectangle,
   anything else a line or curve boxed by its end points.
