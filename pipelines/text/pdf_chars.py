@@ -29,6 +29,11 @@ import pypdfium2.raw as pdfium_c
 _VOID_P = ctypes.c_void_p
 
 
+class _Handle(ctypes.c_void_p):
+    """A pointer result kept as a ctypes object (a subclass is not turned into an int), so that it
+    goes back to pdfium as it is."""
+
+
 class _Bare:
     """The few pdfium functions called once per character or path point, without pypdfium2's
     argument types: ctypes then passes prepared pointers as they are, about four times cheaper per
@@ -43,10 +48,12 @@ class _Bare:
                      "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix", "FPDFPath_CountSegments",
                      "FPDFPathSegment_GetType", "FPDFPathSegment_GetPoint", "FPDFFormObj_CountObjects"):
             setattr(self, name, getattr(lib, name))
-        for name in ("FPDFPage_GetObject", "FPDFPath_GetPathSegment", "FPDFFormObj_GetObject", "FPDFText_GetTextObject"):
+        for name in ("FPDFPage_GetObject", "FPDFPath_GetPathSegment", "FPDFFormObj_GetObject"):
             fn = getattr(lib, name)
-            fn.restype = _VOID_P
+            fn.restype = _Handle
             setattr(self, name, fn)
+        self.FPDFText_GetTextObject = lib.FPDFText_GetTextObject  # an int: a key, never passed back
+        self.FPDFText_GetTextObject.restype = _VOID_P
 
 
 _bare: _Bare | None = None
@@ -221,11 +228,11 @@ def read_objects(page, ctm: Matrix, marks: Marks) -> None:
     """Path subpaths into `marks.shapes` and images into `marks.images`, forms included."""
     lib = _lib()
     page_p = _address(page.raw)
-    objects = [_VOID_P(lib.FPDFPage_GetObject(page_p, i)) for i in range(lib.FPDFPage_CountObjects(page_p))]
+    objects = [lib.FPDFPage_GetObject(page_p, i) for i in range(lib.FPDFPage_CountObjects(page_p))]
     _objects(lib, objects, ctm, marks)
 
 
-def _objects(lib: _Bare, objects: list[ctypes.c_void_p], ctm: Matrix, marks: Marks) -> None:
+def _objects(lib: _Bare, objects: list[_Handle], ctm: Matrix, marks: Marks) -> None:
     fs = pdfium_c.FS_MATRIX()
     fs_p = _VOID_P(ctypes.addressof(fs))
     x, y = ctypes.c_float(), ctypes.c_float()
@@ -241,11 +248,11 @@ def _objects(lib: _Bare, objects: list[ctypes.c_void_p], ctm: Matrix, marks: Mar
             marks.images += 1
         elif kind == form_kind and get_matrix(obj, fs_p):
             inner = _mul((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f), ctm)
-            _objects(lib, [_VOID_P(lib.FPDFFormObj_GetObject(obj, i)) for i in range(lib.FPDFFormObj_CountObjects(obj))],
+            _objects(lib, [lib.FPDFFormObj_GetObject(obj, i) for i in range(lib.FPDFFormObj_CountObjects(obj))],
                      inner, marks)
 
 
-def _path(lib: _Bare, obj: ctypes.c_void_p, ctm: Matrix, marks: Marks, points: tuple) -> None:
+def _path(lib: _Bare, obj: _Handle, ctm: Matrix, marks: Marks, points: tuple) -> None:
     """One path object's subpaths. pdfium closes a subpath with an explicit point back to its start
     (as pdfminer reads `h`), so the end points alone give pdfminer's boxes."""
     get_segment, get_type, get_point = lib.FPDFPath_GetPathSegment, lib.FPDFPathSegment_GetType, lib.FPDFPathSegment_GetPoint
@@ -255,7 +262,7 @@ def _path(lib: _Bare, obj: ctypes.c_void_p, ctm: Matrix, marks: Marks, points: t
     subpath: list[tuple[float, float]] = []
     bezier = 0
     for i in range(lib.FPDFPath_CountSegments(obj)):
-        seg = _VOID_P(get_segment(obj, i))
+        seg = get_segment(obj, i)
         kind = get_type(seg)
         if kind == bezierto:
             bezier += 1
