@@ -230,7 +230,9 @@ def _read_pages(body: bytes, errors: list[str], budget: _Budget) -> tuple[list[_
             page = pages[i]
             page.unmapped = page.source == "pdfium" and page.cid > CID_RETRY_RATIO
             other = mined[i] if mined and i < len(mined) else None
-            if other is not None and other.source == "pdfminer" and (page.source == "failed" or other.cid <= page.cid):
+            if other is not None and other.source == "unread":  # the budget ran out before the re-read
+                pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
+            elif other is not None and other.source == "pdfminer" and (page.source == "failed" or other.cid <= page.cid):
                 other.unmapped = page.unmapped
                 pages[i] = other
     return pages, pdf

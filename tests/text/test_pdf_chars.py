@@ -135,3 +135,16 @@ def test_without_pdfium_every_page_is_read_by_pdfminer(monkeypatch):
     doc = pdf.extract_pdf(body, ocr=False)
     assert doc.quality["pages_by_extractor"] == {"pdfminer": expected.quality["pages"]}
     assert doc.text == expected.text and doc.error is None
+
+
+def test_a_budget_spent_before_the_pdfminer_reread_leaves_the_page_unread(monkeypatch):
+    calls = []
+
+    def spent(self):  # the budget holds for pdfium's pass over the one page, then runs out
+        calls.append(1)
+        return len(calls) > 1
+
+    monkeypatch.setattr(pdf._Budget, "spent", spent)
+    doc = pdf.extract_pdf(_unmapped_pdf(), ocr=False)
+    assert doc.quality["unread_pages"] == doc.quality["pages"] == 1
+    assert "NIANBAO_PDF_SECONDS" in doc.error and "(cid:" not in doc.text
