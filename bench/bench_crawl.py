@@ -16,6 +16,12 @@ before timing (a remote site costs the crawler no CPU), then for each politeness
 A generic follow-every-link spider is no baseline here: it fetches other pages (no PDFs behind
 script-built links) and walks the demo site's traps (calendars, link farms) without end.
 
+3. (unless `--no-stages`) one more nianbao crawl at the first delay, parsing inline
+   (`NIANBAO_PARSE_WORKERS=0`) and with dedup, whose CPU time a bench-only extension
+   (`bench/stage_cpu.py`) splits by stage: CPU milliseconds per page for fetch (engine, downloads,
+   discovery), store (database and raw blobs), text (decoding and text extraction), parse (the
+   report extractor) and dedup.
+
 Prints pages/s of each over the crawl (first to last request the hosts saw), the ratio baseline/nianbao
 (goal: within 1.3x), whether the page sets match, pages fetched per report found, and each process's
 wall time: nianbao's includes start-up and the parsing still queued when the last page arrived (parse
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=4, help="demo hosts served on 127.0.0.1 … 127.0.0.N")
     parser.add_argument("--delays", default="0,0.25", help="DOWNLOAD_DELAY values to run, comma-separated")
+    parser.add_argument("--no-stages", action="store_true", help="skip the run that splits CPU time by stage")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra Scrapy setting for the nianbao run (repeatable)")
     opts = parser.parse_args(argv)
@@ -121,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         for delay in [float(d) for d in opts.delays.split(",") if d.strip()]:
             with tempfile.TemporaryDirectory() as tmp:
                 log = Path(tmp) / "requests.jsonl"
-                env = {**os.environ, "NIANBAO_DATA_DIR": tmp, "PYTHONPATH": str(ROOT / "bench")}
+                env = {**os.environ, "NIANBAO_DATA_DIR": tmp, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}"}
                 env.pop("NIANBAO_DATABASE_URL", None)
                 full_s, full_pages, full_wall = timed(
                     [nianbao, "crawl", *seeds, "--data-dir", tmp, "--no-dedup", "--progress", "off",
@@ -148,11 +155,38 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{delay:>8} ratio bare/full {ratio:.2f}x (goal <= 1.3x); same page set: "
                   f"{'yes' if same else f'no, {diff} differ'}; reports found {found}/{expected}, "
                   f"{sum(full_pages.values()) / max(found, 1):.2f} pages per report found")
+        if not opts.no_stages:
+            delay = float(opts.delays.split(",")[0])
+            stages = _stage_cpu(nianbao, seeds, delay, opts.set)
+            total = sum(stages[k] for k in STAGES)
+            print(f"CPU ms per page by stage (delay {delay}, parsing inline, dedup on; {stages['pages']} pages, "
+                  f"{total:.2f} CPU s in all):")
+            print("  " + "  ".join(f"{k} {1000 * stages[k] / max(stages['pages'], 1):.1f}" for k in STAGES))
     finally:
         for s in servers:
             s.stop()
     print(f"worst ratio: {max(ratios):.2f}x")
     return 0
+
+
+STAGES = ("fetch", "store", "text", "parse", "dedup")
+
+
+def _stage_cpu(nianbao: str, seeds: list[str], delay: float, extra: list[str]) -> dict:
+    """A nianbao crawl with `bench/stage_cpu.py` timing its stages; the figures it wrote."""
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "stages.json"
+        env = {**os.environ, "NIANBAO_DATA_DIR": tmp, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}"}
+        env.pop("NIANBAO_DATABASE_URL", None)
+        subprocess.run([nianbao, "crawl", *seeds, "--data-dir", tmp, "--dedup", "--progress", "off",
+                        "--log-level", "ERROR", "-s", f"DOWNLOAD_DELAY={delay}", "-s", "RANDOMIZE_DOWNLOAD_DELAY=0",
+                        "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+                        "-s", "NIANBAO_PARSE_WORKERS=0", *(a for kv in extra for a in ("-s", kv)),
+                        "-s", "EXTENSIONS={\"stage_cpu.StageCPU\": 0}", "-s", f"BENCH_STAGE_LOG={out}"],
+                       env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _reports_found(data_dir: Path, servers: list[DemoServer]) -> int:

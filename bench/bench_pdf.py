@@ -1,17 +1,29 @@
 #!/usr/bin/env python3
-"""PDF text extraction: pages per second of nianbao's PDF pipeline against pdfminer.six's own
-`pdf2txt.py`, on the same generated report PDFs in the same run, plus peak memory per worker.
+"""PDF text extraction: pages per CPU-second of nianbao's PDF reader against the plain-text limit
+(pypdfium2's `get_text_range`, poppler's `pdftotext -layout`), nianbao's previous pdfminer reader and
+pdfminer.six itself, on generated report PDFs and on the real PDFs in `../shared/realdocs/files/`, all
+in the same run, plus peak memory per worker.
 
     .venv/bin/python bench/bench_pdf.py [--files 12] [--office 2] [--copies 4] [--workers N]
+                                        [--repeat 3] [--real-loops 5] [--quick]
 
 Corpus: `--files` PDFs drawn by reportlab (CID font STSong-Light, ruled tables, every other one with
 its tables split over pages) and, when LibreOffice is installed, `--office` PDFs exported by
 LibreOffice from DOCX (embedded TrueType subsets with ToUnicode maps, as Word and WPS write them).
+Real: every `*.pdf` under `../shared/realdocs/files/` (WPS and Word exports), each read
+`--real-loops` times so that the figure is not start-up noise.
 
-Baselines: `pdf2txt.py` run on every file (the CLI, default layout analysis), and pdfminer's
-`extract_text` in-process (same analysis without interpreter start-up). Ours: content streams read by
-`pipelines.text.pdf_content`, characters and ruling lines only (no LAParams analysis), rows rebuilt
-by `pipelines.text.layout`, one process per core.
+Each single-process reader runs in a fresh worker process, `--repeat` times, and is timed by that
+process's CPU time (`time.process_time`; `pdftotext` by its children's CPU time), so that other load
+on the machine costs as little as possible; the table gives the best and the median run and the ratio
+to nianbao's reader measured in the same run. Readers:
+- `pypdfium2 plain text`: page, text page, `get_text_range` (no positions, no rows): the limit.
+- `pdftotext -layout`: a process per file.
+- `nianbao extract_pdf`: characters and ruling lines from pdfium (`pipelines.text.pdf_chars`), rows
+  and cells rebuilt by `pipelines.text.layout`, pdfminer only for pages pdfium cannot map.
+- `nianbao, pdfminer reader`: the same with pdfium switched off, so every page goes through pdfminer's
+  interpreter with `pipelines.text.pdf_content`'s stream reader (the reader before pdfium).
+- `pdfminer extract_text`: pdfminer.six's own layout analysis, in-process.
 """
 
 from __future__ import annotations
@@ -20,6 +32,8 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +42,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+REALDOCS = ROOT.parent / "shared" / "realdocs" / "files"
 sys.path.insert(0, str(ROOT))
 
 
@@ -69,6 +84,55 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_run(fn, paths: list[str], loops: int) -> tuple[float, float, int]:
+    """`fn` over `paths`, `loops` times, in this worker: CPU seconds, peak RSS, characters out."""
+    import gc
+
+    fn(paths[0])  # imports and first-use caches are start-up, not reading
+    gc.collect()
+    chars = 0
+    start = time.process_time()
+    for _ in range(loops):
+        for path in paths:
+            chars += fn(path)
+    return time.process_time() - start, _peak_rss_mb(), chars
+
+
+def read_ours(path: str) -> int:
+    from pipelines.text.pdf import extract_pdf
+
+    return len(extract_pdf(Path(path).read_bytes(), ocr=False).text)
+
+
+def read_pdfminer_reader(path: str) -> int:
+    """nianbao's extract_pdf with pdfium switched off: every page by pdfminer (the previous reader)."""
+    import pipelines.text.pdf as pdf
+
+    pdf._open_pdfium = lambda body, errors: None
+    return len(pdf.extract_pdf(Path(path).read_bytes(), ocr=False).text)
+
+
+def read_pdfium_plain(path: str) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(Path(path).read_bytes())
+    n = 0
+    for i in range(len(doc)):
+        page = doc[i]
+        textpage = page.get_textpage()
+        n += len(textpage.get_text_range())
+        textpage.close()
+        page.close()
+    doc.close()
+    return n
+
+
+def read_pdfminer_extract_text(path: str) -> int:
+    from pdfminer.high_level import extract_text
+
+    return len(extract_text(path))
+
+
 def ours(path: str) -> tuple[int, float, int]:
     from pipelines.text.pdf import extract_pdf
 
@@ -76,10 +140,25 @@ def ours(path: str) -> tuple[int, float, int]:
     return len(result.text), _peak_rss_mb(), os.getpid()
 
 
-def pdfminer_inprocess(path: str) -> tuple[int, float, int]:
-    from pdfminer.high_level import extract_text
+def run_single(fn, paths: list[Path], loops: int) -> tuple[float, float]:
+    """CPU seconds and peak RSS of `fn` over the corpus in a fresh worker process."""
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        secs, rss, _chars = pool.submit(_cpu_run, fn, [str(p) for p in paths], loops).result()
+    return secs, rss
 
-    return len(extract_text(path)), _peak_rss_mb(), os.getpid()
+
+def run_pdftotext(paths: list[Path], loops: int) -> float | None:
+    """Children's CPU seconds of `pdftotext -layout`, one process per file."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(loops):
+        for p in paths:
+            subprocess.run([exe, "-layout", "-enc", "UTF-8", str(p), "-"], check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def run_pool(fn, paths: list[Path], workers: int) -> tuple[float, dict[int, float]]:
@@ -91,23 +170,57 @@ def run_pool(fn, paths: list[Path], workers: int) -> tuple[float, dict[int, floa
     return time.perf_counter() - start, peaks
 
 
-def run_pdf2txt(paths: list[Path]) -> float:
-    exe = Path(sys.executable).parent / "pdf2txt.py"
-    if not exe.exists():
-        raise SystemExit(f"pdf2txt.py not found next to {sys.executable}")
-    start = time.perf_counter()
-    for p in paths:
-        subprocess.run([sys.executable, str(exe), str(p)], check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+READERS = [
+    ("pypdfium2 plain text (the limit)", read_pdfium_plain),
+    ("pdftotext -layout (a process per file)", None),
+    ("nianbao extract_pdf (pdfium reader)", read_ours),
+    ("nianbao, pdfminer reader (before)", read_pdfminer_reader),
+    ("pdfminer extract_text (in-process)", read_pdfminer_extract_text),
+]
+OURS = "nianbao extract_pdf (pdfium reader)"
+
+
+def compare(title: str, paths: list[Path], loops: int, repeat: int, skip: set[str]) -> dict[str, list[float]]:
+    """Every reader `repeat` times over `paths` (each file `loops` times), interleaved so that load
+    on the machine falls on all of them alike; prints pages per CPU-second and ratios."""
+    pages = sum(page_count(p) for p in paths) * loops
+    runs: dict[str, list[float]] = {name: [] for name, _fn in READERS if name not in skip}
+    peaks: dict[str, float] = {}
+    for _ in range(repeat):
+        for name, fn in READERS:
+            if name in skip:
+                continue
+            if fn is None:
+                secs = run_pdftotext(paths, loops)
+                if secs is None:
+                    runs.pop(name, None)
+                    continue
+            else:
+                secs, rss = run_single(fn, paths, loops)
+                peaks[name] = max(peaks.get(name, 0.0), rss)
+            runs[name].append(pages / secs)
+    print(f"\n{title}: {pages} pages per run ({len(paths)} PDFs x {loops}), {repeat} runs, pages per CPU-second")
+    ours_runs = runs[OURS]
+    for name, rates in runs.items():
+        best, med = max(rates), statistics.median(rates)
+        ratio = statistics.median(r / o for r, o in zip(rates, ours_runs, strict=True))
+        mem = f"  peak RSS {peaks[name]:.0f} MiB" if name in peaks else ""
+        print(f"  {name:42s} best {best:7.1f}  median {med:7.1f}  {ratio:5.2f}x nianbao{mem}")
+    return runs
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--files", type=int, default=12)
     ap.add_argument("--office", type=int, default=2, help="PDFs exported by LibreOffice (0 to skip)")
     ap.add_argument("--copies", type=int, default=4, help="reports per PDF file")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--real-loops", type=int, default=5, help="times each real PDF is read per run")
+    ap.add_argument("--quick", action="store_true", help="1 run, no pdfminer extract_text, no parallel run")
     args = ap.parse_args()
+    repeat = 1 if args.quick else args.repeat
+    skip = {"pdfminer extract_text (in-process)"} if args.quick else set()
     with tempfile.TemporaryDirectory(prefix="bench_pdf-") as tmp:
         from tests.text.builders import soffice
 
@@ -120,21 +233,19 @@ def main() -> int:
         print(f"corpus: {len(paths)} PDFs, {pages} pages ({args.files} reportlab PDFs with CID font STSong-Light "
               f"and ruled tables, {pages - office_pages} pages; {office} LibreOffice PDFs from DOCX, "
               f"{office_pages} pages); {os.cpu_count()} CPUs, {args.workers} workers")
-        t_cli = run_pdf2txt(paths)
-        t_lib, lib_peaks = run_pool(pdfminer_inprocess, paths, 1)
-        t_one, one_peaks = run_pool(ours, paths, 1)
-        t_par, par_peaks = run_pool(ours, paths, args.workers)
-        rows = [
-            ("pdfminer pdf2txt.py (CLI, per file)", t_cli, None),
-            ("pdfminer extract_text (in-process, 1 proc)", t_lib, lib_peaks),
-            ("nianbao extract_pdf (1 process)", t_one, one_peaks),
-            (f"nianbao extract_pdf ({args.workers} processes)", t_par, par_peaks),
-        ]
-        for name, secs, peaks in rows:
-            mem = f"  peak RSS/worker {max(peaks.values()):.0f} MiB" if peaks else ""
-            print(f"{name:45s} {secs:7.2f} s  {pages / secs:7.1f} pages/s{mem}")
-        print(f"speed-up vs pdf2txt.py: {t_cli / t_par:.1f}x parallel, {t_cli / t_one:.1f}x single process; "
-              f"vs in-process extract_text: {t_lib / t_par:.1f}x parallel, {t_lib / t_one:.1f}x single")
+        real = sorted(REALDOCS.glob("*.pdf"))
+        if real:
+            print("real: " + ", ".join(f"{p.name} ({page_count(p)} pages)" for p in real))
+            compare("real PDFs (../shared/realdocs/files)", real, args.real_loops, repeat, skip)
+        else:
+            print(f"real: no PDFs under {REALDOCS} (the shared folder beside the checkout)")
+        compare("generated report PDFs", paths, 1, repeat, skip)
+        if not args.quick:
+            t_one, one_peaks = run_pool(ours, paths, 1)
+            t_par, par_peaks = run_pool(ours, paths, args.workers)
+            print(f"\ngenerated, wall clock: nianbao 1 process {pages / t_one:.1f} pages/s "
+                  f"(peak RSS {max(one_peaks.values()):.0f} MiB), {args.workers} processes {pages / t_par:.1f} pages/s "
+                  f"(peak RSS/worker {max(par_peaks.values()):.0f} MiB)")
     return 0
 
 

@@ -18,7 +18,7 @@ from pipelines.text.common import mojibake_reason, normalize_text, quality
 
 # Bump when textify's output changes for the same bytes: stored Documents made by an older version
 # are re-made by the crawl pipeline and by `nianbao reprocess`.
-TEXTIFY_VERSION = "5"  # 5: scans read by RapidOCR (NIANBAO_OCR_ENGINE) and PDF table cells merged over columns
+TEXTIFY_VERSION = "6"  # 6: PDF characters and rules read by pdfium (pdf_chars); 5: scans read by RapidOCR (NIANBAO_OCR_ENGINE) and PDF table cells merged over columns
 # stay one cell, double cell borders one column edge; 3: turned pages read upright
 IMAGE_DPI = 200.0  # assumed resolution of an image attachment that does not state one
 

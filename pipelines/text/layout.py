@@ -10,8 +10,8 @@ which is what makes it fast.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from statistics import median
 
 from pipelines.text.common import is_cjk
 
@@ -120,34 +120,53 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
 def _group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
     """Glyphs grouped into text lines: a glyph joins the current line when its vertical extent lies
     mostly inside the line's (so low punctuation such as 、。， stays on its line)."""
-    glyphs = sorted(glyphs, key=lambda g: (g.yc, g.x0))
+    glyphs = sorted(glyphs, key=lambda g: ((g.top + g.bottom) / 2, g.x0))  # (g.yc, g.x0), inlined: hot
     lines: list[list[Glyph]] = []
     top = bottom = 0.0
     for g in glyphs:
+        g_top, g_bottom = g.top, g.bottom
         if lines:
-            overlap = min(bottom, g.bottom) - max(top, g.top)
-            if overlap >= 0.5 * min(g.height, bottom - top) and abs(g.yc - (top + bottom) / 2) < 0.7 * (bottom - top):
+            overlap = min(bottom, g_bottom) - max(top, g_top)
+            if (overlap >= 0.5 * min(max(0.1, g_bottom - g_top), bottom - top)
+                    and abs((g_top + g_bottom) / 2 - (top + bottom) / 2) < 0.7 * (bottom - top)):
                 lines[-1].append(g)
                 continue
         lines.append([g])
-        top, bottom = g.top, g.bottom
-    return [sorted(line, key=lambda g: g.x0) for line in lines]
+        top, bottom = g_top, g_bottom
+    return [sorted(line, key=_x0) for line in lines]
+
+
+def _x0(g: Glyph) -> float:
+    return g.x0
+
+
+def _median(values: list[float]) -> float:
+    """`statistics.median` without its generic number handling (hot: twice per line)."""
+    values.sort()
+    n = len(values)
+    if n % 2:
+        return values[n // 2]
+    return (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
     """Glyphs of one run as text: a space for a word gap, a tab for a column gap (when `tab_gap`)."""
     out: list[str] = []
     prev: Glyph | None = None
+    prev_height = 0.0
     for g in glyphs:
+        height = g.bottom - g.top
+        if not height > 0.1:  # g.height, inlined: hot
+            height = 0.1
         if prev is not None and g.text:
             gap = g.x0 - prev.x1
-            size = min(g.height, prev.height)
+            size = height if height < prev_height else prev_height
             if tab_gap is not None and gap > tab_gap:
                 out.append("\t")
             elif gap > 0.25 * size and not (is_cjk(g.text[0]) and is_cjk(prev.text[-1]) and gap < 0.9 * size):
                 out.append(" ")
         out.append(g.text)
-        prev = g
+        prev, prev_height = g, height
     return "".join(out)
 
 
@@ -159,11 +178,12 @@ def _cells(line: list[Glyph], xs: list[float], open_edges: list[bool] | None = N
     before = [g for g in line if (g.x0 + g.x1) / 2 < xs[0]]
     after = [g for g in line if (g.x0 + g.x1) / 2 > xs[-1]]
     cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
+    first, last = xs[0], xs[-1]
     for g in line:
         xc = (g.x0 + g.x1) / 2
-        if xs[0] <= xc <= xs[-1]:
-            i = next(i for i in range(len(xs) - 1) if xc <= xs[i + 1])
-            if open_edges:
+        if first <= xc <= last:
+            i = bisect_left(xs, xc, 1) - 1  # the first column whose right rule is at or past xc
+            if open_edges:  # a cell merged over columns: its text goes to the first column of the span
                 while i > 0 and open_edges[i - 1]:
                     i -= 1
             cells[i].append(g)
@@ -213,8 +233,8 @@ def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[
         band_rows = []
 
     for line in _group_lines(glyphs):
-        yc = median(g.yc for g in line)
-        size = median(g.height for g in line)
+        yc = _median([(g.top + g.bottom) / 2 for g in line])  # median of g.yc
+        size = _median([max(0.1, g.bottom - g.top) for g in line])  # median of g.height
         ti = next((i for i, t in enumerate(tables) if t.top - 1 <= yc <= t.bottom + 1), None)
         if ti is None:
             flush()

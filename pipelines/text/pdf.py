@@ -55,6 +55,7 @@ class _Page:
     ocr_conf: float | None = None
     ocr_min: float | None = None
     rotation: int = 0  # the direction the text ran in, turned upright for assembly
+    unmapped: bool = False  # pdfium's reading had unmapped glyphs (then pdfminer's was tried)
 
 
 @dataclass
@@ -133,14 +134,15 @@ def _rotate_box(x0: float, y0: float, x1: float, y1: float, rotation: int) -> tu
 def _oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph], list[Rule], list[HRule]]:
     """Glyphs and ruling lines in a top-down frame (y = `height` - y) in which text turned by
     `rotation` reads left to right."""
-    chars: list[Glyph] = []
     rules: list[Rule] = []
     hrules: list[HRule] = []
-    for x0, y0, x1, y1, text, _direction in marks.chars:
-        x0, y0, x1, y1 = _rotate_box(x0, y0, x1, y1, rotation)
-        chars.append(Glyph(x0, x1, height - y1, height - y0, text))
-    for x0, y0, x1, y1, is_rect in marks.shapes:
-        x0, y0, x1, y1 = _rotate_box(x0, y0, x1, y1, rotation)
+    if rotation:
+        boxes = [(*_rotate_box(x0, y0, x1, y1, rotation), text) for x0, y0, x1, y1, text, _d in marks.chars]
+        shapes = [(*_rotate_box(x0, y0, x1, y1, rotation), is_rect) for x0, y0, x1, y1, is_rect in marks.shapes]
+    else:
+        boxes, shapes = marks.chars, marks.shapes
+    chars = [Glyph(box[0], box[2], height - box[3], height - box[1], box[4]) for box in boxes]
+    for x0, y0, x1, y1, is_rect in shapes:
         w, h = x1 - x0, y1 - y0
         if w <= 2.5 and h > 4:
             rules.append(Rule((x0 + x1) / 2, height - y1, height - y0))
@@ -182,7 +184,63 @@ def _quiet_pdfminer_debug() -> None:
             module.log = _DebugOff(log)  # type: ignore[assignment]
 
 
-def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget) -> list[_Page] | None:
+def _page_from_marks(marks: _Marks, height: float, source: str) -> _Page:
+    """One page's lines from what it draws: turned upright when its text runs sideways or upside
+    down, rows and cells rebuilt by `layout.assemble`."""
+    rotation = _text_rotation(marks)
+    chars, rules, hrules = _oriented(marks, rotation, height)
+    lines = assemble(chars, rules, hrules)
+    return _Page(lines, len(chars), garbage_ratio("\n".join(lines)), marks.images, rules, source, hrules=hrules,
+                 rotation=rotation)
+
+
+def _pdfium_pages(pdf, errors: list[str], budget: _Budget) -> list[_Page]:
+    """Every page read by pdfium (`pdf_chars`); a page pdfium cannot load is "failed"."""
+    from pipelines.text.pdf_chars import read_page
+
+    pages: list[_Page] = []
+    for i in range(len(pdf)):
+        if budget.spent():  # the rest stay unread (counted, not parsed)
+            pages.extend(_Page([], 0, 0.0, 0, [], "unread") for _ in range(i, len(pdf)))
+            break
+        try:
+            marks = _Marks()
+            height = read_page(pdf, i, marks)
+            pages.append(_page_from_marks(marks, height, "pdfium"))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"page {i + 1}: pdfium failed ({type(exc).__name__}: {exc})")
+            pages.append(_Page([], 0, 0.0, 0, [], "failed"))
+    return pages
+
+
+def _read_pages(body: bytes, errors: list[str], budget: _Budget) -> tuple[list[_Page] | None, object]:
+    """Every page by pdfium (fast: its C text page does the fonts), and by pdfminer the pages pdfium
+    failed on or could not map to Unicode (`(cid:)`-like output), keeping the better reading; all
+    pages by pdfminer when pdfium cannot open the file. Returns the pages and the open pdfium document."""
+    opening: list[str] = []
+    pdf = _open_pdfium(body, opening)
+    pages = _pdfium_pages(pdf, errors, budget) if pdf is not None else None
+    redo = None if pages is None else {i for i, p in enumerate(pages)
+                                       if p.source == "failed" or p.cid > CID_RETRY_RATIO}
+    if redo is None or redo:
+        mined = _pdfminer_pages(body, errors if pages is None else [], budget, redo)
+        if pages is None:
+            if not mined:
+                errors.extend(opening)
+            return mined, None
+        for i in sorted(redo):
+            page = pages[i]
+            page.unmapped = page.source == "pdfium" and page.cid > CID_RETRY_RATIO
+            other = mined[i] if mined and i < len(mined) else None
+            if other is not None and other.source == "unread":  # the budget ran out before the re-read
+                pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
+            elif other is not None and other.source == "pdfminer" and (page.source == "failed" or other.cid <= page.cid):
+                other.unmapped = page.unmapped
+                pages[i] = other
+    return pages, pdf
+
+
+def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget, only: set[int] | None = None) -> list[_Page] | None:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfinterp import PDFResourceManager
@@ -215,17 +273,15 @@ def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget) -> list[_Pa
             if budget.spent():  # the rest stay unread (counted, not parsed)
                 pages.extend(_Page([], 0, 0.0, 0, [], "unread") for _ in [page, *page_iter])
                 break
+            if only is not None and i not in only:
+                pages.append(_Page([], 0, 0.0, 0, [], "skipped"))
+                continue
             try:
                 interpreter.process_page(page)
                 layout = device.get_result()
                 marks = _Marks()
                 _walk(layout, marks)
-                rotation = _text_rotation(marks)
-                chars, rules, hrules = _oriented(marks, rotation, layout.height)
-                lines = assemble(chars, rules, hrules)
-                text = "\n".join(lines)
-                pages.append(_Page(lines, len(chars), garbage_ratio(text), marks.images, rules, hrules=hrules,
-                                   rotation=rotation))
+                pages.append(_page_from_marks(marks, layout.height, "pdfminer"))
             except OverCap as exc:  # a decompression bomb: not retried with pdfium or OCR either
                 note_cut(f"page {i + 1}: {exc}")
                 pages.append(_Page([], 0, 0.0, 0, [], "overcap"))
@@ -249,25 +305,6 @@ def _open_pdfium(body: bytes, errors: list[str]):
         else:
             errors.append(f"corrupt PDF: pdfium could not open it ({msg})")
         return None
-
-
-def _pdfium_page(pdf, index: int, rules: list[Rule], hrules: list[HRule]) -> _Page:
-    page = pdf[index]
-    try:
-        height = page.get_height()
-        textpage = page.get_textpage()
-        glyphs: list[Glyph] = []
-        for ci in range(textpage.count_chars()):
-            ch = textpage.get_text_range(ci, 1)
-            if not ch or ch.isspace():
-                continue
-            left, bottom, right, top = textpage.get_charbox(ci)
-            glyphs.append(Glyph(left, right, height - top, height - bottom, ch))
-        textpage.close()
-        lines = assemble(glyphs, rules, hrules)
-        return _Page(lines, len(glyphs), garbage_ratio("\n".join(lines)), 0, rules, "pdfium", hrules=hrules)
-    finally:
-        page.close()
 
 
 def _ocr_page(pdf, index: int, engine: str) -> _Page:
@@ -365,10 +402,9 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     truncated = b"%%EOF" not in body[-2048:]
     if truncated:
         errors.append("truncated PDF: no %%EOF at the end of the file")
-    pages = _pdfminer_pages(body, errors, budget)
-    pdf = None
+    pages, pdf = _read_pages(body, errors, budget)
     if pages is None or (not pages):
-        pdf = _open_pdfium(body, errors)
+        pdf = pdf or _open_pdfium(body, errors)
         if pdf is None:
             return PdfText("", "none", 0, "; ".join(dict.fromkeys(errors)) or "unreadable PDF")
         pages = [_Page([], 0, 1.0, 0, [], "failed") for _ in range(len(pdf))]
@@ -383,23 +419,8 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
     for i, page in enumerate(pages):
         if page.source in ("unread", "overcap"):
             continue
-        if page.source == "pdfminer" and page.cid > CID_RETRY_RATIO:
+        if page.unmapped or (page.source == "pdfminer" and page.cid > CID_RETRY_RATIO):
             unreadable += 1
-        needs_retry = page.source == "failed" or page.cid > CID_RETRY_RATIO
-        if needs_retry and budget.spent():
-            pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
-            continue
-        if needs_retry:
-            pdf = pdf or _open_pdfium(body, errors)
-            if pdf is not None and i < len(pdf):
-                try:
-                    upright = page.rotation == 0  # pdfium's boxes are in the unturned page's frame
-                    retry = _pdfium_page(pdf, i, page.rules if upright else [], page.hrules if upright else [])
-                    if retry.chars and (page.source == "failed" or retry.cid < page.cid):
-                        retry.images = page.images
-                        pages[i] = page = retry
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(f"page {i + 1}: pdfium failed ({type(exc).__name__}: {exc})")
         if ocr and (page.chars < OCR_MIN_CHARS or page.cid > 0.3):
             pdf = pdf or _open_pdfium(body, errors)
             if pdf is not None and i < len(pdf):

@@ -68,7 +68,7 @@ def test_reprocess_updates_then_changes_nothing(tmp_path, record):
         html_doc = docs["html"]
         assert html_doc.encoding == "gb18030" and html_doc.extractor.startswith("trafilatura")
         assert "规范性文件\t3\t0\t0" in html_doc.text and "ICP备" not in html_doc.text
-        assert docs["pdf"].extractor == "pdfminer" and "规章\t0\t0\t0" in docs["pdf"].text
+        assert docs["pdf"].extractor == "pdfium" and "规章\t0\t0\t0" in docs["pdf"].text
         stamps = {d.id: d.updated_at for d in docs.values()}
         report = session.scalars(select(Report)).one()
         assert report.document_id == html_doc.id and report.year == record["year"]

@@ -42,7 +42,7 @@ def test_decode_html_returns_text_and_decision():
 def test_pdf_text_with_table_rows():
     text = "一、总体情况\n全年主动公开政府信息共3637条。\n信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n规章\t0\t0\t0\n规范性文件\t3\t\t0"
     doc = textify(text_pdf(text), url="http://x/a.html", content_type="text/html")
-    assert doc.kind == "pdf" and doc.extractor == "pdfminer" and doc.error is None
+    assert doc.kind == "pdf" and doc.extractor == "pdfium" and doc.error is None
     assert "规范性文件\t3\t\t0" in doc.text
     assert "全年主动公开政府信息共3637条。" in doc.text
     assert "- 1 -" not in doc.text
