@@ -2,10 +2,13 @@
 
 A pure library (no Scrapy): used by the pipelines, by `nianbao reprocess` and by `nianbao extract`.
 
-    extract_report(text: str | None = None, *, html: str | None = None, title: str | None = None) -> dict
+    extract_report(text: str | None = None, *, html: str | None = None, title: str | None = None,
+                   url=None, site_name=None, seed_agency=None, anchor=None, pub_date=None) -> dict
 
 returns the record of ../shared/spec/report-record.md (`is_report`, `agency`, `year`, `template`,
-`published`, `active`, `requests`, `review_litigation`, `legacy`, `checks`, `sections`).
+`published`, `active`, `requests`, `review_litigation`, `legacy`, `checks`, `sections`) plus where the
+identity came from: `is_report_evidence`, `agency_source`, `agency_self`, `published_source` (README,
+"Report identity"). The keyword context is what a crawl knows around the document.
 
 Data flow (one module each): `normalise` (artefacts, Traditional -> Simplified, NFKC, cell values)
 -> `tables` (rows and cells from tab/pipe/space/one-per-line text or exact HTML grids; `fit` places

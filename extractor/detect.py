@@ -85,7 +85,8 @@ _LOOKALIKES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # Placeholders of a blank template or a model essay: (文字描述), XX, X条, *次 ...
 _PLACEHOLDER = re.compile(
-    r"\(文字描述|\(略\)|(?<![A-Za-z0-9])(?:[XＸ×*＊]{1,3}(?:条|件|次|名|场|人|个|项|万元|区|县|市|镇|乡|局|委)|XX|xx)(?![A-Za-z])"
+    r"\(文字描述|\(略\)|(?<![A-Za-z0-9.])(?:[XＸ×*＊]{1,3}(?:条|件|次|名|场|人|个|项|万元|区|县|市|镇|乡|局|委)"
+    r"|(?:XX|xx)(?=[\u4e00-\u9fff]))"
 )
 _TITLE_LINE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,10}(?:年度报告|年报)")
 

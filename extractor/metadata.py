@@ -45,6 +45,7 @@ _DATE_LABEL = re.compile(r"(?:填报日期|发布日期|发布时间|发表日�
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {c: 0 for c in "○◯零OoＯ0"}
 _SENTENCE = re.compile(r"[。,;!?]")
 _AGENCY_STOP = ("政府信息公开", "报告", "统计表", "情况", "附件")
+_NOTE_LEAD = re.compile(r"^[(【\[][^()【】\[\]]{1,8}[)】\]]")  # (图解), 【全文】 before a title
 _JUNK_LEAD = re.compile(r"^(?:第[一二三四五六七八九十\d]+[条章节部分项]|[一二三四五六七八九十]+、|\d+[.、])")
 
 
@@ -106,7 +107,7 @@ def title_lines(lines: list[str], title: str | None, limit: int = 6, extra: list
 
 
 def _clean_agency(s: str) -> str | None:
-    s = _JUNK_LEAD.sub("", s.strip("()|:"))
+    s = _JUNK_LEAD.sub("", _NOTE_LEAD.sub("", s).strip("()|:"))
     if s[:1] in "本我全各该其":
         return None
     if s.startswith("关于"):
@@ -227,8 +228,8 @@ def agency_candidates(lines: list[str], title: str | None, heads: list[str], *, 
         m = _TITLE.match(page_title) if _REPORT_WORD.search(page_title) else None
         if m:
             add("title", m.group("agency"))
-        elif i >= given and _AGENCY_LINE.match(s):
-            add("title", s)
+        elif i >= given and _AGENCY_LINE.match(_LEAD_TITLE_YEAR.sub("", s)):
+            add("title", _LEAD_TITLE_YEAR.sub("", s))
     head = [squash(line) for line in lines[:60] if line.strip()]
     head_text = "\n".join(head)  # patterns never cross a line: one search per pattern
     for pattern in _STATEMENTS:
