@@ -20,7 +20,7 @@ signature date) and `sections` (headings 一…六) -> `active` (table 二), `re
 
 from extractor.report import extract_report
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.2.1"
 """Bumped whenever the output for the same input can change (re-processing keys on it)."""
 
 __all__ = ["EXTRACTOR_VERSION", "extract_report"]
