@@ -213,12 +213,45 @@ def _pdfium_pages(pdf, errors: list[str], budget: _Budget) -> list[_Page]:
     return pages
 
 
+_STREAM = re.compile(rb"stream\r?\n")
+_DEFLATE_MAX_RATIO = 1032  # deflate cannot unpack one byte into more than about 1032
+
+
+def _stream_over_cap(body: bytes) -> bool:
+    """Does a stream of this PDF unpack to more than NIANBAO_MAX_UNPACKED_MB? Only streams long enough
+    to exceed the cap at deflate's largest ratio are inflated (in 1 MB steps, never held), so a normal
+    PDF costs a scan for the keyword."""
+    import zlib
+
+    from pipelines.limits import limits
+
+    cap = limits().unpacked_bytes
+    shortest = cap // _DEFLATE_MAX_RATIO
+    for match in _STREAM.finditer(body):
+        start = match.end()
+        end = body.find(b"endstream", start)
+        end = len(body) if end < 0 else end
+        if end - start <= shortest:
+            continue
+        inflater, data, total = zlib.decompressobj(), body[start:end], 0
+        try:
+            while data and total <= cap:
+                total += len(inflater.decompress(data, 2**20))
+                data = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # not Flate (or not readable as such): pdfium decodes it as it would anyway
+        if total > cap:
+            return True
+    return False
+
+
 def _read_pages(body: bytes, errors: list[str], budget: _Budget) -> tuple[list[_Page] | None, object]:
     """Every page by pdfium (fast: its C text page does the fonts), and by pdfminer the pages pdfium
     failed on or could not map to Unicode (`(cid:)`-like output), keeping the better reading; all
     pages by pdfminer when pdfium cannot open the file. Returns the pages and the open pdfium document."""
     opening: list[str] = []
-    pdf = _open_pdfium(body, opening)
+    # pdfium inflates streams in C with no cap: a Flate bomb is left to pdfminer's bounded reader
+    pdf = None if _stream_over_cap(body) else _open_pdfium(body, opening)
     pages = _pdfium_pages(pdf, errors, budget) if pdf is not None else None
     redo = None if pages is None else {i for i, p in enumerate(pages)
                                        if p.source == "failed" or p.cid > CID_RETRY_RATIO}
