@@ -6,6 +6,7 @@ from typing import Any
 
 from crawler.items import FetchedResponse
 from pipelines.base import StoragePipeline
+from pipelines.documents import claims_document
 from pipelines.sniff import sniff_kind
 from storage.blobs import sha256_hex
 from storage.records import ensure_site, record_fetch, record_visit
@@ -38,6 +39,8 @@ class StoreRawPipeline(StoragePipeline):
         if item.notes.get("unfetched"):
             return  # deliberately not asked for (already recorded in this run, or a blocked host)
         item.sha256 = self.storage.raw.put(item.body) if item.body else None
+        if not item.body and item.ok and claims_document(item):
+            item.error = "empty body: the server sent no bytes for this document"  # recorded, not silent
 
         site_ids = getattr(self, "site_ids", {})
 

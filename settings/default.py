@@ -89,6 +89,12 @@ NIANBAO_ANTIBOT_BACKOFF = 5.0  # seconds of delay after the first challenge, dou
 NIANBAO_COLD_HOPS = 1
 NIANBAO_COLD_BUDGET_SHARE = 0.6
 NIANBAO_TEMPLATE_CAP = 60
+# Traps by behaviour (crawler.traps): new report-looking URLs a report page may add, report-page hops,
+# and new report-looking URLs per directory; what is cut is counted under nianbao/traps/ in the run.
+NIANBAO_TRAP_LINKS_PER_REPORT = 20
+NIANBAO_TRAP_REPORT_HOPS = 3
+NIANBAO_TRAP_REPORTS_PER_DIR = 200
+NIANBAO_MAX_PAGES = None  # default --max-pages per host (settings.nightly sets one)
 ITEM_PIPELINES = {
     "pipelines.store_raw.StoreRawPipeline": 100,
     "pipelines.documents.DocumentPipeline": 300,

@@ -112,6 +112,7 @@ def crawl(
     settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
+    max_pages = max_pages or settings.getint("NIANBAO_MAX_PAGES") or None  # nightly: a default budget
     process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
     try:
         process.start()
