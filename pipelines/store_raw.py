@@ -38,7 +38,12 @@ class StoreRawPipeline(StoragePipeline):
             return
         if item.notes.get("unfetched"):
             return  # deliberately not asked for (already recorded in this run, or a blocked host)
-        item.sha256 = self.storage.raw.put(item.body) if item.body else None
+        try:
+            item.sha256 = self.storage.raw.put(item.body) if item.body else None
+        except OSError as exc:  # a full or unwritable raw store: the fetch is recorded as failed, and counted
+            item.sha256 = None
+            item.error = f"raw store: cannot write the body ({exc.strerror or exc}) at {self.storage.raw.root}"
+            self.stats.inc_value("nianbao/fetches/store_errors")  # and fetches/errors below
         if not item.body and item.ok and claims_document(item):
             item.error = "empty body: the server sent no bytes for this document"  # recorded, not silent
 

@@ -22,7 +22,12 @@ def export(
     """Export one line/row per report with provenance (source_url, copies, fetched_at, raw_sha256)."""
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose from {', '.join(FORMATS)}", param_hint="--format")
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
     storage = open_corpus(db, data_dir)
-    with storage.session() as session:
-        count = write_export(export_rows(session, include_removed=include_removed), out, fmt)
+    try:
+        with storage.session() as session:
+            count = write_export(export_rows(session, include_removed=include_removed), out, fmt)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {out}: {exc.strerror or exc}", param_hint="--out") from None
     typer.echo(f"exported {count} report(s) to {out} ({fmt})", err=True)
