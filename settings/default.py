@@ -69,6 +69,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.address.AddressPolicyMiddleware": 40,  # IP literals and off-seed redirects (crawler.address)
+    "crawler.address.RedirectLoopMiddleware": 650,  # sees 3xx before RedirectMiddleware (600): loops recorded
     "crawler.middlewares.StoredResponseMiddleware": 50,
     "crawler.incremental.ConditionalRequestMiddleware": 60,  # 304 / not due: answered from the raw store
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
