@@ -32,7 +32,7 @@ def directory(url: str) -> tuple[str, str]:
 class ReportLinkBudget:
     """Decides whether one more new report-looking URL may be followed."""
 
-    def __init__(self, per_report: int = 20, hops: int = 3, per_dir: int = 200, crawler: Any = None) -> None:
+    def __init__(self, per_report: int = 20, hops: int = 8, per_dir: int = 200, crawler: Any = None) -> None:
         self.per_report, self.hops, self.per_dir, self.crawler = per_report, hops, per_dir, crawler
         self.from_page: Counter[str] = Counter()
         self.in_dir: Counter[tuple[str, str]] = Counter()
@@ -41,7 +41,7 @@ class ReportLinkBudget:
     @classmethod
     def from_crawler(cls, crawler: Any) -> ReportLinkBudget:
         settings = crawler.settings
-        return cls(settings.getint("NIANBAO_TRAP_LINKS_PER_REPORT", 20), settings.getint("NIANBAO_TRAP_REPORT_HOPS", 3),
+        return cls(settings.getint("NIANBAO_TRAP_LINKS_PER_REPORT", 20), settings.getint("NIANBAO_TRAP_REPORT_HOPS", 8),
                    settings.getint("NIANBAO_TRAP_REPORTS_PER_DIR", 200), crawler)
 
     def _cut(self, kind: str, key: Any, message: str) -> None:

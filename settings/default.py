@@ -93,7 +93,7 @@ NIANBAO_TEMPLATE_CAP = 60
 # Traps by behaviour (crawler.traps): new report-looking URLs a report page may add, report-page hops,
 # and new report-looking URLs per directory; what is cut is counted under nianbao/traps/ in the run.
 NIANBAO_TRAP_LINKS_PER_REPORT = 20
-NIANBAO_TRAP_REPORT_HOPS = 3
+NIANBAO_TRAP_REPORT_HOPS = 8  # a backstop: real sites chain 政务公开 > 年报 > 部门 > list > report
 NIANBAO_TRAP_REPORTS_PER_DIR = 200
 NIANBAO_MAX_PAGES = None  # default --max-pages per host (settings.nightly sets one)
 ITEM_PIPELINES = {
