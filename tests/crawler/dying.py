@@ -27,3 +27,17 @@ def address_space_limit() -> int:
 def allocate(mb: int) -> int:
     block = bytearray(mb * 2**20)
     return len(block)
+
+
+def ran_out_of_memory() -> str:
+    """What textify does after a MemoryError: flag the worker as spent."""
+    from pipelines.limits import note_memory_error
+
+    note_memory_error()
+    return "spent"
+
+
+def worker_pid() -> int:
+    import os as _os
+
+    return _os.getpid()

@@ -60,3 +60,17 @@ def test_workers_run_under_the_address_space_limit():
         assert pool.submit(allocate, 16).result(timeout=120) == 16 * 2**20
     finally:
         pool.shutdown()
+
+
+def test_a_worker_retires_after_a_memory_error_without_failing_the_next_document():
+    from tests.crawler.dying import ran_out_of_memory, worker_pid
+
+    pool = ParsePool(1)
+    try:
+        first = pool.submit(worker_pid).result(timeout=120)
+        assert pool.submit(ran_out_of_memory).result(timeout=120) == "spent"
+        second = pool.submit(worker_pid).result(timeout=120)  # the spent worker retired; a fresh one answered
+    finally:
+        pool.shutdown()
+    assert second != first
+    assert (pool.deaths, pool.retried, pool.failed) == (0, 0, 0)
