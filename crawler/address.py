@@ -191,3 +191,20 @@ class PolicyResolver(CachingThreadedResolver):
             return result
 
         return deferred.addCallback(check)
+
+
+class RedirectLoopMiddleware:
+    """Sees a redirect before Scrapy's RedirectMiddleware does: a Location that goes back to a URL of the
+    same chain is a loop, refused and recorded (the duplicate filter would otherwise drop it in silence)."""
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        location = response.headers.get("Location") if 300 <= response.status < 400 else None
+        if not location:
+            return response
+        from urllib.parse import urljoin
+
+        target = urljoin(request.url, location.decode("latin-1")).split("#", 1)[0]
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            raise RefusedRequest(f"redirect loop: {' -> '.join([*chain[-4:], target])}", "redirect_loop")
+        return response

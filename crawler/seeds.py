@@ -24,16 +24,24 @@ def seed_host(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+    except ValueError as exc:
+        raise ValueError(f"{url!r}: {exc}") from None
     return parts.netloc.lower()
 
 
 def read_seeds_csv(path: str | Path) -> list[Seed]:
     """Read a seeds CSV (header with `url`, optional `agency`, `region`); BOM and blank lines tolerated."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path}: a folder, not a seeds CSV file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ValueError(f"{path}: seeds file not found") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the seeds file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         text = path.read_bytes().decode("gb18030")
     reader = csv.DictReader(line for line in text.splitlines() if line.strip())

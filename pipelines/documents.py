@@ -30,6 +30,18 @@ logger = logging.getLogger(__name__)
 
 # Bodies that can carry a report's text.
 TEXT_KINDS = frozenset({"html", "pdf", "docx", "doc", "wps", "txt", "xls", "xlsx"})
+_DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".ofd", ".txt", ".htm", ".html")
+
+
+def claims_document(item: FetchedResponse) -> bool:
+    """A body that is no readable kind (encrypted, corrupt) but was served as a document: it gets a Document
+    recording why it could not be read, rather than no trace beside its fetch."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(item.final_url or item.url).path.lower()
+    ctype = (item.headers.get("content-type") or "").lower()
+    return path.endswith(_DOCUMENT_SUFFIXES) or any(
+        t in ctype for t in ("pdf", "msword", "officedocument", "kswps", "ms-excel", "ofd"))
 
 
 def textify_version() -> str:
@@ -109,7 +121,9 @@ class DocumentPipeline(StoragePipeline):
             self.pool = None
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
-        if not isinstance(item, FetchedResponse) or not item.ok or item.kind not in TEXT_KINDS:
+        if not isinstance(item, FetchedResponse) or not item.ok:
+            return item
+        if item.kind not in TEXT_KINDS and not claims_document(item):
             return item
         assert item.sha256 is not None and item.fetch_id is not None
         version = textify_version()

@@ -6,6 +6,7 @@ from typing import Any
 
 from crawler.items import FetchedResponse
 from pipelines.base import StoragePipeline
+from pipelines.documents import claims_document
 from pipelines.sniff import sniff_kind
 from storage.blobs import sha256_hex
 from storage.records import ensure_site, record_fetch, record_visit
@@ -37,7 +38,14 @@ class StoreRawPipeline(StoragePipeline):
             return
         if item.notes.get("unfetched"):
             return  # deliberately not asked for (already recorded in this run, or a blocked host)
-        item.sha256 = self.storage.raw.put(item.body) if item.body else None
+        try:
+            item.sha256 = self.storage.raw.put(item.body) if item.body else None
+        except OSError as exc:  # a full or unwritable raw store: the fetch is recorded as failed, and counted
+            item.sha256 = None
+            item.error = f"raw store: cannot write the body ({exc.strerror or exc}) at {self.storage.raw.root}"
+            self.stats.inc_value("nianbao/fetches/store_errors")  # and fetches/errors below
+        if not item.body and item.ok and claims_document(item):
+            item.error = "empty body: the server sent no bytes for this document"  # recorded, not silent
 
         site_ids = getattr(self, "site_ids", {})
 

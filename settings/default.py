@@ -69,6 +69,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.address.AddressPolicyMiddleware": 40,  # IP literals and off-seed redirects (crawler.address)
+    "crawler.address.RedirectLoopMiddleware": 650,  # sees 3xx before RedirectMiddleware (600): loops recorded
     "crawler.middlewares.StoredResponseMiddleware": 50,
     "crawler.incremental.ConditionalRequestMiddleware": 60,  # 304 / not due: answered from the raw store
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -89,6 +90,12 @@ NIANBAO_ANTIBOT_BACKOFF = 5.0  # seconds of delay after the first challenge, dou
 NIANBAO_COLD_HOPS = 1
 NIANBAO_COLD_BUDGET_SHARE = 0.6
 NIANBAO_TEMPLATE_CAP = 60
+# Traps by behaviour (crawler.traps): new report-looking URLs a report page may add, report-page hops,
+# and new report-looking URLs per directory; what is cut is counted under nianbao/traps/ in the run.
+NIANBAO_TRAP_LINKS_PER_REPORT = 20
+NIANBAO_TRAP_REPORT_HOPS = 8  # a backstop: real sites chain 政务公开 > 年报 > 部门 > list > report
+NIANBAO_TRAP_REPORTS_PER_DIR = 200
+NIANBAO_MAX_PAGES = None  # default --max-pages per host (settings.nightly sets one)
 ITEM_PIPELINES = {
     "pipelines.store_raw.StoreRawPipeline": 100,
     "pipelines.documents.DocumentPipeline": 300,

@@ -9,5 +9,6 @@ from settings.default import *  # noqa: F403
 LOG_LEVEL = "INFO"
 NIANBAO_PROGRESS = "off"  # cron and systemd have no terminal
 NIANBAO_INCREMENTAL = True
+NIANBAO_MAX_PAGES = 3000  # an unattended run never crawls a host (or a trap on it) without end
 NIANBAO_REVALIDATE_DAYS_PEAK = 1.0
 NIANBAO_REVALIDATE_DAYS_OFFPEAK = 30.0

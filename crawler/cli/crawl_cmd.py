@@ -58,8 +58,36 @@ def build_settings(module: str, overrides: list[str]) -> Settings:
         if "=" not in override:
             raise typer.BadParameter(f"expected NAME=VALUE, got {override!r}", param_hint="-s/--set")
         name, value = override.split("=", 1)
-        settings.set(name.strip(), value, priority="cmdline")
+        name = name.strip()
+        check_setting_value(name, value, settings.get(name))
+        settings.set(name, value, priority="cmdline")
     return settings
+
+
+def check_setting_value(name: str, value: str, current: object) -> None:
+    """Refuse `-s NAME=VALUE` when NAME holds a number or a flag and VALUE is not one (Scrapy would fail
+    later with a traceback)."""
+    from scrapy.settings import default_settings
+
+    current = current if current is not None else getattr(default_settings, name, None)
+    if name == "NIANBAO_ALLOW_PRIVATE":  # true/false or networks
+        from crawler.address import allowed_networks
+
+        try:
+            allowed_networks(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="-s/--set") from None
+        return
+    try:
+        if isinstance(current, bool):
+            Settings({name: value}).getbool(name)
+        elif isinstance(current, int):
+            int(value)
+        elif isinstance(current, float):
+            float(value)
+    except ValueError:
+        kind = "true or false" if isinstance(current, bool) else "a number"
+        raise typer.BadParameter(f"{name} wants {kind}, got {value!r}", param_hint="-s/--set") from None
 
 
 def collect_seeds(urls: list[str] | None, seeds_file: Path | None) -> list[Seed]:
@@ -186,6 +214,7 @@ def crawl(
     seed_list = collect_seeds(urls, seeds)
     settings = build_settings(settings_module, overrides)
     storage = open_corpus(db, data_dir, create=True, quiet=quiet)
+    check_raw_store(storage.raw.root)
     job_name = job or f"adhoc-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     frontier = frontier or settings.get("NIANBAO_FRONTIER")
     holder = None if frontier else take_job_lock(storage, job_name, settings.getfloat("NIANBAO_JOB_LOCK_SECONDS", 60.0))
@@ -235,6 +264,7 @@ def crawl(
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
+    max_pages = max_pages or settings.getint("NIANBAO_MAX_PAGES") or None  # nightly: a default budget
     process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
     resume_hint = (f"run `nianbao crawl ... --job {job_name}` again to resume" if job
                    else "name the crawl with --job to make it resumable")
@@ -285,6 +315,20 @@ def crawl(
             f"{merged.versions} version(s); {merged.updated} updated", quiet)
     if summary["failures"]:
         raise typer.Exit(code=EXIT_FAILURES)
+
+
+def check_raw_store(root: Path) -> None:
+    """Stop before crawling when the raw store cannot be written (every fetch would be lost)."""
+    import tempfile
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        typer.echo(f"error: the raw store {root} is not writable ({exc.strerror or exc}); nothing could be stored",
+                   err=True)
+        raise typer.Exit(code=1) from None
 
 
 def take_job_lock(storage, job_name: str, lease_seconds: float) -> str:  # type: ignore[no-untyped-def]

@@ -34,6 +34,8 @@ def export(
     Every format has the same columns in the same order (docs/codebook.md)."""
     if fmt not in ALL_FORMATS:
         raise typer.BadParameter(f"choose from {', '.join(ALL_FORMATS)}", param_hint="--format")
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
     if safe_names and fmt != "csv":
         raise typer.BadParameter("only with --format csv (Stata files always use the safe names)",
                                  param_hint="--safe-names")
@@ -54,6 +56,14 @@ def export(
         typer.echo(f"archived {result.responses} response(s), {result.revisits} revisit(s) to {out} "
                    f"(index {result.index}{', ' + str(result.wacz) if result.wacz else ''})", err=True)
         return
+    try:
+        _write(storage, out, fmt, include_removed=include_removed, safe_names=safe_names, package=package)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {out}: {exc.strerror or exc}", param_hint="--out") from None
+
+
+def _write(storage, out: Path, fmt: str, *, include_removed: bool, safe_names: bool,  # type: ignore[no-untyped-def]
+           package: bool) -> None:
     with storage.session() as session:
         rows = list(export_rows(session, include_removed=include_removed))
         if not rows:  # no file at all rather than an empty one a reader chokes on

@@ -12,6 +12,7 @@ from crawler.cli.app import app
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 BINARY_SUFFIXES = {".pdf", ".docx", ".doc", ".wps", ".ofd", ".xls", ".xlsx"}
+MAX_FILE_BYTES = 100 * 2**20  # as DOWNLOAD_MAXSIZE: nothing larger is ever fetched
 
 
 class ExtractError(Exception):
@@ -50,6 +51,13 @@ def _fallback_decode(body: bytes) -> str:
 def read_document(path: Path) -> tuple[str | None, str | None, str | None]:
     """(text, html, title) of one input file; raises ExtractError naming the file."""
     try:
+        if not path.is_file():  # a FIFO or a device would block or never end
+            what = "a folder" if path.is_dir() else "missing" if not path.exists() else "not a regular file"
+            raise ExtractError(f"{path}: {what}")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ExtractError(f"{path}: {size / 2**20:,.0f} MB is more than {MAX_FILE_BYTES // 2**20} MB "
+                               f"(the crawl's DOWNLOAD_MAXSIZE)")
         body = path.read_bytes()
     except OSError as exc:
         raise ExtractError(f"{path}: cannot read ({exc.strerror or exc})") from exc
@@ -107,6 +115,9 @@ def extract(
 
     The options give a file parsed offline the context a crawl has; HTML files add their meta tags
     (SiteName, ArticleTitle, PubDate); a text file without any works from its body alone."""
+    from pipelines.limits import limit_memory, limits
+
+    limit_memory(limits().memory_mb)  # as a parse worker: a bomb gets MemoryError, never the machine
     failed = False
     for path in paths:
         try:
@@ -114,6 +125,10 @@ def extract(
                                   published=published)
         except ExtractError as exc:
             typer.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file never ends the others with a traceback
+            typer.echo(f"error: {path}: the extractor failed ({type(exc).__name__}: {exc})", err=True)
             failed = True
             continue
         if not record["is_report"]:

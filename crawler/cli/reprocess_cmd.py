@@ -22,6 +22,7 @@ from pipelines.parse import PageBody as Page
 from pipelines.parse import ParsePool, make_pool
 
 BATCH = 32
+DOCUMENT_KINDS = frozenset({"html", "pdf", "docx", "doc", "wps", "txt", "xls", "xlsx", "ofd", "image", "other"})
 
 
 @dataclass
@@ -221,6 +222,9 @@ def reprocess(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Re-extract text and reports from stored raw bodies (no fetching); writes only what changed."""
+    if kind is not None and kind not in DOCUMENT_KINDS:
+        raise typer.BadParameter(f"unknown kind {kind!r}; choose from {', '.join(sorted(DOCUMENT_KINDS))}",
+                                 param_hint="--kind")
     since_at = _parse_since(since)
     storage = open_corpus(db, data_dir)
     console = Console(stderr=True)

@@ -34,6 +34,7 @@ from crawler.discovery.scoring import priority, score_link
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
 from crawler.items import FetchedResponse
 from crawler.seeds import Seed, read_seeds_csv
+from crawler.traps import ReportLinkBudget
 from pipelines.siteserver import first_page_of, split_article_pages
 
 # Links worth nothing to a report corpus (images, media, styles, archives of code). Documents
@@ -85,8 +86,10 @@ class PortalSpider(scrapy.Spider):
         spider.cold_share = settings.getfloat("NIANBAO_COLD_BUDGET_SHARE", 0.6)
         spider.template_cap = settings.getint("NIANBAO_TEMPLATE_CAP", 60)
         spider.focused = settings.getbool("NIANBAO_FOCUSED", True)
+        spider.report_links = ReportLinkBudget.from_crawler(crawler)
         return spider
 
+    report_links: ReportLinkBudget | None = None
     cold_hops = 1
     cold_share = 0.6
     template_cap = 60
@@ -167,6 +170,14 @@ class PortalSpider(scrapy.Spider):
         if self.focused and cold > self.cold_hops and not list_of_column:
             stats.inc_value("nianbao/discovery/pruned")
             return None
+        # traps by behaviour: report pages that mint new report-looking URLs (crawler.traps)
+        page_is_report = bool(response.meta.get("nb_report_link")) and not response.meta.get("nb_column")
+        hops = int(response.meta.get("nb_report_hops", 0)) if page_is_report else 0
+        if (link.score > 0 and not list_of_column and url not in self.seen and self.report_links is not None
+                and not self.report_links.allow(url, response.url, page_is_report, hops)):
+            return None
+        request.meta["nb_report_link"] = link.score > 0 and not list_of_column
+        request.meta["nb_report_hops"] = hops + 1 if page_is_report else 0
         if url != request.url:
             request = request.replace(url=url)
         parent = None

@@ -32,3 +32,17 @@ def allocate(mb: int) -> int:
 def report_stop_signals(queue) -> None:  # noqa: ANN001 - a multiprocessing queue
     """Put this process's SIGINT and SIGTERM dispositions as it started (nothing changed them here)."""
     queue.put((signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)))
+
+
+def ran_out_of_memory() -> str:
+    """What textify does after a MemoryError: flag the worker as spent."""
+    from pipelines.limits import note_memory_error
+
+    note_memory_error()
+    return "spent"
+
+
+def worker_pid() -> int:
+    import os as _os
+
+    return _os.getpid()

@@ -97,3 +97,13 @@ def _wait_for_lock(data: Path) -> None:
             pass  # the database or table is not created yet
         time.sleep(0.05)
     raise AssertionError("the first crawl never took its job lock")
+
+
+def test_the_lock_on_postgresql(pg_url, tmp_path):
+    storage = open_storage(pg_url, str(tmp_path))
+    first, second = new_holder(), new_holder()
+    assert storage.run(lambda s: acquire(s, "pg-job", first)) is None
+    with pytest.raises(JobLocked):
+        storage.run(lambda s: acquire(s, "pg-job", second))
+    storage.run(lambda s: release(s, "pg-job", first))
+    assert storage.run(lambda s: acquire(s, "pg-job", second)) is None

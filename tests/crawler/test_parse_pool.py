@@ -85,3 +85,17 @@ def test_a_worker_ignores_ctrl_c_from_its_first_instruction():
         assert queue.get(timeout=120)[0] is signal.default_int_handler
     finally:
         plain.join(timeout=60)
+
+
+def test_a_worker_retires_after_a_memory_error_without_failing_the_next_document():
+    from tests.crawler.dying import ran_out_of_memory, worker_pid
+
+    pool = ParsePool(1)
+    try:
+        first = pool.submit(worker_pid).result(timeout=120)
+        assert pool.submit(ran_out_of_memory).result(timeout=120) == "spent"
+        second = pool.submit(worker_pid).result(timeout=120)  # the spent worker retired; a fresh one answered
+    finally:
+        pool.shutdown()
+    assert second != first
+    assert (pool.deaths, pool.retried, pool.failed) == (0, 0, 0)
