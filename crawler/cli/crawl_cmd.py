@@ -185,8 +185,39 @@ def crawl(
         raise typer.BadParameter("choose auto, live, log or off", param_hint="--progress")
     seed_list = collect_seeds(urls, seeds)
     settings = build_settings(settings_module, overrides)
-    storage = open_corpus(db, data_dir, create=True, quiet=quiet)
     job_name = job or f"adhoc-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    resume_hint = (f"run `nianbao crawl ... --job {job_name}` again to resume" if job
+                   else "name the crawl with --job to make it resumable")
+    # from here on Ctrl-C / SIGTERM are ours: before the crawl starts they end the command (130)
+    stopper = StopController(None, settings.getfloat("NIANBAO_STOP_SECONDS", 30.0), resume_hint,
+                             lambda message: say(message, quiet))
+    stopper.install()
+    try:
+        _crawl(stopper, seed_list, settings, job, job_name, resume_hint, db, data_dir, max_pages, depth, contact,
+               progress, log_level, log_file, metrics_port, dedup, frontier, quiet, verbose, level)
+    finally:
+        stopper.uninstall()
+
+
+def _stop_when_running(process: CrawlerProcess, crawler: Any) -> None:
+    """Stop the crawl gracefully; a crawl still opening (engine not running yet) is stopped once it runs."""
+    from twisted.internet import reactor
+
+    if not crawler.crawling:
+        return
+    engine = getattr(crawler, "_engine", None)
+    if engine is not None and engine.running:
+        process.stop()
+    else:
+        reactor.callLater(0.2, _stop_when_running, process, crawler)
+
+
+def _crawl(stopper: StopController, seed_list: list[Seed], settings: Settings, job: str | None, job_name: str,
+           resume_hint: str, db: str | None, data_dir: Path | None, max_pages: int | None, depth: int | None,
+           contact: str | None, progress: str | None, log_level: str | None, log_file: Path | None,
+           metrics_port: int | None, dedup: bool, frontier: str | None, quiet: bool, verbose: bool,
+           level: int) -> None:
+    storage = open_corpus(db, data_dir, create=True, quiet=quiet)
 
     def begin(session):  # type: ignore[no-untyped-def]
         for seed in seed_list:
@@ -233,31 +264,29 @@ def crawl(
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
+    stopper.attach(lambda: _stop_when_running(process, crawler))
+    if stopper.requested:  # a signal came while the corpus was being opened
+        stopper.notice()
+        from twisted.internet import reactor
+
+        reactor.callWhenRunning(_stop_when_running, process, crawler)
     process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
-    resume_hint = (f"run `nianbao crawl ... --job {job_name}` again to resume" if job
-                   else "name the crawl with --job to make it resumable")
-    stopper = StopController(process.stop, settings.getfloat("NIANBAO_STOP_SECONDS", 30.0), resume_hint,
-                             lambda message: say(message, quiet))
-    stopper.install()
-    try:
-        process.start(install_signal_handlers=False)
+    process.start(install_signal_handlers=False)
 
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        reason = stats.get("finish_reason", "unknown")
-        summary = {k.removeprefix("nianbao/"): v for k, v in stats.items() if k.startswith("nianbao/")}
-        interrupted = stopper.requested or reason != "finished"
-        unreachable = [] if interrupted else unreachable_seeds(storage, run_id, seed_list, _answered(crawler))
-        summary.update({"finish_reason": reason, "requests": stats.get("downloader/request_count", 0),
-                        "sites": len(seed_list), "responses_304": stats.get("downloader/response_status_count/304", 0),
-                        "seeds/unreachable": len(unreachable)})
-        failures = failure_counts(summary)
-        summary["failures"] = sum(failures.values())
-        status = "interrupted" if interrupted else "finished"
-        from crawler.frontier import worker_name
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = stats.get("finish_reason", "unknown")
+    summary = {k.removeprefix("nianbao/"): v for k, v in stats.items() if k.startswith("nianbao/")}
+    interrupted = stopper.requested or reason != "finished"
+    unreachable = [] if interrupted else unreachable_seeds(storage, run_id, seed_list, _answered(crawler))
+    summary.update({"finish_reason": reason, "requests": stats.get("downloader/request_count", 0),
+                    "sites": len(seed_list), "responses_304": stats.get("downloader/response_status_count/304", 0),
+                    "seeds/unreachable": len(unreachable)})
+    failures = failure_counts(summary)
+    summary["failures"] = sum(failures.values())
+    status = "interrupted" if interrupted else "finished"
+    from crawler.frontier import worker_name
 
-        storage.run(lambda session: finish_worker_run(session, run_id, worker_name(), status, _jsonable(summary)))
-    finally:
-        stopper.uninstall()
+    storage.run(lambda session: finish_worker_run(session, run_id, worker_name(), status, _jsonable(summary)))
     failed = "; ".join(f"{count} {label}" for label, count in failures.items())
     typer.echo(f"job {job_name}: {status} ({reason}); "
                f"{summary.get('fetches/stored', 0)} new fetches, "
