@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -14,10 +15,20 @@ def _interrupted_while_starting(signum: int, _frame: FrameType | None) -> None:
 
 
 # Importing the commands (Scrapy, SQLAlchemy, the extractor ...) takes seconds on a busy machine: a
-# Ctrl-C meanwhile exits 130 with one line instead of an import traceback.
-_starting = threading.current_thread() is threading.main_thread()
+# Ctrl-C meanwhile exits 130 with one line instead of an import traceback. Only when this is the
+# program (`nianbao`, `python -m crawler`), until the command restores them (`restore_signals`).
+_program = os.path.basename(sys.argv[0]) in ("nianbao", "-m", "__main__.py") if sys.argv else False
+_starting = _program and threading.current_thread() is threading.main_thread()
 _previous = {s: signal.signal(s, _interrupted_while_starting) for s in (signal.SIGINT, signal.SIGTERM)} \
     if _starting else {}
+
+
+def restore_signals() -> None:
+    """Give Ctrl-C / SIGTERM back their usual handlers (the command is about to do its work)."""
+    for signum, handler in _previous.items():
+        signal.signal(signum, handler)
+    _previous.clear()
+
 
 # Importing a command module registers its command(s) on `app`.
 from crawler.cli import (  # noqa: E402, F401
@@ -32,9 +43,6 @@ from crawler.cli import (  # noqa: E402, F401
     status_cmd,
 )
 from crawler.cli.app import app  # noqa: E402
-
-for _signum, _handler in _previous.items():
-    signal.signal(_signum, _handler)
 
 
 def main() -> None:

@@ -191,6 +191,9 @@ def crawl(
     # from here on Ctrl-C / SIGTERM are ours: before the crawl starts they end the command (130)
     stopper = StopController(None, settings.getfloat("NIANBAO_STOP_SECONDS", 30.0), resume_hint,
                              lambda message: say(message, quiet))
+    from crawler.cli import restore_signals
+
+    restore_signals()  # the start-up handlers (crawler.cli) give way to the stop controller's
     stopper.install()
     try:
         _crawl(stopper, seed_list, settings, job, job_name, resume_hint, db, data_dir, max_pages, depth, contact,
