@@ -2,7 +2,7 @@
 
 Figures: pages (fetched and from the store), queued and in-flight requests, reports found, errors,
 pages per second over the last minute and an ETA, overall and for the busiest hosts. Pages queued per
-host are the host's scheduled requests less those done (one item per request, failed ones included).
+host are the host's scheduled requests less those answered (responses, and failed downloads' items).
 
 On a terminal the display is a rich Live region; log lines are routed through it (printed above the
 region, never glued to it). `nianbao crawl --log-file` leaves only warnings and errors to the terminal.
@@ -65,6 +65,7 @@ class CrawlProgress:
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
         crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(self.item_done, signal=signal)
 
@@ -80,15 +81,18 @@ class CrawlProgress:
     def request_dropped(self, request: Any, spider: Any = None) -> None:
         self.scheduled[_host(request.url)] -= 1
 
+    def response_received(self, response: Any = None, request: Any = None, spider: Any = None) -> None:
+        if request is not None and not request.url.endswith("/robots.txt"):
+            self._done(_host(request.url))
+
     def item_done(self, item: Any = None, **_: Any) -> None:
-        url = getattr(item, "url", None)
-        if not url:
-            return
-        host = _host(url)
-        requests = 1 + len(getattr(item, "parts", None) or [])  # a split article's later pages too
-        self.done[host] += requests
-        now = time.monotonic()
-        self.recent.extend((now, host) for _ in range(requests))
+        """A download that failed has no response: its item (with the error) closes the request."""
+        if getattr(item, "error", None) and getattr(item, "status", None) is None and getattr(item, "url", None):
+            self._done(_host(item.url))
+
+    def _done(self, host: str) -> None:
+        self.done[host] += 1
+        self.recent.append((time.monotonic(), host))
 
     def _rates(self) -> tuple[float, Counter[str]]:
         now = time.monotonic()

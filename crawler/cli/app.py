@@ -45,7 +45,10 @@ def with_console_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def command(*args: Any, quiet: bool = False, verbose: bool = False, **kwargs: Any) -> Any:
         set_verbosity(quiet, verbose)
-        if fn.__name__ != "crawl":
+        if fn.__name__ != "crawl":  # the crawl swaps the start-up handlers for its own (crawler.cli.stopping)
+            from crawler.cli import restore_signals
+
+            restore_signals()
             logging.basicConfig(level=VERBOSITY.level, format="%(levelname)s %(name)s: %(message)s")
             logging.getLogger().setLevel(VERBOSITY.level)
             logging.getLogger("alembic").setLevel(logging.DEBUG if VERBOSITY.verbose else logging.WARNING)

@@ -213,65 +213,99 @@ def crawl(
         raise typer.BadParameter("choose auto, live, log or off", param_hint="--progress")
     seed_list = collect_seeds(urls, seeds)
     settings = build_settings(settings_module, overrides)
-    storage = open_corpus(db, data_dir, create=True, quiet=quiet)
-    check_raw_store(storage.raw.root)
     job_name = job or f"adhoc-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    frontier = frontier or settings.get("NIANBAO_FRONTIER")
-    holder = None if frontier else take_job_lock(storage, job_name, settings.getfloat("NIANBAO_JOB_LOCK_SECONDS", 60.0))
-
-    def begin(session):  # type: ignore[no-untyped-def]
-        for seed in seed_list:
-            ensure_site(session, seed.host, seed.url, seed.agency, seed.region)
-        run, resumed = start_or_resume_run(session, job_name, [s.url for s in seed_list], resume=job is not None)
-        return run.id, resumed
-
-    run_id, resumed = storage.run(begin)
-    say(f"{'resuming' if resumed else 'starting'} job {job_name} (run {run_id}) over {len(seed_list)} seed(s);"
-        f" database {storage.config.database_url}", quiet)
-
-    settings.set("NIANBAO_DATABASE_URL", storage.config.database_url, priority="cmdline")
-    settings.set("NIANBAO_DATA_DIR", str(storage.config.data_dir), priority="cmdline")
-    settings.set("NIANBAO_JOB", job_name, priority="cmdline")
-    settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
-    settings.set("NIANBAO_JOB_LOCK_HOLDER", holder, priority="cmdline")
-    if progress is not None:
-        settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
-    elif quiet:
-        settings.set("NIANBAO_PROGRESS", "off", priority="cmdline")
-    if metrics_port is not None:
-        settings.set("NIANBAO_METRICS_PORT", metrics_port, priority="cmdline")
-    if frontier:
-        from crawler.frontier import configure_frontier
-
-        configure_frontier(settings, frontier, job_name, run_id)
-    if depth is not None:
-        settings.set("DEPTH_LIMIT", depth, priority="cmdline")
-    if contact:
-        settings.set("NIANBAO_CONTACT_URL", contact, priority="cmdline")
-        settings.set("USER_AGENT", user_agent(contact), priority="cmdline")
-    if log_level is not None:
-        if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise typer.BadParameter("choose DEBUG, INFO, WARNING or ERROR", param_hint="--log-level")
-        settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
-    elif quiet or verbose:
-        settings.set("LOG_LEVEL", logging.getLevelName(level), priority="cmdline")
-    if log_file is not None:  # every line at LOG_LEVEL to the file; the terminal keeps warnings and errors
-        file_level = str(settings.get("LOG_LEVEL", "INFO")).upper()
-        add_log_file(log_file, file_level)
-        settings.set("NIANBAO_LOG_FILE", str(log_file), priority="cmdline")
-        if logging.getLevelName(file_level) < logging.WARNING:
-            settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(PortalSpider)
-    max_pages = max_pages or settings.getint("NIANBAO_MAX_PAGES") or None  # nightly: a default budget
-    process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
     resume_hint = (f"run `nianbao crawl ... --job {job_name}` again to resume" if job
                    else "name the crawl with --job to make it resumable")
-    stopper = StopController(process.stop, settings.getfloat("NIANBAO_STOP_SECONDS", 30.0), resume_hint,
+    # from here on Ctrl-C / SIGTERM are ours: before the crawl starts they end the command (130)
+    stopper = StopController(None, settings.getfloat("NIANBAO_STOP_SECONDS", 30.0), resume_hint,
                              lambda message: say(message, quiet))
+    from crawler.cli import restore_signals
+
+    restore_signals()  # the start-up handlers (crawler.cli) give way to the stop controller's
     stopper.install()
     try:
+        _crawl(stopper, seed_list, settings, job, job_name, resume_hint, db, data_dir, max_pages, depth, contact,
+               progress, log_level, log_file, metrics_port, dedup, frontier, quiet, verbose, level)
+    finally:
+        stopper.uninstall()
+
+
+def _stop_when_running(process: CrawlerProcess, crawler: Any) -> None:
+    """Stop the crawl gracefully; a crawl still opening (engine not running yet) is stopped once it runs."""
+    from twisted.internet import reactor
+
+    if not crawler.crawling:
+        return
+    engine = getattr(crawler, "_engine", None)
+    if engine is not None and engine.running:
+        process.stop()
+    else:
+        reactor.callLater(0.2, _stop_when_running, process, crawler)
+
+
+def _crawl(stopper: StopController, seed_list: list[Seed], settings: Settings, job: str | None, job_name: str,
+           resume_hint: str, db: str | None, data_dir: Path | None, max_pages: int | None, depth: int | None,
+           contact: str | None, progress: str | None, log_level: str | None, log_file: Path | None,
+           metrics_port: int | None, dedup: bool, frontier: str | None, quiet: bool, verbose: bool,
+           level: int) -> None:
+    storage = open_corpus(db, data_dir, create=True, quiet=quiet)
+    check_raw_store(storage.raw.root)
+    frontier = frontier or settings.get("NIANBAO_FRONTIER")
+    holder = None if frontier else take_job_lock(storage, job_name, settings.getfloat("NIANBAO_JOB_LOCK_SECONDS", 60.0))
+    try:
+        def begin(session):  # type: ignore[no-untyped-def]
+            for seed in seed_list:
+                ensure_site(session, seed.host, seed.url, seed.agency, seed.region)
+            run, resumed = start_or_resume_run(session, job_name, [s.url for s in seed_list], resume=job is not None)
+            return run.id, resumed
+
+        run_id, resumed = storage.run(begin)
+        say(f"{'resuming' if resumed else 'starting'} job {job_name} (run {run_id}) over {len(seed_list)} seed(s);"
+            f" database {storage.config.database_url}", quiet)
+
+        settings.set("NIANBAO_DATABASE_URL", storage.config.database_url, priority="cmdline")
+        settings.set("NIANBAO_DATA_DIR", str(storage.config.data_dir), priority="cmdline")
+        settings.set("NIANBAO_JOB", job_name, priority="cmdline")
+        settings.set("NIANBAO_RUN_ID", run_id, priority="cmdline")
+        settings.set("NIANBAO_JOB_LOCK_HOLDER", holder, priority="cmdline")
+        if progress is not None:
+            settings.set("NIANBAO_PROGRESS", progress, priority="cmdline")
+        elif quiet:
+            settings.set("NIANBAO_PROGRESS", "off", priority="cmdline")
+        if metrics_port is not None:
+            settings.set("NIANBAO_METRICS_PORT", metrics_port, priority="cmdline")
+        if frontier:
+            from crawler.frontier import configure_frontier
+
+            configure_frontier(settings, frontier, job_name, run_id)
+        if depth is not None:
+            settings.set("DEPTH_LIMIT", depth, priority="cmdline")
+        if contact:
+            settings.set("NIANBAO_CONTACT_URL", contact, priority="cmdline")
+            settings.set("USER_AGENT", user_agent(contact), priority="cmdline")
+        if log_level is not None:
+            if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+                raise typer.BadParameter("choose DEBUG, INFO, WARNING or ERROR", param_hint="--log-level")
+            settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
+        elif quiet or verbose:
+            settings.set("LOG_LEVEL", logging.getLevelName(level), priority="cmdline")
+        if log_file is not None:  # every line at LOG_LEVEL to the file; the terminal keeps warnings and errors
+            file_level = str(settings.get("LOG_LEVEL", "INFO")).upper()
+            add_log_file(log_file, file_level)
+            settings.set("NIANBAO_LOG_FILE", str(log_file), priority="cmdline")
+            if logging.getLevelName(file_level) < logging.WARNING:
+                settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(PortalSpider)
+        stopper.attach(lambda: _stop_when_running(process, crawler))
+        if stopper.requested:  # a signal came while the corpus was being opened
+            stopper.notice()
+            from twisted.internet import reactor
+
+            reactor.callWhenRunning(_stop_when_running, process, crawler)
+        max_pages = max_pages or settings.getint("NIANBAO_MAX_PAGES") or None  # nightly: a default budget
+        process.crawl(crawler, seeds=seed_list, max_pages=max_pages)
         process.start(install_signal_handlers=False)
 
         stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -288,34 +322,33 @@ def crawl(
         from crawler.frontier import worker_name
 
         storage.run(lambda session: finish_worker_run(session, run_id, worker_name(), status, _jsonable(summary)))
+        failed = "; ".join(f"{count} {label}" for label, count in failures.items())
+        typer.echo(f"job {job_name}: {status} ({reason}); "
+                   f"{summary.get('fetches/stored', 0)} new fetches, "
+                   f"{summary.get('fetches/from_store', 0)} from store "
+                   f"({summary.get('incremental/not_modified', 0)} not modified), "
+                   f"{summary.get('reports/found', 0)} reports parsed, "
+                   f"{summary.get('fetches/errors', 0)} fetch errors; "
+                   f"{summary['failures']} failures{': ' + failed if failed else ''}", err=True)
+        for url in unreachable[:20]:
+            typer.echo(f"seed unreachable: {url}", err=True)
+        if status != "finished":
+            typer.echo(resume_hint, err=True)
+            raise typer.Exit(code=EXIT_INTERRUPTED)
+        if dedup:
+            from crawler.cli.dedup_cmd import run_dedup
+
+            merged = run_dedup(storage, storage.config.data_dir / "dedup")
+            say(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
+                f"{merged.versions} version(s); {merged.updated} updated", quiet)
+        if summary["failures"]:
+            raise typer.Exit(code=EXIT_FAILURES)
+
     finally:
-        stopper.uninstall()
         if holder is not None:
             from crawler.joblock import release
 
             storage.run(lambda session: release(session, job_name, holder))
-    failed = "; ".join(f"{count} {label}" for label, count in failures.items())
-    typer.echo(f"job {job_name}: {status} ({reason}); "
-               f"{summary.get('fetches/stored', 0)} new fetches, "
-               f"{summary.get('fetches/from_store', 0)} from store "
-               f"({summary.get('incremental/not_modified', 0)} not modified), "
-               f"{summary.get('reports/found', 0)} reports parsed, "
-               f"{summary.get('fetches/errors', 0)} fetch errors; "
-               f"{summary['failures']} failures{': ' + failed if failed else ''}", err=True)
-    for url in unreachable[:20]:
-        typer.echo(f"seed unreachable: {url}", err=True)
-    if status != "finished":
-        typer.echo(resume_hint, err=True)
-        raise typer.Exit(code=EXIT_INTERRUPTED)
-    if dedup:
-        from crawler.cli.dedup_cmd import run_dedup
-
-        merged = run_dedup(storage, storage.config.data_dir / "dedup")
-        say(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
-            f"{merged.versions} version(s); {merged.updated} updated", quiet)
-    if summary["failures"]:
-        raise typer.Exit(code=EXIT_FAILURES)
-
 
 def check_raw_store(root: Path) -> None:
     """Stop before crawling when the raw store cannot be written (every fetch would be lost)."""

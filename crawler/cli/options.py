@@ -70,4 +70,7 @@ def open_corpus(db: str | None, data_dir: Path | None, *, create: bool = False, 
     try:
         return Storage(config)
     except Exception as exc:  # noqa: BLE001 - report any database failure plainly
-        raise fail(f"cannot open database {config.database_url}: {exc.__class__.__name__}: {exc}") from None
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(config.database_url).render_as_string(hide_password=True)
+        raise fail(f"cannot open database {shown}: {exc.__class__.__name__}: {exc}") from None

@@ -52,8 +52,10 @@ def status(
             state = status_snapshot(session, job=job, errors=errors, revalidate_after=revalidation_interval())
     finally:
         storage.dispose()
-    state = {"database": storage.config.database_url.split("@")[-1] if "@" in storage.config.database_url
-             else storage.config.database_url, "data_dir": str(storage.config.data_dir.resolve()), **state}
+    from sqlalchemy.engine import make_url
+
+    database = make_url(storage.config.database_url).render_as_string(hide_password=True)
+    state = {"database": database, "data_dir": str(storage.config.data_dir.resolve()), **state}
     if as_json:
         typer.echo(json.dumps(state, ensure_ascii=False, indent=2))
         return

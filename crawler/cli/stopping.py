@@ -42,9 +42,9 @@ def kill_workers() -> None:
 class StopController:
     """Installs SIGINT/SIGTERM handlers for one crawl process and turns signals into stops."""
 
-    def __init__(self, stop: Callable[[], Any], stop_seconds: float, resume_hint: str,
+    def __init__(self, stop: Callable[[], Any] | None, stop_seconds: float, resume_hint: str,
                  say: Callable[[str], None]) -> None:
-        self.stop = stop  # called in the reactor thread: the graceful stop
+        self.stop = stop  # called in the reactor thread: the graceful stop (None: no crawl started yet)
         self.stop_seconds = stop_seconds
         self.resume_hint = resume_hint
         self.say = say
@@ -78,13 +78,22 @@ class StopController:
                                         args=(f"still closing after NIANBAO_STOP_SECONDS={self.stop_seconds:g}",))
         self.watchdog.daemon = True
         self.watchdog.start()
-        from twisted.internet import reactor
+        if self.stop is not None:  # else the command sees `requested` before it starts the crawl
+            from twisted.internet import reactor
 
-        reactor.callFromThread(self._graceful)
+            reactor.callFromThread(self._graceful)
 
-    def _graceful(self) -> None:
+    def attach(self, stop: Callable[[], Any]) -> None:
+        """The graceful stop, once the crawl exists (a signal that came before is handled by the caller)."""
+        self.stop = stop
+
+    def notice(self) -> None:
         self.say(f"{self.signal_name} received: stopping; pages and items in flight are finished and stored "
                  f"(at most {self.stop_seconds:g} s, NIANBAO_STOP_SECONDS); press Ctrl-C again to stop at once")
+
+    def _graceful(self) -> None:
+        self.notice()
+        assert self.stop is not None
         self.stop()
 
     def force(self, why: str) -> None:

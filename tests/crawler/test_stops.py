@@ -209,3 +209,22 @@ def test_stop_deadline_cuts_a_slow_close_short(tmp_path: Path) -> None:
         assert "stopped at once (still closing after NIANBAO_STOP_SECONDS=2)" in out
         assert "Traceback" not in out
         assert crawl.group_gone()
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_a_signal_at_any_moment_of_the_start_exits_130_without_traceback(tmp_path: Path, seed: int) -> None:
+    """Imports, opening the corpus, opening the spider: Ctrl-C lands somewhere in there."""
+    data = tmp_path / "data"
+    moment = random.Random(seed).uniform(0.0, 8.0)
+    with serve() as server:
+        for path in _pages(server):
+            server.set_behaviour(path, delay=0.2)
+        crawl = Crawl([server.base_url + "/", "--job", "early", *FAST], data, tty=seed % 2 == 1)
+        time.sleep(moment)  # the random moment itself, not a wait for something that could be polled
+        crawl.signal_group(signal.SIGINT)
+        code = crawl.finish()
+    out = crawl.output
+    assert code == 130, (moment, out[-3000:])
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, (moment, out[-3000:])
+    assert "SIGINT received" in out
+    assert crawl.group_gone()
