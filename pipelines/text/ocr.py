@@ -572,8 +572,9 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
                      min_confidence=round(min(confs), 2) if confs else 0.0)
 
 
-# An upright scan reads at 80-95 (Tesseract) or 90-99 (RapidOCR); a sideways or upside-down one far lower.
-UPRIGHT_CONFIDENCE = {"tesseract": 50.0, "rapidocr": 75.0}
+# An upright scan reads at 80-95 (Tesseract) or 95-99.9 (RapidOCR); a sideways or upside-down one at
+# about 20 (Tesseract) or 75-82 (RapidOCR 3.x still reads the digits, which look alike turned).
+UPRIGHT_CONFIDENCE = {"tesseract": 50.0, "rapidocr": 90.0}
 SIDEWAYS_SHARE = 0.5  # more text boxes than this standing upright: the page lies on its side
 OSD_MAX_DPI = 300  # orientation detection is unreliable below ~200 DPI, and slow above 300
 OSD_MIN_CONFIDENCE = 2.0
