@@ -37,7 +37,7 @@ def _params():
         yield pytest.param(name, suffix, marks=marks, id=name)
 
 
-@pytest.mark.parametrize(("name", "suffix"), _params())
+@pytest.mark.parametrize(("name", "suffix"), list(_params()))
 def test_identity_fields_match_the_gold(name: str, suffix: str):
     _require_realdocs()
     from crawler.cli.extract_cmd import extract_path
