@@ -81,6 +81,16 @@ NIANBAO_ANTIBOT_BACKOFF = 5.0  # seconds of delay after the first challenge, dou
 NIANBAO_COLD_HOPS = 1
 NIANBAO_COLD_BUDGET_SHARE = 0.6
 NIANBAO_TEMPLATE_CAP = 60
+# Discovery on scripted pages: "both" (adapters reading the page's declarations, and the browser where
+# they find nothing), "adapters" (no browser), "browser" (no declaration reading: for comparison).
+NIANBAO_DISCOVERY = "both"
+NIANBAO_SCRIPT_FILES_PER_PAGE = 3  # a report column showing no report: its own scripts read for the list API
+# The browser (crawler.browser): "auto" = on when chromium and scrapy-playwright are installed; "off".
+NIANBAO_BROWSER = "auto"
+NIANBAO_BROWSER_EXECUTABLE = None  # default: /usr/bin/chromium (Debian package chromium)
+NIANBAO_BROWSER_PAGES_PER_HOST = 20  # rendered pages per host and crawl
+NIANBAO_BROWSER_PAGER_CLICKS = 10  # 下一页 clicks per rendered list
+NIANBAO_BROWSER_TIMEOUT = 30.0  # seconds to load a rendered page
 ITEM_PIPELINES = {
     "pipelines.store_raw.StoreRawPipeline": 100,
     "pipelines.documents.DocumentPipeline": 300,

@@ -101,6 +101,11 @@ def crawl(
         from crawler.frontier import configure_frontier
 
         configure_frontier(settings, frontier, job_name, run_id)
+    from crawler.browser import configure_browser
+
+    browser_message = configure_browser(settings)
+    if str(settings.get("NIANBAO_DISCOVERY") or "both").lower() != "adapters":
+        typer.echo(browser_message, err=True)
     if depth is not None:
         settings.set("DEPTH_LIMIT", depth, priority="cmdline")
     if contact:
@@ -128,6 +133,8 @@ def crawl(
                f"({summary.get('incremental/not_modified', 0)} not modified), "
                f"{summary.get('reports/found', 0)} reports parsed, "
                f"{summary.get('fetches/errors', 0)} errors", err=True)
+    for line in discovery_summary(summary):
+        typer.echo(line, err=True)
     if status != "finished":
         typer.echo(f"run `nianbao crawl ... --job {job_name}` again to resume", err=True)
         raise typer.Exit(code=130)
@@ -137,6 +144,20 @@ def crawl(
         merged = run_dedup(storage, storage.config.data_dir / "dedup")
         typer.echo(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
                    f"{merged.versions} version(s); {merged.updated} updated", err=True)
+
+
+def discovery_summary(stats: dict) -> list[str]:
+    """The end summary's discovery lines: browser use, and the hosts that need attention."""
+    from crawler.health import attention, discovery_health
+
+    health = discovery_health(stats)
+    lines = []
+    rendered = sum(row["rendered"] for row in health.values())
+    if rendered:
+        seconds = sum(row["browser_seconds"] for row in health.values())
+        lines.append(f"browser: {rendered} page(s) rendered, {seconds:.1f}s ({seconds / rendered:.2f}s per page)")
+    lines += [f"attention: {line}" for line in attention(health)]
+    return lines
 
 
 def _jsonable(values: dict) -> dict:

@@ -270,14 +270,24 @@ def _size_key(params: dict[str, Any]) -> str | None:
 
 
 def detail_patterns(text: str) -> list[tuple[str, str, str]]:
-    """How the script builds a row's link: `'/art/' + item.id + '.html'`, `` `/d?id=${r.id}` ``."""
-    out = []
-    for m in re.finditer(r"""(['"])([^'"\n]*[/?=][^'"\n]*)\1\s*\+\s*[\w$]+(?:\[\s*\w+\s*\])?\.([A-Za-z_$][\w$]*)"""
+    """How the script builds a row's link: `'/art/' + item.id + '.html'`, `` `<a href="d/${r.id}.html">` ``
+    → (prefix, row field, suffix), cut at the quotes and brackets of the markup around them."""
+    found = []
+    for m in re.finditer(r"""(['"])([^'"\n]*)\1\s*\+\s*[\w$]+(?:\[\s*\w+\s*\])?\.([A-Za-z_$][\w$]*)"""
                          r"""(?:\s*\+\s*(['"])([^'"\n]*)\4)?""", text):
-        out.append((m[2], m[3], m[5] or ""))
-    for m in re.finditer(r"`([^`$]*[/?=][^`$]*)\$\{\s*[\w$]+\.([A-Za-z_$][\w$]*)\s*\}([^`$]*)`", text):
-        out.append((m[1], m[2], m[3]))
-    return [p for p in out if not re.search(r"\.(png|jpe?g|gif|svg|css|js)(\?|$)", p[0] + p[2], re.I)]
+        found.append((m[2], m[3], m[5] or ""))
+    for m in re.finditer(r"([^`'\"\s<>=]*)\$\{\s*[\w$]+\.([A-Za-z_$][\w$]*)\s*\}([^`'\"\s<>$]*)", text):
+        found.append((m[1], m[2], m[3]))
+    out = []
+    for prefix, key, suffix in found:
+        prefix = re.split(r"[\"'\s<>]", prefix)[-1]
+        if prefix.startswith("href="):
+            prefix = prefix[5:]
+        suffix = re.split(r"[\"'\s<>]", suffix)[0]
+        if not re.search(r"[/?=]", prefix) or re.search(r"\.(png|jpe?g|gif|svg|css|js)(\?|$)", prefix + suffix, re.I):
+            continue
+        out.append((prefix, key, suffix))
+    return out
 
 
 def _call_args(text: str, start: int) -> list[str]:
