@@ -49,6 +49,8 @@ class StoredResponseMiddleware:
             logger.info("resuming run %s: %d URLs already stored", self.run_id, len(self.visited))
 
     def process_request(self, request: Request, spider: Any = None) -> Response | None:
+        if request.meta.get("playwright"):  # a rendering of a stored page: the browser must load it
+            return None
         fetch_id = self.visited.get(url_key(request.url))
         if fetch_id is None:
             return None

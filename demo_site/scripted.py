@@ -180,7 +180,7 @@ async function loadPage(n) {{
   document.getElementById('more').style.display = json.data.records.length < {x["page_size"]} ? 'none' : 'inline';
 }}
 document.getElementById('more').addEventListener('click', function () {{ pageNo += 1; loadPage(pageNo); }});
-loadPage(pageNo);
+document.addEventListener('DOMContentLoaded', function () {{ loadPage(pageNo); }});
 </script>
 <script>window.GKCFG = {{ channel: '{x["channel"]}', api: '{x["api"]}' }};</script>"""
     return chrome(site, page, main, f'<meta name="ColumnName" content="{escape(page.title)}">\n')

@@ -42,6 +42,13 @@ def run_row(run: CrawlRun) -> dict[str, Any]:
     return row
 
 
+def run_discovery(run: CrawlRun) -> dict[str, Any]:
+    """Per-host discovery health of a run (crawler.health), for `runs --json`."""
+    from crawler.health import discovery_health
+
+    return discovery_health(run.stats or {})
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else None
 
@@ -60,11 +67,17 @@ def runs(
         query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
         if job:
             query = query.where(CrawlRun.job == job)
-        rows = [run_row(run) for run in session.scalars(query)]
+        runs_found = list(session.scalars(query))
+        rows = [run_row(run) for run in runs_found]
+        discovery = [run_discovery(run) for run in runs_found]
     if as_json:
+        for row, hosts in zip(rows, discovery, strict=True):
+            row["discovery"] = hosts
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
+    for row in rows:
+        row.pop("discovery", None)
     table = Table(title="Crawl runs", title_justify="left")
     columns = list(rows[0]) if rows else ["id", "job", "status", "started", "ended", "sites", "workers", *COLUMNS]
     for column in columns:

@@ -78,3 +78,24 @@ def status(
         ).all()
         if runs:
             console.print(_table("Recent runs", ["run", "job", "status", "started", "finished"], runs))
+        _discovery(console, session, run_filter)
+
+
+def _discovery(console: Console, session: object, run_filter: list) -> None:
+    """Per-host discovery health of the latest run, the hosts needing attention, and the browser."""
+    from crawler.browser import browser_availability
+    from crawler.health import HEALTH_COLUMNS, attention, discovery_health, health_rows
+    from settings import default
+
+    latest = session.scalars(  # type: ignore[attr-defined]
+        select(CrawlRun).where(*run_filter).order_by(CrawlRun.id.desc()).limit(1)).first()
+    health = discovery_health(latest.stats or {}) if latest is not None else {}
+    if health:
+        console.print(_table(f"Discovery by host (run {latest.id})", HEALTH_COLUMNS, health_rows(health)))
+        for line in attention(health):
+            console.print(f"attention: {line}")
+    import os
+
+    settings = {name: os.environ.get(name) or getattr(default, name, None)
+                for name in ("NIANBAO_BROWSER", "NIANBAO_BROWSER_EXECUTABLE")}
+    console.print(browser_availability(settings)[1])

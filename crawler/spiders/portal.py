@@ -283,7 +283,7 @@ class PortalSpider(scrapy.Spider):
                 yield follow
         if reports and origin:
             self.fruitful.add(origin)
-        if context is None or reports or not (column or float(response.meta.get("nb_score", 0)) >= 8):
+        if context is None or reports or not (column and listing):
             return
         if response.meta.get("nb_rendered"):
             return
@@ -339,6 +339,7 @@ class PortalSpider(scrapy.Spider):
             response.url, callback=self.parse_rendered, errback=self.on_render_error, dont_filter=True,
             priority=priority(float(kept.get("nb_score", 0))) + 50,
             meta={**kept, "playwright": True, "playwright_include_page": True, "nb_rendered": reason,
+                  "depth_reset": True, "nb_list_depth": response.meta.get("depth", 0),  # as deep as the page
                   "nb_origin": origin, "nb_challenge_retry": reason == "challenge",
                   "playwright_page_event_handlers": {"response": "browser_response"}},
         )
@@ -368,10 +369,27 @@ class PortalSpider(scrapy.Spider):
             except Exception:  # noqa: BLE001 - navigating (a challenge reloading) or slow: try again
                 await asyncio.sleep(0.2)
 
+    async def _changed(self, page: Any, before: str, timeout: float = 5.0) -> str | None:
+        """The page's HTML once a click has changed it (its list reloaded), or None if it did not."""
+        waited = 0.0
+        while waited < timeout:
+            await asyncio.sleep(0.1)
+            waited += 0.1
+            try:
+                content = await page.content()
+            except Exception:  # noqa: BLE001 - navigating
+                continue
+            if content != before:
+                await self._settle(page)
+                return await page.content()
+        return None
+
     async def parse_rendered(self, response: Response) -> AsyncIterator[Any]:
         """A page rendered by chromium: links from its DOM after each pager click and from the lists its
         scripts fetched; after a cookie challenge, the page itself again with the browser's cookies."""
         page = response.meta["playwright_page"]
+        if "nb_list_depth" in response.meta:
+            response.meta["depth"] = response.meta["nb_list_depth"]
         stats = self.crawler.stats
         seed = response.meta.get("seed") or self._host_seed(response.url)
         host = seed.host if seed is not None else urlsplit(response.url).netloc.lower()
@@ -388,12 +406,11 @@ class PortalSpider(scrapy.Spider):
                     if not await page.evaluate(NEXT_PAGE_JS):
                         break
                     stats.inc_value("nianbao/browser/pager_clicks")
-                    await asyncio.sleep(self.host_delay)
-                    await self._settle(page)
-                    content = await page.content()
-                    if content == snapshots[-1]:
+                    content = await self._changed(page, snapshots[-1])
+                    if content is None:
                         break
                     snapshots.append(content)
+                    await asyncio.sleep(self.host_delay)  # the next click's requests wait like any other
             cookies = await page.context.cookies()
             final_url = page.url
         except Exception as exc:  # noqa: BLE001 - a page that broke while rendering: what it showed so far counts
@@ -414,7 +431,8 @@ class PortalSpider(scrapy.Spider):
             meta = {k: v for k, v in response.meta.items() if k in ("seed", "anchor_text", "referrer", "nb_score",
                                                                     "nb_cold", "nb_column", "nb_parent_context")}
             yield scrapy.Request(response.url, cookies=jar, dont_filter=True, callback=self.parse,
-                                 errback=self.on_error, meta={**meta, "nb_challenge_retry": True})
+                                 errback=self.on_error, meta={**meta, "nb_challenge_retry": True, "depth_reset": True,
+                                                              "nb_list_depth": response.meta.get("depth", 0)})
             return
         context = None
         for html in snapshots:
@@ -453,7 +471,8 @@ class PortalSpider(scrapy.Spider):
         if cookies:
             self.scheduled[host] += 1
             meta = {k: v for k, v in response.meta.items() if not k.startswith(("nb_antibot", "nb_passable", "download_"))}
-            yield response.request.replace(cookies=cookies, dont_filter=True, meta={**meta, "nb_challenge_retry": True})
+            yield response.request.replace(cookies=cookies, dont_filter=True, meta={
+                **meta, "nb_challenge_retry": True, "depth_reset": True, "nb_list_depth": response.meta.get("depth", 0)})
             return
         render = self._render_request(response, "challenge", response.meta.get("nb_origin"))
         if render is not None:
