@@ -11,6 +11,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
+from crawler.items import exchange_url
 from storage.db import open_storage
 from storage.models import Fetch, url_key
 from storage.records import visited_fetches
@@ -51,7 +52,7 @@ class StoredResponseMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> Response | None:
         if request.meta.get("playwright"):  # a rendering of a stored page: the browser must load it
             return None
-        fetch_id = self.visited.get(url_key(request.url))
+        fetch_id = self.visited.get(url_key(exchange_url(request)))
         if fetch_id is None:
             return None
         with self.storage.session() as session:

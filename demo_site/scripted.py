@@ -94,8 +94,8 @@ def build_spa(b: _Builder) -> None:
 
     p = b.prefix
     reports = _reports(b, lambda i, y: f"{p}/app/articles/{b.next_id()}.html")
-    distractors = _distractors(b, lambda i, y: f"{p}/app/articles/{b.next_id()}.html")[:3]
-    items = reports[:3] + distractors + reports[3:]
+    distractors = _distractors(b, lambda i, y: f"{p}/app/articles/{b.next_id()}.html")
+    items = reports[:3] + distractors[:3] + reports[3:] + distractors[3:]
     b.endpoints.append({"path": f"{p}/app/api/list", "kind": "get_list", "lists": {"": items}})
     b.page(path=f"{p}/app/index.html", kind="list", template="spa_shell", title="政府信息公开年报", items=items)
     b.page(path=f"{p}/app/static/app.js", kind="script", template="script", title="app.js", source="spa",
@@ -110,7 +110,7 @@ def build_challenge(b: _Builder) -> None:
     p = b.prefix
     reports = _reports(b, lambda i, y: f"{p}/nb/{y + 1}/t{y + 1}0215_{b.next_id()}.html")
     distractors = _distractors(b, lambda i, y: f"{p}/gk/{y + 1}/t{y + 1}0301_{b.next_id()}.html")
-    items = reports[:2] + distractors[:1] + reports[2:]
+    items = reports[:2] + distractors[:1] + reports[2:] + distractors[1:]
     size = int(b.e.get("page_size", 5))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     for n, chunk in enumerate(chunks):

@@ -35,7 +35,7 @@ from crawler.discovery.context import page_context
 from crawler.discovery.scoring import priority, score_link
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
 from crawler.health import host_stat
-from crawler.items import FetchedResponse
+from crawler.items import FetchedResponse, exchange_url
 from crawler.seeds import Seed, read_seeds_csv
 from pipelines.siteserver import first_page_of, split_article_pages
 
@@ -590,7 +590,7 @@ class PortalSpider(scrapy.Spider):
         seed = request.meta.get("seed") or self._host_seed(request.url)
         message = failure.getErrorMessage() or repr(failure.value)
         return FetchedResponse(
-            url=request.url, final_url=None, status=None, headers={}, body=b"",
+            url=exchange_url(request), final_url=None, status=None, headers={}, body=b"",
             fetched_at=datetime.now(UTC), referrer=request.meta.get("referrer"),
             anchor_text=request.meta.get("anchor_text"), depth=request.meta.get("depth", 0),
             site_host=seed.host if seed else urlsplit(request.url).netloc.lower(),
@@ -604,6 +604,8 @@ class PortalSpider(scrapy.Spider):
         meta = response.meta if request is not None else {}
         original_url = (meta.get("redirect_urls") or [response.url])[0]
         seed = meta.get("seed") or self._host_seed(original_url)
+        if request is not None and original_url == request.url:
+            original_url = exchange_url(request)
         return FetchedResponse(
             url=original_url,
             final_url=response.url,
