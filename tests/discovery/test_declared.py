@@ -188,3 +188,15 @@ def test_script_file_calls_resolve_against_the_page() -> None:
     assert [r.url for r in out] == ["http://s.gov.cn/spa/articles/5.html"]
     # without declarations (the browser-only mode) a script file asks for nothing
     assert [name for name, _ in adapter_requests(response, declared=False)] == []
+
+
+def test_each_page_of_a_post_list_is_its_own_exchange() -> None:
+    from crawler.discovery.adapters import api_request
+    from crawler.items import exchange_url
+
+    spec = {"url": "http://f.gov.cn/gk/api/articles", "method": "POST", "json": True, "params": {"pageNo": 1},
+            "page_key": "pageNo"}
+    one, two = api_request(spec, 1), api_request(spec, 2)
+    assert one.url == two.url and exchange_url(one) != exchange_url(two)
+    assert exchange_url(one).startswith("http://f.gov.cn/gk/api/articles#post=")
+    assert exchange_url(Request("http://a/x.html")) == "http://a/x.html"
