@@ -45,11 +45,12 @@ class FetchedResponse:
 
 
 def exchange_url(request: Any) -> str:
-    """The URL an exchange is stored and resumed under: the request URL, and for a list that a page's
-    script asks for by POST (the same URL, page after page) a `#post=<body hash>` mark, so each page
-    is one stored fetch and a resumed run answers each from its own bytes."""
+    """The URL an exchange is stored and resumed under: the request URL, and for a list page asked for
+    by POST (the same URL page after page, or column after column: a JSON API, Hanweb's dataproxy.jsp)
+    a `#post=<body hash>` mark, so each is one stored fetch and a resumed run answers each from its own
+    bytes."""
     url = request.url
-    if request.method != "GET" and request.body and (request.meta or {}).get("nb_api"):
+    if request.method != "GET" and request.body and (request.meta or {}).get("nb_list"):
         import hashlib
 
         return f"{url.split('#', 1)[0]}#post={hashlib.sha1(request.body).hexdigest()[:16]}"
