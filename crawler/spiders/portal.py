@@ -289,7 +289,8 @@ class PortalSpider(scrapy.Spider):
             return
         if self.declared:
             yield from self._script_files(response, origin)
-        if self.browser:
+        # a resumed run does not render again what it stored (and rendered) before the interruption
+        if self.browser and "stored" not in response.flags:
             render = self._render_request(response, "listing", origin)
             if render is not None:
                 yield render
