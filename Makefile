@@ -4,13 +4,14 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 NIANBAO = $(VENV)/bin/nianbao
-DEB_PACKAGES = tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd antiword catdoc poppler-utils fonts-wqy-microhei libreoffice-writer-nogui chromium
+DEB_PACKAGES = tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd antiword catdoc poppler-utils fonts-wqy-microhei libreoffice-writer-nogui chromium libjs-jquery
 
 .PHONY: all venv deb demo test lint bench clean
 
 all: venv
 
-# Debian packages: OCR (tesseract chi_sim, osd for page orientation), DOC/WPS text (antiword, catdoc), PDF tools.
+# Debian packages: OCR (tesseract chi_sim, osd for page orientation), DOC/WPS text (antiword, catdoc), PDF tools,
+# chromium for the crawl's browser (Playwright launches /usr/bin/chromium: no browser download), jQuery for the demo site.
 # Installed only when missing and when we can (root or sudo); otherwise the features degrade and
 # the tests that need them skip with a reason.
 deb:

@@ -56,6 +56,25 @@ def challenge_reason(status: int, headers: dict[str, str], body: bytes) -> str |
     return None
 
 
+def solve_cookie_challenge(body: bytes) -> dict[str, str] | None:
+    """The cookie a simple JavaScript challenge sets (`document.cookie = "k=" + "v" + "; path=/"`) when
+    its value is written out in the script, or None (a computed value needs the browser)."""
+    from crawler.discovery.scripts import parse_value, resolve, split_top
+
+    text = body[:30000].decode("utf-8", "replace")
+    for m in re.finditer(r"document\.cookie\s*=(?!=)", text):
+        statement = split_top(text[m.end():], ";")
+        if not statement:
+            continue
+        value = resolve(parse_value(statement[0]), {})
+        if not isinstance(value, str) or "=" not in value:
+            continue
+        name, _, rest = value.partition("=")
+        if name.strip() and rest.split(";")[0]:
+            return {name.strip(): rest.split(";")[0].strip()}
+    return None
+
+
 def _headers(response: Response) -> dict[str, str]:
     out = {}
     for name in ("set-cookie", "content-type"):
@@ -79,6 +98,9 @@ class AntiBotMiddleware:
         self.database_url = settings.get("NIANBAO_DATABASE_URL")
         self.data_dir = settings.get("NIANBAO_DATA_DIR") or "data"
         self._storage: Any = None
+        mode = str(settings.get("NIANBAO_DISCOVERY") or "both").lower()
+        self.solve = mode != "browser"  # read the cookie from a simple challenge's script
+        self.render = settings.getbool("NIANBAO_BROWSER_ACTIVE") and mode != "adapters"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AntiBotMiddleware:
@@ -98,6 +120,13 @@ class AntiBotMiddleware:
         reason = challenge_reason(response.status, _headers(response), response.body)
         if reason is None:
             return response
+        if response.status == 200 and reason.endswith("cookie challenge") and not request.meta.get("nb_challenge_retry"):
+            cookies = solve_cookie_challenge(response.body) if self.solve else None
+            if cookies or self.render:  # may be passed: the spider asks again (with the cookie, or rendered)
+                request.meta["nb_antibot"] = reason
+                request.meta["nb_passable"] = cookies or {}
+                self.stats.inc_value("nianbao/antibot/passable")
+                return response
         host = self._host(request)
         self.challenges[host] += 1
         request.meta["nb_antibot"] = reason

@@ -171,6 +171,8 @@ class ConditionalRequestMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> Response | None:
         if request.method != "GET" or request.meta.get("from_store") or urlsplit(request.url).path == "/robots.txt":
             return None
+        if request.meta.get("playwright"):  # a browser rendering wants the page itself, never a 304
+            return None
         with self.storage.session() as session:
             known = known_url(session, request.url)
         if known is None or not 200 <= known.status < 300:

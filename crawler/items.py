@@ -42,3 +42,16 @@ class FetchedResponse:
     @property
     def ok(self) -> bool:
         return self.error is None and self.status is not None and 200 <= self.status < 300
+
+
+def exchange_url(request: Any) -> str:
+    """The URL an exchange is stored and resumed under: the request URL, and for a list page asked for
+    by POST (the same URL page after page, or column after column: a JSON API, Hanweb's dataproxy.jsp)
+    a `#post=<body hash>` mark, so each is one stored fetch and a resumed run answers each from its own
+    bytes."""
+    url = request.url
+    if request.method != "GET" and request.body and (request.meta or {}).get("nb_list"):
+        import hashlib
+
+        return f"{url.split('#', 1)[0]}#post={hashlib.sha1(request.body).hexdigest()[:16]}"
+    return url

@@ -11,6 +11,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
+from crawler.items import exchange_url
 from storage.db import open_storage
 from storage.models import Fetch, url_key
 from storage.records import visited_fetches
@@ -49,7 +50,9 @@ class StoredResponseMiddleware:
             logger.info("resuming run %s: %d URLs already stored", self.run_id, len(self.visited))
 
     def process_request(self, request: Request, spider: Any = None) -> Response | None:
-        fetch_id = self.visited.get(url_key(request.url))
+        if request.meta.get("playwright"):  # a rendering of a stored page: the browser must load it
+            return None
+        fetch_id = self.visited.get(url_key(exchange_url(request)))
         if fetch_id is None:
             return None
         with self.storage.session() as session:

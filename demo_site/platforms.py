@@ -121,6 +121,8 @@ class _Builder:
         self.ids = ids
         self.pages: list[dict[str, Any]] = []
         self.behaviours: list[dict[str, Any]] = []
+        self.endpoints: list[dict[str, Any]] = []  # scripted lists' APIs (demo_site.scripted)
+        self.gates: list[dict[str, str]] = []  # JavaScript cookie challenges in front of a prefix
 
     def next_id(self) -> int:
         self.ids[0] += 1
@@ -130,7 +132,7 @@ class _Builder:
         d.setdefault("date", "2021-01-01")
         d.setdefault("site_name", self.agency)
         d.setdefault("platform", self.e["platform"])
-        if self.encoding != "utf-8" and d.get("template") not in ("gen_pdf", "json_list", "hanweb_dataproxy"):
+        if self.encoding != "utf-8" and d.get("template") not in ("gen_pdf", "json_list", "hanweb_dataproxy", "script"):
             d.setdefault("encoding", self.encoding)
             d.setdefault("meta_charset", "gb2312")
         self.pages.append(d)
@@ -349,15 +351,19 @@ def expand(description: dict[str, Any]) -> dict[str, Any]:
     subsites = description.get("subsite") or []
     if not subsites:
         return description
+    from demo_site.scripted import BUILDERS as SCRIPTED
+
     out = {**description, "page": list(description.get("page", [])),
-           "behaviour": list(description.get("behaviour", []))}
+           "behaviour": list(description.get("behaviour", [])), "endpoint": [], "gate": []}
     ids = [int(description.get("site", {}).get("first_id", 2100000))]
     links = []
     for entry in subsites:
         b = _Builder(entry, ids)
-        BUILDERS[entry["platform"]](b)
+        {**BUILDERS, **SCRIPTED}[entry["platform"]](b)
         out["page"] += b.pages
         out["behaviour"] += b.behaviours
+        out["endpoint"] += b.endpoints
+        out["gate"] += b.gates
         links.append([entry["agency"], entry["prefix"].rstrip("/") + "/index.html"])
     path = description.get("site", {}).get("subsites_path")
     if path:

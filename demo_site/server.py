@@ -196,6 +196,7 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            self._raw = raw
             self._form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
             self._serve(head=False)
 
@@ -225,6 +226,9 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
             if challenge:  # a host behind an anti-bot wall: every path answers with its challenge
                 return self._challenge(str(challenge), head)
             base_path = self.path.split("?", 1)[0]
+            scripted = self._scripted(site, base_path, head)
+            if scripted is not None:
+                return scripted
             if base_path.endswith("/module/web/jpage/dataproxy.jsp"):
                 from demo_site.templates import hanweb_dataproxy
 
@@ -268,6 +272,27 @@ def _make_handler(server: DemoServer) -> type[BaseHTTPRequestHandler]:
                     return self._send(304, b"", None, True, headers)
             status = b.status if b is not None else 200
             return self._send(status, res.body, res.content_type, head, headers)
+
+        def _scripted(self, site: Site, base_path: str, head: bool) -> int | None:
+            """Cookie challenges, Debian's jQuery and the scripted lists' APIs (demo_site.scripted)."""
+            from demo_site import scripted
+
+            for gate in site.gates:
+                if base_path.startswith(gate["prefix"]):
+                    body = scripted.gate_answer(gate, self.headers.get("Cookie", ""))
+                    if body is not None:
+                        return self._send(200, body, "text/html; charset=utf-8", head)
+            if base_path == scripted.JQUERY_PATH:
+                jquery = scripted.jquery_bytes()
+                if jquery is None:
+                    return self._send(404, b"jQuery is not installed (Debian package libjs-jquery)", "text/plain", head)
+                return self._send(200, jquery, "application/javascript", head)
+            endpoint = site.endpoints.get(base_path)
+            if endpoint is not None:
+                query = dict(parse_qsl(urlsplit(self.path).query))
+                status, body, ctype = scripted.api_answer(site, endpoint, self.command, query, getattr(self, "_raw", b""))
+                return self._send(status, body, ctype, head)
+            return None
 
         def _challenge(self, kind: str, head: bool) -> int:
             if kind == "jsl":  # 加速乐-style: a 200 page that only sets a cookie by script and reloads

@@ -152,6 +152,8 @@ class Site:
         self.behaviours: dict[str, Behaviour] = {
             d["path"]: Behaviour.from_dict(d) for d in description.get("behaviour", [])
         }
+        self.endpoints: dict[str, dict[str, Any]] = {d["path"]: d for d in description.get("endpoint", [])}
+        self.gates: list[dict[str, str]] = list(description.get("gate", []))
         self._cache: dict[str, Resource] = {}
         self._lock = threading.Lock()
 

@@ -658,3 +658,6 @@ def generic_list(site: Site, page: Page) -> str:
     pager += "</div>"
     main = f'<div class="column"><h2 class="column-title">{escape(page.title)}</h2><ul class="list">{items}</ul>{pager}</div>'
     return chrome(site, page, main)
+
+
+from demo_site import scripted as _scripted  # noqa: E402,F401 - registers the scripted platforms' renderers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.health import host_stat
 from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
 from extractor.metadata import fits_self_reference
@@ -50,6 +51,7 @@ class ReportPipeline(StoragePipeline):
         item.report_id = self.storage.run(store)
         item.notes["report_record"] = record  # with the crawl's agency and year (feeds: crawler.feeds)
         self.stats.inc_value("nianbao/reports/found")
+        self.stats.inc_value(host_stat(item.site_host, "reports"))
         return item
 
     def _crawl_verdict(self, item: FetchedResponse, record: dict[str, Any]) -> dict[str, Any] | None:

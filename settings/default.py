@@ -96,6 +96,16 @@ NIANBAO_TRAP_LINKS_PER_REPORT = 20
 NIANBAO_TRAP_REPORT_HOPS = 8  # a backstop: real sites chain 政务公开 > 年报 > 部门 > list > report
 NIANBAO_TRAP_REPORTS_PER_DIR = 200
 NIANBAO_MAX_PAGES = None  # default --max-pages per host (settings.nightly sets one)
+# Discovery on scripted pages: "both" (adapters reading the page's declarations, and the browser where
+# they find nothing), "adapters" (no browser), "browser" (no declaration reading: for comparison).
+NIANBAO_DISCOVERY = "both"
+NIANBAO_SCRIPT_FILES_PER_PAGE = 3  # a report column showing no report: its own scripts read for the list API
+# The browser (crawler.browser): "auto" = on when chromium and scrapy-playwright are installed; "off".
+NIANBAO_BROWSER = "auto"
+NIANBAO_BROWSER_EXECUTABLE = None  # default: /usr/bin/chromium (Debian package chromium)
+NIANBAO_BROWSER_PAGES_PER_HOST = 20  # rendered pages per host and crawl
+NIANBAO_BROWSER_PAGER_CLICKS = 10  # 下一页 clicks per rendered list
+NIANBAO_BROWSER_TIMEOUT = 30.0  # seconds to load a rendered page
 ITEM_PIPELINES = {
     "pipelines.store_raw.StoreRawPipeline": 100,
     "pipelines.documents.DocumentPipeline": 300,

@@ -278,6 +278,11 @@ def _crawl(stopper: StopController, seed_list: list[Seed], settings: Settings, j
             from crawler.frontier import configure_frontier
 
             configure_frontier(settings, frontier, job_name, run_id)
+        from crawler.browser import configure_browser
+
+        browser_message = configure_browser(settings)
+        if str(settings.get("NIANBAO_DISCOVERY") or "both").lower() != "adapters":
+            say(browser_message, quiet)
         if depth is not None:
             settings.set("DEPTH_LIMIT", depth, priority="cmdline")
         if contact:
@@ -330,6 +335,8 @@ def _crawl(stopper: StopController, seed_list: list[Seed], settings: Settings, j
                    f"{summary.get('reports/found', 0)} reports parsed, "
                    f"{summary.get('fetches/errors', 0)} fetch errors; "
                    f"{summary['failures']} failures{': ' + failed if failed else ''}", err=True)
+        for line in discovery_summary(summary):
+            typer.echo(line, err=True)
         for url in unreachable[:20]:
             typer.echo(f"seed unreachable: {url}", err=True)
         if status != "finished":
@@ -377,6 +384,20 @@ def take_job_lock(storage, job_name: str, lease_seconds: float) -> str:  # type:
     if note:
         typer.echo(note, err=True)
     return holder
+
+
+def discovery_summary(stats: dict) -> list[str]:
+    """The end summary's discovery lines: browser use, and the hosts that need attention."""
+    from crawler.health import attention, discovery_health
+
+    health = discovery_health(stats)
+    lines = []
+    rendered = sum(row["rendered"] for row in health.values())
+    if rendered:
+        seconds = sum(row["browser_seconds"] for row in health.values())
+        lines.append(f"browser: {rendered} page(s) rendered, {seconds:.1f}s ({seconds / rendered:.2f}s per page)")
+    lines += [f"attention: {line}" for line in attention(health)]
+    return lines
 
 
 def _jsonable(values: dict) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -16,6 +17,13 @@ from crawler.cli.state import RUN_COUNTERS, run_row
 from storage.models import CrawlRun
 
 COLUMNS = ["id", "job", "status", "started_at", "finished_at", "sites", "workers", *RUN_COUNTERS]
+
+
+def run_discovery(run: CrawlRun) -> dict[str, Any]:
+    """Per-host discovery health of a run (crawler.health), for `runs --json`."""
+    from crawler.health import discovery_health
+
+    return discovery_health(run.stats or {})
 
 
 @app.command("runs")
@@ -33,13 +41,19 @@ def runs(
             query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
             if job:
                 query = query.where(CrawlRun.job == job)
-            rows = [run_row(run) for run in session.scalars(query)]
+            runs_found = list(session.scalars(query))
+            rows = [run_row(run) for run in runs_found]
+            discovery = [run_discovery(run) for run in runs_found]
     finally:
         storage.dispose()
     if as_json:
+        for row, hosts in zip(rows, discovery, strict=True):
+            row["discovery"] = hosts
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
+    for row in rows:
+        row.pop("discovery", None)
     table = Table(title="Crawl runs", title_justify="left")
     for column in COLUMNS:
         table.add_column(column.replace("_", " "),

@@ -9,10 +9,12 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
 from crawler.cli.app import app
 from crawler.cli.options import DataDirOption, DbOption, open_corpus
 from crawler.cli.state import status_snapshot
+from storage.models import CrawlRun
 
 
 def _table(title: str, columns: list[str], rows: list[tuple]) -> Table:
@@ -50,6 +52,7 @@ def status(
     try:
         with storage.session() as session:
             state = status_snapshot(session, job=job, errors=errors, revalidate_after=revalidation_interval())
+            state["discovery"] = latest_discovery(session, job)
     finally:
         storage.dispose()
     from sqlalchemy.engine import make_url
@@ -79,4 +82,37 @@ def status(
         console.print(_table("Recent runs", ["run", "job", "status", "started", "finished", "failures"],
                              [(r["id"], r["job"], r["status"], r["started_at"], r["finished_at"], r["failures"])
                               for r in state["runs"]]))
+    _print_discovery(console, state["discovery"])
     console.print("per site: `nianbao sites`")
+
+
+def latest_discovery(session: object, job: str | None) -> dict[str, Any]:
+    """Per-host discovery health of the latest run, the hosts needing attention, and whether the
+    browser can run here (crawler.health, crawler.browser)."""
+    import os
+
+    from crawler.browser import browser_availability
+    from crawler.health import attention, discovery_health
+    from settings import default
+
+    query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)
+    if job:
+        query = query.where(CrawlRun.job == job)
+    latest = session.scalars(query).first()  # type: ignore[attr-defined]
+    health = discovery_health(latest.stats or {}) if latest is not None else {}
+    settings = {name: os.environ.get(name) or getattr(default, name, None)
+                for name in ("NIANBAO_BROWSER", "NIANBAO_BROWSER_EXECUTABLE")}
+    available, message = browser_availability(settings)
+    return {"run": latest.id if latest is not None else None, "hosts": health,
+            "attention": list(attention(health)), "browser": {"executable": available, "message": message}}
+
+
+def _print_discovery(console: Console, discovery: dict[str, Any]) -> None:
+    from crawler.health import HEALTH_COLUMNS, health_rows
+
+    if discovery["hosts"]:
+        console.print(_table(f"Discovery by host (run {discovery['run']})", HEALTH_COLUMNS,
+                             health_rows(discovery["hosts"])))
+    for line in discovery["attention"]:
+        console.print(f"attention: {line}")
+    console.print(discovery["browser"]["message"])

@@ -14,7 +14,9 @@ followed too) and page 1 is handed on only when the chain ends, with the later p
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
@@ -23,16 +25,18 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.address import REFUSED_ADDRESS, RefusedRequest, refusal_of
-from crawler.discovery.adapters import adapter_requests
+from crawler.discovery.adapters import JsonListAdapter, adapter_requests
+from crawler.discovery.classify import looks_like_report_title
 from crawler.discovery.context import page_context
 from crawler.discovery.scoring import priority, score_link
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
-from crawler.items import FetchedResponse
+from crawler.health import host_stat
+from crawler.items import FetchedResponse, exchange_url
 from crawler.seeds import Seed, read_seeds_csv
 from crawler.traps import ReportLinkBudget
 from pipelines.siteserver import first_page_of, split_article_pages
@@ -48,6 +52,10 @@ _REPORT_COLUMN = re.compile(r"年报|年度报告|信息公开.{0,4}报告|统�
 _SPACES = re.compile(r"\s+")
 LINK_XPATH = "//a[@href]|//area[@href]|//iframe[@src]|//frame[@src]|//embed[@src]|//object[@data]"
 PART_PRIORITY = 300  # later pages of a split article go before anything else: page 1 waits for them
+# script files worth reading for a list's API: a page's own code, not a library everyone ships
+_LIBRARY_SCRIPT = re.compile(r"jquery|vue|react|angular|bootstrap|layui|echarts|swiper|polyfill|babel|lodash|"
+                             r"axios|zepto|require|sea|common|public|base|share|stat|analytics|baidu|cnzz|jiucuo|"
+                             r"wza|aria|barrier|\.min\.js", re.I)
 
 
 class PortalSpider(scrapy.Spider):
@@ -77,6 +85,12 @@ class PortalSpider(scrapy.Spider):
         self.scheduled: Counter[str] = Counter()
         self.per_template: Counter[str] = Counter()
         self.seen: set[str] = set()
+        self.rendered: Counter[str] = Counter()  # pages rendered by the browser, per host
+        self.columns: dict[str, str] = {}  # report column URL -> host
+        self.fruitful: set[str] = set()  # report columns that led to a report link
+        self.browser_started: dict[int, float] = {}
+        self.browser_json: dict[int, list[tuple[str, bytes]]] = {}
+        self.browser_requests: Counter[int] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -87,9 +101,23 @@ class PortalSpider(scrapy.Spider):
         spider.template_cap = settings.getint("NIANBAO_TEMPLATE_CAP", 60)
         spider.focused = settings.getbool("NIANBAO_FOCUSED", True)
         spider.report_links = ReportLinkBudget.from_crawler(crawler)
+        mode = str(settings.get("NIANBAO_DISCOVERY") or "both").lower()
+        spider.declared = mode != "browser"
+        spider.browser = settings.getbool("NIANBAO_BROWSER_ACTIVE") and mode != "adapters"
+        spider.browser_per_host = settings.getint("NIANBAO_BROWSER_PAGES_PER_HOST", 20)
+        spider.browser_clicks = settings.getint("NIANBAO_BROWSER_PAGER_CLICKS", 10)
+        spider.script_files = settings.getint("NIANBAO_SCRIPT_FILES_PER_PAGE", 3)
+        spider.host_delay = settings.getfloat("DOWNLOAD_DELAY", 1.0)
         return spider
 
+    declared = True
+    browser = False
+    browser_per_host = 20
+    browser_clicks = 10
+    script_files = 3
+    host_delay = 1.0
     report_links: ReportLinkBudget | None = None
+
     cold_hops = 1
     cold_share = 0.6
     template_cap = 60
@@ -149,7 +177,9 @@ class PortalSpider(scrapy.Spider):
     def _follow(self, response: Response, request: scrapy.Request, anchor: str | None, title: str | None,
                 *, column: bool, context: dict[str, Any] | None, is_list: bool = False) -> scrapy.Request | None:
         url = canonical_url(request.url)
-        if urlsplit(url).scheme not in ("http", "https") or _SKIPPED.search(urlsplit(url).path):
+        if urlsplit(url).scheme not in ("http", "https"):
+            return None
+        if _SKIPPED.search(urlsplit(url).path) and not request.meta.get("nb_script_of"):
             return None
         seed = self._host_seed(url)
         if seed is None:
@@ -180,6 +210,10 @@ class PortalSpider(scrapy.Spider):
         request.meta["nb_report_hops"] = hops + 1 if page_is_report else 0
         if url != request.url:
             request = request.replace(url=url)
+        if is_list and response.meta.get("nb_api") and request.meta.get("nb_api"):
+            # the next page of a list paged until empty: as deep as the page before it, not one deeper
+            request.meta["depth_reset"] = True
+            request.meta["nb_list_depth"] = response.meta.get("depth", 0)
         parent = None
         if context is not None:
             parent = {k: context.get(k) for k in ("title", "h1", "site_name", "publisher", "breadcrumb_agency",
@@ -190,8 +224,14 @@ class PortalSpider(scrapy.Spider):
     # -- responses ------------------------------------------------------------------------------
 
     def parse(self, response: Response) -> Iterator[Any]:
+        if "nb_list_depth" in response.meta:
+            response.meta["depth"] = response.meta["nb_list_depth"]
         item = self._item(response)
         antibot = response.meta.get("nb_antibot")
+        if antibot and "nb_passable" in response.meta:
+            yield from self._pass_challenge(response)
+            return
+        self.crawler.stats.inc_value(host_stat(item.site_host, "pages"))
         if antibot:
             item.error = f"AntiBot: {antibot}"
             yield item
@@ -216,7 +256,22 @@ class PortalSpider(scrapy.Spider):
         yield from self._links(response, context, column)
 
     def _links(self, response: TextResponse, context: dict[str, Any] | None, column: bool) -> Iterator[scrapy.Request]:
-        """The follow requests of a page: its links, and what its CMS adapter asks for."""
+        """The follow requests of a page: its links, and what its CMS adapter asks for; for a report
+        column that shows no report link, its own scripts and (when on) a browser rendering."""
+        stats = self.crawler.stats
+        seed = response.meta.get("seed") or self._host_seed(response.url)
+        host = seed.host if seed is not None else urlsplit(response.url).netloc.lower()
+        origin = response.meta.get("nb_origin")
+        own = (context or {}).get("h1") or ((context or {}).get("title") or "").split("_")[0]
+        # a list, not a document whose own title names a report year (a report, a news item, a distractor)
+        listing = not looks_like_report_title(own) and not (
+            re.search(r"(?:19|20)\d{2}", own) and int((context or {}).get("report_links") or 0) < 2)
+        if origin is None and column and context is not None and listing:
+            origin = response.url
+            if origin not in self.columns:
+                self.columns[origin] = host
+                stats.inc_value(host_stat(host, "columns"))
+        reports = 0
         if context is not None:
             for node in response.selector.root.xpath(LINK_XPATH):  # lxml elements: no Selector per node
                 href = node.get("href") or node.get("src") or node.get("data")
@@ -228,15 +283,228 @@ class PortalSpider(scrapy.Spider):
                     url = urljoin(response.url, href.strip())
                 except ValueError:
                     continue
-                request = self._follow(response, scrapy.Request(url), anchor, title, column=column, context=context)
+                if looks_like_report_title(anchor) or looks_like_report_title(title):
+                    reports += 1
+                request = self._follow(response, scrapy.Request(url, meta={"nb_origin": origin}), anchor, title,
+                                       column=column, context=context)
                 if request is not None:
                     yield request
-        for adapter, request in adapter_requests(response):
-            self.crawler.stats.inc_value(f"nianbao/discovery/adapter/{adapter}")
+        for adapter, request in adapter_requests(response, declared=self.declared):
+            stats.inc_value(f"nianbao/discovery/adapter/{adapter}")
+            stats.inc_value(host_stat(host, f"adapter/{adapter}"))
+            if looks_like_report_title(request.meta.get("nb_anchor")):
+                reports += 1
+            request.meta["nb_origin"] = origin
             follow = self._follow(response, request, request.meta.get("nb_anchor"), None, column=column,
                                   context=context, is_list=bool(request.meta.get("nb_list")))
             if follow is not None:
                 yield follow
+        if reports and origin:
+            self.fruitful.add(origin)
+        if context is None or reports or not (column and listing):
+            return
+        if response.meta.get("nb_rendered"):
+            return
+        if self.declared:
+            yield from self._script_files(response, origin)
+        # a resumed run does not render again what it stored (and rendered) before the interruption
+        if self.browser and "stored" not in response.flags:
+            render = self._render_request(response, "listing", origin)
+            if render is not None:
+                yield render
+
+    def _script_files(self, response: TextResponse, origin: str | None) -> Iterator[scrapy.Request]:
+        """The page's own script files (not libraries): the list requests they make are read from them."""
+        from crawler.discovery.scripts import page_variables, script_sources
+
+        names = page_variables(response.text)
+        host = urlsplit(response.url).netloc.lower()
+        count = 0
+        for src in script_sources(response.text):
+            url = urljoin(response.url, src)
+            name = urlsplit(url).path.rsplit("/", 1)[-1]
+            if urlsplit(url).netloc.lower() != host or _LIBRARY_SCRIPT.search(name) or count >= self.script_files:
+                continue
+            count += 1
+            request = scrapy.Request(url, meta={"nb_list": True, "nb_origin": origin,
+                                                "nb_script_of": {"url": response.url, "names": names}})
+            follow = self._follow(response, request, None, None, column=True, context=None, is_list=True)
+            if follow is not None:
+                self.crawler.stats.inc_value("nianbao/discovery/script_files")
+                yield follow
+
+    # -- the browser ------------------------------------------------------------------------------
+
+    def _render_request(self, response: Response, reason: str, origin: str | None,
+                        meta: dict[str, Any] | None = None) -> scrapy.Request | None:
+        """The page again, rendered by chromium, within the host's budgets (rendered pages, --max-pages)."""
+        seed = response.meta.get("seed") or self._host_seed(response.url)
+        host = seed.host if seed is not None else urlsplit(response.url).netloc.lower()
+        key = f"render {response.url}"
+        if key in self.seen or self.rendered[host] >= self.browser_per_host:
+            if key not in self.seen:
+                self.crawler.stats.inc_value("nianbao/browser/budget_exhausted")
+            return None
+        if self.max_pages is not None and self.scheduled[host] >= self.max_pages:
+            self.crawler.stats.inc_value("nianbao/budget_exhausted")
+            return None
+        self.seen.add(key)
+        self.rendered[host] += 1
+        self.scheduled[host] += 1
+        base = meta if meta is not None else response.meta
+        kept = {k: v for k, v in base.items() if k in ("seed", "anchor_text", "referrer", "nb_score", "nb_cold",
+                                                      "nb_column", "nb_parent_context", "depth")}
+        return scrapy.Request(
+            response.url, callback=self.parse_rendered, errback=self.on_render_error, dont_filter=True,
+            priority=priority(float(kept.get("nb_score", 0))) + 50,
+            meta={**kept, "playwright": True, "playwright_include_page": True, "nb_rendered": reason,
+                  "depth_reset": True, "nb_list_depth": response.meta.get("depth", 0),  # as deep as the page
+                  "nb_origin": origin, "nb_challenge_retry": reason == "challenge",
+                  "playwright_page_event_handlers": {"response": "browser_response"}},
+        )
+
+    async def browser_response(self, response: Any) -> None:
+        """Every response a rendered page receives: the time of its first, and the lists it fetched."""
+        try:
+            page = id(response.frame.page)
+        except Exception:  # noqa: BLE001 - a response of a closed page
+            return
+        self.browser_started.setdefault(page, time.monotonic())
+        if response.request.resource_type not in ("xhr", "fetch"):
+            return
+        self.browser_requests[page] += 1
+        ctype = (response.headers.get("content-type") or "").lower()
+        if "json" in ctype or "xml" in ctype or "javascript" in ctype:
+            try:
+                self.browser_json.setdefault(page, []).append((response.url, await response.body()))
+            except Exception:  # noqa: BLE001 - the body of a redirect or an aborted request
+                return
+
+    async def _settle(self, page: Any) -> None:
+        for _ in range(3):
+            try:
+                await page.wait_for_load_state("networkidle", timeout=10000)
+                return
+            except Exception:  # noqa: BLE001 - navigating (a challenge reloading) or slow: try again
+                await asyncio.sleep(0.2)
+
+    async def _changed(self, page: Any, before: str, timeout: float = 5.0) -> str | None:
+        """The page's HTML once a click has changed it (its list reloaded), or None if it did not."""
+        waited = 0.0
+        while waited < timeout:
+            await asyncio.sleep(0.1)
+            waited += 0.1
+            try:
+                content = await page.content()
+            except Exception:  # noqa: BLE001 - navigating
+                continue
+            if content != before:
+                await self._settle(page)
+                return await page.content()
+        return None
+
+    async def parse_rendered(self, response: Response) -> AsyncIterator[Any]:
+        """A page rendered by chromium: links from its DOM after each pager click and from the lists its
+        scripts fetched; after a cookie challenge, the page itself again with the browser's cookies."""
+        page = response.meta["playwright_page"]
+        if "nb_list_depth" in response.meta:
+            response.meta["depth"] = response.meta["nb_list_depth"]
+        stats = self.crawler.stats
+        seed = response.meta.get("seed") or self._host_seed(response.url)
+        host = seed.host if seed is not None else urlsplit(response.url).netloc.lower()
+        snapshots: list[str] = []
+        cookies: list[dict[str, Any]] = []
+        final_url = response.url
+        try:
+            await self._settle(page)
+            if response.meta["nb_rendered"] != "challenge":
+                snapshots.append(await page.content())
+                from crawler.browser import NEXT_PAGE_JS
+
+                for _ in range(self.browser_clicks):
+                    if not await page.evaluate(NEXT_PAGE_JS):
+                        break
+                    stats.inc_value("nianbao/browser/pager_clicks")
+                    content = await self._changed(page, snapshots[-1])
+                    if content is None:
+                        break
+                    snapshots.append(content)
+                    await asyncio.sleep(self.host_delay)  # the next click's requests wait like any other
+            cookies = await page.context.cookies()
+            final_url = page.url
+        except Exception as exc:  # noqa: BLE001 - a page that broke while rendering: what it showed so far counts
+            self.logger.warning("%s: rendering failed: %s", response.url, exc)
+        finally:
+            started = self.browser_started.pop(id(page), None)
+            fetched = self.browser_json.pop(id(page), [])
+            subrequests = self.browser_requests.pop(id(page), 0)
+            await page.close()
+        millis = int((time.monotonic() - started) * 1000) if started else 0
+        stats.inc_value("nianbao/browser/rendered")
+        stats.inc_value("nianbao/browser/ms", millis)
+        stats.inc_value(host_stat(host, "rendered"))
+        stats.inc_value(host_stat(host, "browser_ms"), millis)
+        self.scheduled[host] += subrequests  # the page's own XHR count against --max-pages too
+        jar = {c["name"]: c["value"] for c in cookies if c.get("name")}
+        if response.meta["nb_rendered"] == "challenge":
+            meta = {k: v for k, v in response.meta.items() if k in ("seed", "anchor_text", "referrer", "nb_score",
+                                                                    "nb_cold", "nb_column", "nb_parent_context")}
+            yield scrapy.Request(response.url, cookies=jar, dont_filter=True, callback=self.parse,
+                                 errback=self.on_error, meta={**meta, "nb_challenge_retry": True, "depth_reset": True,
+                                                              "nb_list_depth": response.meta.get("depth", 0)})
+            return
+        context = None
+        for html in snapshots:
+            rendered = HtmlResponse(final_url, body=html.encode("utf-8"), encoding="utf-8", request=response.request)
+            context = context or page_context(rendered.selector, final_url)
+            column = self._is_report_column(rendered, context)
+            for request in self._links(rendered, context, column):
+                yield request.replace(cookies=jar) if jar else request
+        lists = JsonListAdapter()
+        for url, body in fetched:
+            answer = TextResponse(url, body=body, encoding="utf-8", request=scrapy.Request(url, meta={"nb_origin": response.meta.get("nb_origin")}))
+            if not lists.detect(answer):
+                continue
+            for request in lists.requests(answer):
+                if request.meta.get("nb_list"):
+                    continue  # the pager was clicked through; its pages' rows are in `fetched` already
+                if looks_like_report_title(request.meta.get("nb_anchor")) and response.meta.get("nb_origin"):
+                    self.fruitful.add(response.meta["nb_origin"])
+                follow = self._follow(response, request, request.meta.get("nb_anchor"), None, column=True,
+                                      context=context)
+                if follow is not None:
+                    yield follow
+
+    def on_render_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value("nianbao/browser/errors")
+        self.logger.warning("%s: browser failed: %s", request.url, failure.getErrorMessage())
+
+    def _pass_challenge(self, response: Response) -> Iterator[scrapy.Request]:
+        """A JavaScript cookie challenge that may be passed: once more with the cookie its script sets
+        (read from the script), or rendered by the browser; a second challenge is recorded as blocked."""
+        cookies = response.meta.get("nb_passable") or {}
+        self.crawler.stats.inc_value("nianbao/antibot/passing")
+        seed = response.meta.get("seed") or self._host_seed(response.url)
+        host = seed.host if seed is not None else urlsplit(response.url).netloc.lower()
+        if cookies:
+            self.scheduled[host] += 1
+            meta = {k: v for k, v in response.meta.items() if not k.startswith(("nb_antibot", "nb_passable", "download_"))}
+            yield response.request.replace(cookies=cookies, dont_filter=True, meta={
+                **meta, "nb_challenge_retry": True, "depth_reset": True, "nb_list_depth": response.meta.get("depth", 0)})
+            return
+        render = self._render_request(response, "challenge", response.meta.get("nb_origin"))
+        if render is not None:
+            yield render
+
+    def closed(self, reason: str) -> None:
+        """Report columns that led to no report link are the crawl's suspects, per host."""
+        stats = self.crawler.stats
+        for url, host in self.columns.items():
+            if url not in self.fruitful:
+                self.logger.info("suspect report column (no report link found from it): %s", url)
+                stats.inc_value(host_stat(host, "suspects"))
+                stats.inc_value("nianbao/discovery/suspect_columns")
 
     # -- split articles (SiteServer `_2 .. _n` pages) ---------------------------------------------
 
@@ -349,7 +617,8 @@ class PortalSpider(scrapy.Spider):
         if chain:  # a redirect chain that failed: the row is the URL the crawl asked for
             message += f" (redirected {len(chain)} times: {' -> '.join([*chain[:5], request.url])})"
         return FetchedResponse(
-            url=chain[0] if chain else request.url, final_url=request.url if chain else None, status=None, headers={}, body=b"",
+            url=chain[0] if chain else exchange_url(request), final_url=request.url if chain else None, status=None,
+            headers={}, body=b"",
             fetched_at=datetime.now(UTC), referrer=request.meta.get("referrer"),
             anchor_text=request.meta.get("anchor_text"), depth=request.meta.get("depth", 0),
             site_host=seed.host if seed else urlsplit(request.url).netloc.lower(),
@@ -363,6 +632,8 @@ class PortalSpider(scrapy.Spider):
         meta = response.meta if request is not None else {}
         original_url = (meta.get("redirect_urls") or [response.url])[0]
         seed = meta.get("seed") or self._host_seed(original_url)
+        if request is not None and original_url == request.url:
+            original_url = exchange_url(request)
         return FetchedResponse(
             url=original_url,
             final_url=response.url,
