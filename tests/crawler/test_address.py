@@ -60,8 +60,9 @@ def test_private_seeds_are_refused_and_recorded(tmp_path: Path) -> None:
     with serve() as server:
         by_name = server.base_url.replace("127.0.0.1", "localhost") + "/"
         literal = f"http://2130706433:{server.port}/"
-        nianbao("crawl", server.base_url + "/", by_name, literal, "--job", "private", *NO_LOOPBACK,
-                "--depth", "0", "--no-dedup", data_dir=data)
+        result = nianbao("crawl", server.base_url + "/", by_name, literal, "--job", "private", *NO_LOOPBACK,
+                         "--depth", "0", "--no-dedup", data_dir=data, check=False)
+        assert result.returncode == 1 and "3 seeds unreachable" in result.stderr, result.stderr[-3000:]
         assert not server.requests, "a refused address was fetched"
     rows = dict(query(data, "SELECT url, error FROM fetches"))
     assert "127.0.0.1" in rows[server.base_url + "/"] and "loopback" in rows[server.base_url + "/"]
@@ -77,8 +78,10 @@ def test_redirects_and_meta_refresh_stay_on_seed_hosts(tmp_path: Path) -> None:
     with serve() as seed, serve() as other:
         seed.set_behaviour("/away.html", status=302, redirect=other.url("/"))
         seed.set_behaviour("/home.html", status=302, redirect="/")  # on the seed host: followed
-        nianbao("crawl", seed.url("/away.html"), seed.url("/home.html"), "--job", "redir", *FAST,
-                "--depth", "0", "--no-dedup", data_dir=data)
+        result = nianbao("crawl", seed.url("/away.html"), seed.url("/home.html"), "--job", "redir", *FAST,
+                         "--depth", "0", "--no-dedup", data_dir=data, check=False)
+        # the seed whose only answer is a refused redirect gave nothing: a failure the exit code reports
+        assert result.returncode == 1 and "1 seeds unreachable" in result.stderr, result.stderr[-3000:]
         assert not [r for r in other.requests if r.path != "/robots.txt"], "a redirect left the seed hosts"
     rows = {url: (status, error) for url, status, error in query(data, "SELECT url, status, error FROM fetches")}
     status, error = rows[seed.url("/away.html")]
