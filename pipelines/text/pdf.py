@@ -235,7 +235,7 @@ def _stream_over_cap(body: bytes) -> bool:
             continue
         inflater, data, total = zlib.decompressobj(), body[start:end], 0
         try:
-            while data and total <= cap:
+            while data and total <= cap and not inflater.eof:  # bytes after the end of the Flate data are left
                 total += len(inflater.decompress(data, 2**20))
                 data = inflater.unconsumed_tail
         except zlib.error:

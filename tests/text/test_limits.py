@@ -110,3 +110,18 @@ def test_ole_doc_read_as_raw_bytes_is_an_error_not_text(monkeypatch):
     doc = textify(corpus.ole_random(), url="http://example.gov.cn/a.doc")
     assert doc.kind == "doc" and doc.text == ""
     assert "not readable text" in doc.error and doc.quality["mojibake_chars"] > 10_000
+
+
+def test_stream_check_ends_at_the_end_of_the_flate_data():
+    """Bytes after a Flate stream's end (the EOL before `endstream`) once kept the bomb check inflating
+    nothing forever: zlib leaves them unconsumed and returns no output (a real WPS font stream did)."""
+    import random
+    import zlib
+
+    from pipelines.text.pdf import _stream_over_cap
+
+    raw = random.Random(1).randbytes(3_000_000) + b"a" * 1_383_664  # unpacks below the 16 MB test cap
+    body = (b"%PDF-1.4\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\r\n" + zlib.compress(raw)
+            + b"\r\n\nendstream\nendobj\n%%EOF\n")
+    assert _stream_over_cap(body) is False
+    assert _stream_over_cap(corpus.pdf_flate_bomb()) is True
