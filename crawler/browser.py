@@ -75,7 +75,34 @@ def configure_browser(settings: Settings) -> str:
     settings.set("PLAYWRIGHT_ABORT_REQUEST", abort_request, priority="cmdline")
     settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", 2, priority="cmdline")
     settings.set("NIANBAO_BROWSER_ACTIVE", True, priority="cmdline")
+    _driver_in_its_own_session()
     return message
+
+
+def _driver_in_its_own_session() -> None:
+    """Start Playwright's driver (and so the chromium it launches) in a session of its own.
+
+    A Ctrl-C on the terminal, or SIGTERM to the crawl's process group, would otherwise kill the driver
+    while the crawl is finishing its in-flight work, and scrapy-playwright would log a traceback per
+    handler. The crawl closes the browser itself when it stops; a crawl killed outright closes the
+    driver's stdin, on which the driver exits. Only Playwright's own view of `asyncio` is changed."""
+    import asyncio
+    from types import SimpleNamespace
+
+    try:
+        from playwright._impl import transport
+    except ImportError:  # a Playwright without this module: its default behaviour
+        return
+    if getattr(transport.asyncio, "nianbao_own_session", False):
+        return
+
+    async def create_subprocess_exec(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("start_new_session", True)
+        return await asyncio.create_subprocess_exec(*args, **kwargs)
+
+    names = {name: getattr(asyncio, name) for name in dir(asyncio) if not name.startswith("__")}
+    names.update(create_subprocess_exec=create_subprocess_exec, nianbao_own_session=True)
+    transport.asyncio = SimpleNamespace(**names)
 
 
 # The pager: the element a visitor clicks for the next page of a list (text, then rel/class hints).
