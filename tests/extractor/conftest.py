@@ -21,3 +21,20 @@ def require_shared() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def assert_spec_scores_100(golds, extract, folder: Path) -> None:  # noqa: ANN001 - gold paths, path -> record
+    """Score `extract(gold)` against every gold with the spec's own scorer, and require 100%."""
+    import json
+    import subprocess
+    import sys
+
+    require_shared()
+    args = []
+    for gold in golds:
+        out = folder / f"{gold.stem}.json"
+        out.write_text(json.dumps(extract(gold), ensure_ascii=False), encoding="utf-8")
+        args += [str(gold), str(out)]
+    result = subprocess.run([sys.executable, str(SCORER), *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.stdout.splitlines()[-1].endswith("(100.0%)")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from extractor import extract_report
-from tests.extractor.conftest import SCORER, require_shared
+from tests.extractor.conftest import assert_spec_scores_100
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 GOLDS = sorted(CORPUS.glob("*.json"))
@@ -78,15 +76,7 @@ def test_document_extracts_to_its_gold(gold_path):
 
 
 def test_corpus_scores_100_percent_with_the_spec_scorer(tmp_path):
-    require_shared()
-    args = []
-    for gold in GOLDS:
-        out = tmp_path / f"{gold.stem}.json"
-        out.write_text(json.dumps(extract_file(document_of(gold)), ensure_ascii=False), encoding="utf-8")
-        args += [str(gold), str(out)]
-    result = subprocess.run([sys.executable, str(SCORER), *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert result.stdout.splitlines()[-1].endswith("(100.0%)")
+    assert_spec_scores_100(GOLDS, lambda g: extract_file(document_of(g)), tmp_path)
 
 
 def test_broken_identities_are_flagged_not_fixed():

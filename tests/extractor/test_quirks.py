@@ -4,8 +4,6 @@ extracting to its gold record at 100% (issue 12, points 3 and 5), plus the rules
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from extractor import extract_report
 from extractor.requests import _row_score
 from extractor.tables import GLUED, unglue
-from tests.extractor.conftest import SCORER, require_shared
+from tests.extractor.conftest import assert_spec_scores_100
 from tests.extractor.test_corpus import misses
 
 QUIRKS = Path(__file__).resolve().parents[1] / "fixtures" / "quirks"
@@ -46,15 +44,7 @@ def test_quirk_fixture_extracts_to_its_gold(gold_path):
 
 
 def test_quirk_fixtures_score_100_percent_with_the_spec_scorer(tmp_path):
-    require_shared()
-    args = []
-    for gold in GOLDS:
-        out = tmp_path / f"{gold.stem}.json"
-        out.write_text(json.dumps(_extract(_document(gold)), ensure_ascii=False), encoding="utf-8")
-        args += [str(gold), str(out)]
-    result = subprocess.run([sys.executable, str(SCORER), *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert result.stdout.splitlines()[-1].endswith("(100.0%)")
+    assert_spec_scores_100(GOLDS, lambda g: _extract(_document(g)), tmp_path)
 
 
 def test_ambiguous_glued_cells_are_null_and_flagged():
