@@ -135,17 +135,22 @@ def memory_spent() -> bool:
 
 
 def limit_memory(memory_mb: int) -> None:
-    """Cap this process's address space (parse worker initializer): a bomb gets MemoryError, not the host."""
+    """Cap this process's data memory (parse worker initializer): a bomb gets MemoryError, not the host.
+
+    RLIMIT_DATA counts the heap and private writable mappings, the memory a bomb actually fills. Not
+    RLIMIT_AS: address space that is only reserved (glibc's 64 MB arena per thread, ONNX Runtime's
+    threads) counts there, and RapidOCR's session then fails with std::bad_alloc, or aborts the process,
+    long before any real memory is used."""
     if memory_mb <= 0:
         return
     try:
         import resource
 
         limit = memory_mb * 2**20
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     except (ImportError, ValueError, OSError) as exc:  # not on this platform: parse unbounded, say so
         logger.warning("cannot limit parse worker memory to %s MB: %s", memory_mb, exc)
 

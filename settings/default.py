@@ -145,7 +145,7 @@ NIANBAO_PROGRESS = "auto"  # "auto": live display on a terminal, log lines other
 NIANBAO_PROGRESS_INTERVAL = 10.0  # seconds between plain progress lines
 # Bounded work per document (pipelines.limits): parse workers read these from the environment, which the
 # crawl copies them into. What a cap cuts is recorded in the Document's quality["cut"] and error.
-NIANBAO_PARSE_MEMORY_MB = 2048  # address space of one parse worker (RLIMIT_AS); a bomb gets MemoryError (0: none)
+NIANBAO_PARSE_MEMORY_MB = 2048  # data memory of one parse worker (RLIMIT_DATA); a bomb gets MemoryError (0: none)
 NIANBAO_PARSE_RETRIES = 1  # a document whose parse worker died is parsed again once, alone, then recorded failed
 NIANBAO_MAX_UNPACKED_MB = 256  # one zip member (DOCX/XLSX/OFD part) or one PDF stream, decompressed
 NIANBAO_MAX_TEXT_CHARS = 5_000_000  # text kept per document (a long report is ~100,000 characters)

@@ -115,27 +115,42 @@ def extract(
 
     The options give a file parsed offline the context a crawl has; HTML files add their meta tags
     (SiteName, ArticleTitle, PubDate); a text file without any works from its body alone."""
-    from pipelines.limits import limit_memory, limits
+    from pipelines.limits import limits
+    from pipelines.parse import ParsePool, WorkerDied
 
-    limit_memory(limits().memory_mb)  # as a parse worker: a bomb gets MemoryError, never the machine
+    # Each file is read in a parse worker under NIANBAO_PARSE_MEMORY_MB, as in a crawl: a bomb gets
+    # MemoryError, and a native library that aborts (pdfium, ONNX Runtime) costs that file, not the run.
+    pool = ParsePool(1, memory_mb=limits().memory_mb, retries=0)
+    context = {"url": url, "title": title, "site_name": site_name, "agency": agency, "published": published}
     failed = False
-    for path in paths:
-        try:
-            record = extract_path(path, url=url, title=title, site_name=site_name, agency=agency,
-                                  published=published)
-        except ExtractError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            failed = True
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad file never ends the others with a traceback
-            typer.echo(f"error: {path}: the extractor failed ({type(exc).__name__}: {exc})", err=True)
-            failed = True
-            continue
-        if not record["is_report"]:
-            typer.echo(f"warning: {path}: not a 政府信息公开工作年度报告 (template unknown)", err=True)
-        if as_json:
-            typer.echo(json.dumps(record, ensure_ascii=False))
-        else:
-            typer.echo(_summary(path, record))
+    try:
+        for path in paths:
+            try:
+                record = pool.submit(extract_path, path, **context).result()
+            except ExtractError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                failed = True
+                continue
+            except WorkerDied:
+                typer.echo(f"error: {path}: the parse worker died on it (out of memory, or a crash in a native "
+                           "library); raise NIANBAO_PARSE_MEMORY_MB to try again", err=True)
+                failed = True
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad file never ends the others with a traceback
+                typer.echo(f"error: {path}: the extractor failed ({type(exc).__name__}: {exc})", err=True)
+                failed = True
+                continue
+            _print(path, record, as_json)
+    finally:
+        pool.shutdown()
     if failed:
         raise typer.Exit(code=1)
+
+
+def _print(path: Path, record: dict, as_json: bool) -> None:
+    if not record["is_report"]:
+        typer.echo(f"warning: {path}: not a 政府信息公开工作年度报告 (template unknown)", err=True)
+    if as_json:
+        typer.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        typer.echo(_summary(path, record))

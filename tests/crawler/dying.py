@@ -21,7 +21,7 @@ def echo_or_die(value: str) -> str:
 def address_space_limit() -> int:
     import resource
 
-    return resource.getrlimit(resource.RLIMIT_AS)[0]
+    return resource.getrlimit(resource.RLIMIT_DATA)[0]
 
 
 def allocate(mb: int) -> int:

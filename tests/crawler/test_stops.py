@@ -102,7 +102,7 @@ def glued_lines(raw: str) -> list[str]:
         segment = ANSI.sub("", re.split(r"\r|\x1b\[2K", line.rstrip("\r"))[-1])
         for marker in ("SIGINT received", "SIGTERM received", "] WARNING:", "] ERROR:", "] INFO:"):
             position = segment.find(marker)
-            if position > 0 and not re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[\w.]+", segment[:position]):
+            if position > 0 and not re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[\w.-]+", segment[:position]):
                 glued.append(segment)
     return glued
 
