@@ -14,7 +14,7 @@ from pipelines.decode import EncodingDecision, decode_body, detect_encoding, rep
 from pipelines.limits import collect_cuts, limits, note_cut, note_memory_error
 from pipelines.siteserver import strip_siteserver_markers
 from pipelines.sniff import sniff_kind
-from pipelines.text.common import mojibake_reason, normalize_text, quality
+from pipelines.text.common import failure_message, mojibake_reason, normalize_text, quality
 
 # Bump when textify's output changes for the same bytes: stored Documents made by an older version
 # are re-made by the crawl pipeline and by `nianbao reprocess`.
@@ -127,7 +127,7 @@ def _image(body: bytes) -> DocumentText:
         dpi = float((image.info.get("dpi") or (IMAGE_DPI, IMAGE_DPI))[0]) or IMAGE_DPI
         result = ocr_upright(image, dpi, engine=engine)
     except Exception as exc:  # noqa: BLE001
-        return _finish(DocumentText("image", "", extractor=engine, error=f"image: OCR failed ({exc})"))
+        return _finish(DocumentText("image", "", extractor=engine, error=f"image: OCR failed ({failure_message(exc)})"))
     quality = {"ocr_confidence": result.confidence, "ocr_confidence_min": result.min_confidence,
                "ocr_engine": result.engine, "ocr_pages": 1, "pages": 1,
                "ocr_page_confidence": [{"page": 1, "engine": result.engine, "mean": result.confidence,

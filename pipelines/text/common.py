@@ -83,3 +83,10 @@ def mojibake_reason(text: str, sample: int = 20_000) -> str | None:
     if odd / len(chars) > 0.3:
         return f"{odd / len(chars):.0%} of its characters are outside Chinese and ASCII text"
     return None
+
+
+def failure_message(exc: BaseException) -> str:
+    """`Type: message` on one line. Native libraries (ONNX Runtime) put a whole Python traceback into
+    their message; the record keeps its last line, the error itself."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[-1] if lines else ''}"[:500]

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines.limits import OverCap, bound_pdfminer_streams, note_cut
-from pipelines.text.common import garbage_ratio, normalize_text
+from pipelines.text.common import failure_message, garbage_ratio, normalize_text
 from pipelines.text.layout import Glyph, HRule, Rule, assemble
 
 CID_RETRY_RATIO = 0.02
@@ -476,7 +476,7 @@ def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
                             ocr_pages.append({"page": i + 1, "engine": ocred.source, "mean": ocred.ocr_conf,
                                               "min": ocred.ocr_min})
                     except Exception as exc:  # noqa: BLE001
-                        errors.append(f"page {i + 1}: OCR failed ({type(exc).__name__}: {exc})")
+                        errors.append(f"page {i + 1}: OCR failed ({failure_message(exc)})")
         used[page.source] += 1
     if pdf is not None:
         pdf.close()
