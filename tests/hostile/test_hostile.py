@@ -134,5 +134,6 @@ def test_hostile_site_crawl(tmp_path: Path) -> None:
     assert stats.get("refused/redirect", 0) >= 1 and stats.get("refused/redirect_loop", 0) == 1
     print(f"crawl: {len(rows)} fetches, {len(docs)} documents, {len(trap)} trap pages, peak RSS {peak // 1024} MB")
     assert peak < MEMORY_CAP_KB + 512 * 1024, f"peak RSS {peak} KB"  # the crawl process itself is not capped
-    assert _only_under(tmp_path, {"data", "work", "home"}) == [] and not list((tmp_path / "tmp").iterdir())
+    assert _only_under(tmp_path, {"data", "work", "home"}) == []
+    assert not [p for p in (tmp_path / "tmp").iterdir() if p.name != ".ses"]  # ONNX Runtime's, see above
     assert not list((tmp_path / "work").iterdir()) and not Path("/tmp/nianbao-escape.html").exists()
