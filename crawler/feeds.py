@@ -11,7 +11,7 @@ from typing import Any
 
 from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter
 
-from crawler.items import FetchedResponse
+from pipelines.items import FetchedResponse
 from storage.export import RECORD_KEYS, flatten
 
 

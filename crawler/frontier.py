@@ -35,7 +35,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 from twisted.python.failure import Failure
 
-from crawler.items import FetchedResponse
+from pipelines.items import FetchedResponse
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

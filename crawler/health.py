@@ -17,12 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PREFIX = "nianbao/hosts/"
-
-
-def host_stat(host: str, figure: str) -> str:
-    """The stats key of one per-host figure."""
-    return f"{PREFIX}{host}/{figure}"
+from pipelines.stats import PREFIX
 
 
 def discovery_health(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -30,7 +30,7 @@ from scrapy.responsetypes import responsetypes
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.items import FetchedResponse
+from pipelines.items import FetchedResponse
 from storage.db import Storage, open_storage
 from storage.models import DocumentFetch, Fetch, Report, Site, UrlState, url_key, utcnow
 

@@ -11,7 +11,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.items import exchange_url
+from pipelines.items import exchange_url
 from storage.db import open_storage
 from storage.models import Fetch, url_key
 from storage.records import visited_fetches

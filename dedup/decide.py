@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup.agency import agencies_compatible, publisher_of
+from extractor.agency import agencies_compatible, publisher_of
 
 STAT_SECTIONS = ("active", "requests", "review_litigation", "legacy")
 

@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 
 from dedup import store
-from dedup.agency import agencies_compatible, normalise_agency
 from dedup.canonical import CanonicalChooser, CanonicalKey, checks_rank, source_rank
 from dedup.decide import (
     EMPTY_STATS,
@@ -50,6 +49,7 @@ from dedup.features import FeatureBatch, FeatureExtractor, compute_in_worker
 from dedup.index import LSHIndex
 from dedup.keys import ReportKeyIndex, report_key, url_key
 from dedup.normalise import LazySkeleton
+from extractor.agency import agencies_compatible, normalise_agency
 
 TEMPLATES = (None, "2019", "2021", "pre2019", "unknown")
 MATCHES = tuple(MatchKind)

@@ -16,9 +16,9 @@ from typing import Any, Self
 
 from sqlalchemy import select
 
-from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
 from pipelines.base import StoragePipeline
+from pipelines.items import FetchedResponse
 from pipelines.limits import export_limits
 from pipelines.parse import PageBody, ParsedBody, ParsePool, WorkerDied, make_pool, parse_pages
 from pipelines.text.ocr import OCR_ENGINE_ENV

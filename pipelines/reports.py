@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.health import host_stat
-from crawler.items import FetchedResponse
 from extractor import EXTRACTOR_VERSION
 from extractor.metadata import fits_self_reference
 from pipelines.base import StoragePipeline
+from pipelines.items import FetchedResponse
+from pipelines.stats import host_stat
 from storage.records import upsert_report
 
 
@@ -56,10 +56,10 @@ class ReportPipeline(StoragePipeline):
 
     def _crawl_verdict(self, item: FetchedResponse, record: dict[str, Any]) -> dict[str, Any] | None:
         """The record with the crawl's agency and year, or None when the crawl knows it is no report
-        (crawler.discovery.classify: news items and list pages mentioning reports, distractors)."""
+        (extractor.classify: news items and list pages mentioning reports, distractors)."""
         from sqlalchemy import select
 
-        from crawler.discovery.classify import classify
+        from extractor.classify import classify
         from storage.models import Document
 
         title = self.storage.run(lambda s: s.scalar(select(Document.title).where(Document.id == item.document_id)))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.items import FetchedResponse
 from pipelines.base import StoragePipeline
 from pipelines.documents import claims_document
+from pipelines.items import FetchedResponse
 from pipelines.sniff import sniff_kind
 from storage.blobs import sha256_hex
 from storage.records import ensure_site, record_fetch, record_visit

@@ -1,7 +1,7 @@
 """The coverage ledger: for every agency seen and every year in range, whether its report was found.
 
 Agencies seen are those of the reports found and those the seeds name (`sites.agency`), grouped by
-their normalised name (`dedup.agency.normalise_agency`). A cell (agency, year) is
+their normalised name (`extractor.agency.normalise_agency`). A cell (agency, year) is
 
 * `found`: a report is online and was published by the statutory deadline (its `report_key` given);
 * `late`: found, but published after the deadline;
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dedup.agency import normalise_agency
+from extractor.agency import normalise_agency
 from storage.export import export_rows, flatten
 from storage.models import Document, Fetch, Report, Site
 from storage.schema import COLUMNS

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dedup.agency import normalise_agency
+from extractor.agency import normalise_agency
 from storage.models import Document, DocumentFetch, Fetch, Report, Site
 from storage.schema import COLUMNS, SCHEMA_VERSION, Column
 

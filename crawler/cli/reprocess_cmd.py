@@ -129,8 +129,8 @@ def _load_jobs(storage: Any, ids: list[int], outcome: Outcome) -> list[Job]:
 
 
 def _store(storage: Any, job: Job, text: Any, record: dict[str, Any] | None, outcome: Outcome) -> None:
-    from crawler.discovery.classify import classify
     from extractor import EXTRACTOR_VERSION
+    from extractor.classify import classify
     from pipelines.documents import document_values
     from pipelines.reports import disposition_name, report_values
     from storage.models import Report

@@ -7,7 +7,7 @@ from typing import Any
 
 from parsel import Selector
 
-from crawler.discovery.classify import looks_like_report_title
+from extractor.classify import looks_like_report_title
 
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位|信息来源|来源|公开责任部门)[:：\s　]*([^\s　<>|，,:：]{2,30})")
 _NEWS = re.compile(r"新闻|动态|要闻|媒体|图片|视频")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from crawler.discovery.classify import looks_like_report_title
+from extractor.classify import looks_like_report_title
 
 # (pattern on anchor text / title attribute, weight)
 TEXT_WEIGHTS: tuple[tuple[re.Pattern[str], float], ...] = tuple(

@@ -31,15 +31,15 @@ from twisted.python.failure import Failure
 
 from crawler.address import REFUSED_ADDRESS, RefusedRequest, refusal_of
 from crawler.discovery.adapters import JsonListAdapter, adapter_requests
-from crawler.discovery.classify import looks_like_report_title
 from crawler.discovery.context import page_context
 from crawler.discovery.scoring import priority, score_link
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
-from crawler.health import host_stat
-from crawler.items import FetchedResponse, exchange_url
 from crawler.seeds import Seed, read_seeds_csv
 from crawler.traps import ReportLinkBudget
+from extractor.classify import looks_like_report_title
+from pipelines.items import FetchedResponse, exchange_url
 from pipelines.siteserver import first_page_of, split_article_pages
+from pipelines.stats import host_stat
 
 # Links worth nothing to a report corpus (images, media, styles, archives of code). Documents
 # (pdf, doc, docx, wps, xls, xlsx, ofd) are deliberately followed.

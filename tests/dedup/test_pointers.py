@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from dedup import DedupDocument, Deduplicator, MatchKind
-from dedup.agency import publisher_of
 from dedup.keys import canonical_url, url_key
+from extractor.agency import publisher_of
 from tests.dedup.conftest import load_seed, make_doc, notice
 
 SITE = "http://www.yunxi.gov.cn"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.agency import agencies_compatible, normalise_agency
 from dedup.canonical import CanonicalKey, source_rank
 from dedup.decide import ReportFacts, SameReportDecider, StatVector
 from dedup.index import LSHIndex
@@ -13,6 +12,7 @@ from dedup.minhash import EMPTY, MinHasher
 from dedup.normalise import TextNormaliser, skeleton, skeleton_codes
 from dedup.shingles import ShingleHasher
 from dedup.store import Column
+from extractor.agency import agencies_compatible, normalise_agency
 
 
 def test_skeleton_table_matches_nfkc_reference():

@@ -192,7 +192,7 @@ def test_script_file_calls_resolve_against_the_page() -> None:
 
 def test_each_page_of_a_post_list_is_its_own_exchange() -> None:
     from crawler.discovery.adapters import api_request
-    from crawler.items import exchange_url
+    from pipelines.items import exchange_url
 
     spec = {"url": "http://f.gov.cn/gk/api/articles", "method": "POST", "json": True, "params": {"pageNo": 1},
             "page_key": "pageNo"}

@@ -17,10 +17,10 @@ from crawler.discovery.adapters import (
     SiteServerAdapter,
     TrsAdapter,
 )
-from crawler.discovery.classify import classify, clean_agency, parse_report_title
 from crawler.discovery.context import page_context
 from crawler.discovery.scoring import score_link
 from crawler.discovery.urls import canonical_url, trap_reason, unwrap_viewer
+from extractor.classify import classify, clean_agency, parse_report_title
 
 
 def html(url: str, body: str) -> HtmlResponse:

@@ -96,7 +96,7 @@ def test_cli_url_title_and_site_name_give_offline_files_the_crawl_context(tmp_pa
 
 
 def test_the_crawl_never_names_the_portal_for_a_department_report():
-    from crawler.discovery.classify import classify
+    from extractor.classify import classify
 
     record = extract_report((IDENTITY / "self_reference_portal_not_used.txt").read_text(encoding="utf-8"))
     assert record["agency"] is None and record["agency_self"] == "局"

@@ -87,8 +87,8 @@ def test_parse_pages_joins_in_order_and_records_pages_and_missing_ones():
 def test_joined_key_and_article_pages():
     from datetime import UTC, datetime
 
-    from crawler.items import FetchedResponse
     from pipelines.documents import article_pages, joined_content_key
+    from pipelines.items import FetchedResponse
 
     def item(url: str, status: int, page: int, error: str | None = None) -> FetchedResponse:
         return FetchedResponse(url=url, final_url=url, status=status, headers={}, body=b"x", page=page, error=error,
