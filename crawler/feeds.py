@@ -19,7 +19,7 @@ def report_feed_record(item: Any) -> dict[str, Any] | None:
     """The feed record of an exchange that became a stored report, else None."""
     if not isinstance(item, FetchedResponse) or item.report_id is None:
         return None
-    record = item.notes.get("report_record") or item.notes.get("record") or {}
+    record = item.report_record or item.record or {}
     row = {key: record.get(key) for key in RECORD_KEYS}
     row.update({
         "source_url": item.final_url or item.url,

@@ -247,7 +247,7 @@ class IncrementalSpiderMiddleware:
         mark = response.meta.get("nb_incremental") if response.request is not None else None
         for element in result:
             if mark and isinstance(element, FetchedResponse):
-                element.notes.setdefault("nb_incremental", mark)  # a split article keeps page 1's mark
+                element.revalidation = element.revalidation or mark  # a split article keeps page 1's mark
             yield element
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any],
@@ -255,7 +255,7 @@ class IncrementalSpiderMiddleware:
         mark = response.meta.get("nb_incremental") if response.request is not None else None
         async for element in result:
             if mark and isinstance(element, FetchedResponse):
-                element.notes.setdefault("nb_incremental", mark)  # a split article keeps page 1's mark
+                element.revalidation = element.revalidation or mark  # a split article keeps page 1's mark
             yield element
 
 
@@ -307,7 +307,7 @@ class IncrementalPipeline:
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, FetchedResponse):
             return item
-        mark = item.notes.get("nb_incremental")
+        mark = item.revalidation
         if mark == NOT_DUE or (item.from_store and mark is None):  # not_due, or a resumed run's replay
             return item
         now = utcnow()

@@ -180,7 +180,7 @@ class DocumentPipeline(StoragePipeline):
             return document.id
 
         item.document_id = self.storage.run(store)
-        item.notes["record"] = parsed.record
+        item.record = parsed.record
         self.stats.inc_value(f"nianbao/documents/{text.kind}")
         if item.parts:
             self.stats.inc_value("nianbao/documents/joined_pages", len(pages))

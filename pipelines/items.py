@@ -37,7 +37,13 @@ class FetchedResponse:
     kind: str | None = None
     document_id: int | None = None
     report_id: int | None = None
-    notes: dict[str, Any] = field(default_factory=dict, repr=False)
+    # what the spider saw around the exchange, and what the pipelines decided about it
+    context: dict[str, Any] | None = field(default=None, repr=False)  # the page around it (discovery.context)
+    revalidation: str | None = None  # crawler.incremental's mark of a re-checked URL (page 1's, for an article)
+    unfetched: bool = False  # deliberately not asked for in this run (recorded already, or a blocked host)
+    record: dict[str, Any] | None = field(default=None, repr=False)  # the extractor's record (DocumentPipeline)
+    report_record: dict[str, Any] | None = field(default=None, repr=False)  # with the crawl's agency and year
+    rejected: str | None = None  # why the crawl judged a parsed report to be none (extractor.classify)
 
     @property
     def ok(self) -> bool:

@@ -36,7 +36,7 @@ class ReportPipeline(StoragePipeline):
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, FetchedResponse) or item.document_id is None:
             return item
-        record = item.notes.get("record")
+        record = item.record
         if not record or not record.get("is_report"):
             return item
         record = self._crawl_verdict(item, record)
@@ -49,7 +49,7 @@ class ReportPipeline(StoragePipeline):
             return report.id
 
         item.report_id = self.storage.run(store)
-        item.notes["report_record"] = record  # with the crawl's agency and year (feeds: crawler.feeds)
+        item.report_record = record  # with the crawl's agency and year (feeds: crawler.feeds)
         self.stats.inc_value("nianbao/reports/found")
         self.stats.inc_value(host_stat(item.site_host, "reports"))
         return item
@@ -63,14 +63,14 @@ class ReportPipeline(StoragePipeline):
         from storage.models import Document
 
         title = self.storage.run(lambda s: s.scalar(select(Document.title).where(Document.id == item.document_id)))
-        context = item.notes.get("context") or {}
+        context = item.context or {}
         titles = [title, item.anchor_text, disposition_name(item.headers.get("content-disposition")),
                   context.get("h1") if item.kind == "html" else None]
         decision = classify(record, titles=titles, url=item.final_url or item.url, context=context,
                             seed_agency=item.agency_hint)
         if not decision.is_report:
             self.stats.inc_value("nianbao/reports/rejected")
-            item.notes["rejected"] = decision.reason
+            item.rejected = decision.reason
             return None
         return {**record, "agency": decision.agency, "year": decision.year}
 

@@ -36,7 +36,7 @@ class StoreRawPipeline(StoragePipeline):
             item.sha256 = sha256_hex(item.body) if item.body else None
             self.stats.inc_value("nianbao/fetches/from_store")
             return
-        if item.notes.get("unfetched"):
+        if item.unfetched:
             return  # deliberately not asked for (already recorded in this run, or a blocked host)
         try:
             item.sha256 = self.storage.raw.put(item.body) if item.body else None

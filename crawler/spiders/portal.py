@@ -238,7 +238,7 @@ class PortalSpider(scrapy.Spider):
             return
         html = is_html(response)
         context = page_context(response.selector, response.url) if html else None
-        item.notes["context"] = context or response.meta.get("nb_parent_context")
+        item.context = context or response.meta.get("nb_parent_context")
         if not isinstance(response, TextResponse):
             yield item
             return
@@ -515,7 +515,7 @@ class PortalSpider(scrapy.Spider):
             self.seen.update((url, canonical_url(url)))
         self.scheduled[urlsplit(response.url).netloc.lower()] += len(urls)
         self.crawler.stats.inc_value("nianbao/siteserver/articles")
-        item.notes["nb_incremental"] = response.meta.get("nb_incremental")  # page 1's mark, not the last page's
+        item.revalidation = response.meta.get("nb_incremental")  # page 1's mark, not the last page's
         pending = [(number, url) for number, url in enumerate(urls, start=2)]
         yield self._part_request(response.meta, item, [], pending)
 
@@ -565,7 +565,7 @@ class PortalSpider(scrapy.Spider):
         else:
             part = self._failed_item(request, failure)
             if failure.check(IgnoreRequest):
-                part.notes["unfetched"] = True  # not asked for in this run: nothing to record
+                part.unfetched = True  # not asked for in this run: nothing to record
         yield from self._next_part(request.meta, part)
 
     def _part_seen_first(self, response: Response, first: str) -> Iterator[scrapy.Request]:
