@@ -268,7 +268,7 @@ PORTAL_TAIL = """</div>
 
 def report_body_html(record: dict) -> str:
     """The inner content (between <body> and </body>, minus the <h1>) of the rendered report."""
-    from extractor.render import render_report_html
+    from demo_site.render import render_report_html
 
     page = render_report_html(record)
     body = page.split("<body>", 1)[1].rsplit("</body>", 1)[0]
@@ -276,7 +276,7 @@ def report_body_html(record: dict) -> str:
 
 
 def portal_page(record: dict, inner: str, *, meta: str, pager: str = "") -> str:
-    from extractor.render import render_report_html
+    from demo_site.render import render_report_html
 
     title = re.search(r"<title>(.*?)</title>", render_report_html(record)).group(1)
     date = record.get("published") or "2021-01-20"
@@ -313,7 +313,7 @@ NEEDS_SOFFICE = ("doc", "wps")
 
 def build_form(record: dict, form: str) -> list[tuple[bytes, str, str | None]]:
     """The report in one form as the fetched bodies: [(body, url, content_type)]."""
-    from extractor.render import render_report_text
+    from demo_site.render import render_report_text
 
     text = render_report_text(record, "tabs")
     if form == "html_gbk_lying_meta":
