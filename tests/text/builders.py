@@ -133,6 +133,19 @@ def text_pdf(text: str, *, rows_per_page: int | None = None, page_numbers: bool 
     return buf.getvalue()
 
 
+def turned_pdf(pdf: bytes, rotation: int) -> bytes:
+    """The PDF with every page turned by `rotation` degrees clockwise (its /Rotate), content unchanged."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    for i in range(len(doc)):
+        doc[i].set_rotation(rotation)
+    buf = io.BytesIO()
+    doc.save(buf)
+    doc.close()
+    return buf.getvalue()
+
+
 def scanned_pdf(pdf: bytes, dpi: int = 200) -> bytes:
     """The PDF rendered to page images (pdfium) and wrapped again as an image-only PDF."""
     import pypdfium2 as pdfium
