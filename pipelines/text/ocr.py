@@ -30,11 +30,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pipelines.text import ocr_boxes
 from pipelines.text.layout import HRule, Rule, Table, tables_from_rules
+from pipelines.text.ocr_boxes import CJK_TEXT
 from pipelines.text.rapid import TextBox
 
-_CJKP = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’《》"
-_OCR_SPACE = re.compile(rf"(?<=[{_CJKP}]) +| +(?=[{_CJKP}])")
+_OCR_SPACE = re.compile(rf"(?<=[{CJK_TEXT}]) +| +(?=[{CJK_TEXT}])")
 _NUMERIC_CELL = re.compile(r"^[+\-−]?[0-9OoIl|.,，]+$")
 CELL_GAP = 32
 CELL_PAD = 12
@@ -486,6 +487,13 @@ def _page_lines(tables: list[_RuledTable], outside: list[tuple[float, str]]) -> 
     return [line for _y, line in placed]
 
 
+def _confidence_figures(confidences: list[float]) -> tuple[float, float]:
+    """The page's mean and lowest confidence (2 decimals); 0 for a page where nothing was read."""
+    if not confidences:
+        return 0.0, 0.0
+    return round(sum(confidences) / len(confidences), 2), round(min(confidences), 2)
+
+
 # ------------------------------------------------------------------------------------------ Tesseract
 
 
@@ -537,17 +545,14 @@ def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
     for cell, words in zip(cells, _read_cells(cells, lang, tally), strict=True):
         cell.table.slots[cell.slot] = _cell_text(words)
     outside = _read_outside_tables(gray, tables, lines_mask, lang, tally)
-    confs = tally.confidences
-    mean = sum(confs) / len(confs) if confs else 0.0
-    return OcrResult(_page_lines(tables, outside), round(mean, 2), tally.words,
-                     min_confidence=round(min(confs), 2) if confs else 0.0)
+    mean, lowest = _confidence_figures(tally.confidences)
+    return OcrResult(_page_lines(tables, outside), mean, tally.words, min_confidence=lowest)
 
 
 def _read_cells(cells: list[_InkedCell], lang: str, tally: _Tally) -> list[list[_CellWord]]:
-    """The words of every inked cell, read in as few Tesseract calls as possible: each cell's crop
-    cut into its text lines; multi-line or wide cells stacked and read in one call; one-line cells of
-    a few characters (units, numbers) read twice (side by side, and stacked), keeping per cell the
-    surer reading; short cells voted on as numbers (`_vote_numbers`). A bare dash is not read."""
+    """The words of every inked cell, in as few Tesseract calls as possible: each cell's crop cut into
+    its text lines (`_read_strips`), short cells voted on as numbers (`_vote_numbers`); a bare dash
+    is not read. Every word read is counted in `tally`."""
     words: list[list[_CellWord]] = [[] for _ in cells]
     typical = _typical_height(cells)
     strips: list[_Strip] = []
@@ -560,6 +565,22 @@ def _read_cells(cells: list[_InkedCell], lang: str, tally: _Tally) -> list[list[
     if not strips:
         return words
     line_h = float(np.median([st.image.shape[0] for st in strips]))
+    for w in _read_strips(strips, line_h, lang):
+        st = strips[w.crop]
+        words[st.cell].append(_CellWord(st.line, w.line, w.left, w.text, w.confidence))
+        tally.count(w.confidence)
+    read = {st.cell for st in strips}
+    short = [i for i, cell in enumerate(cells)
+             if i in read and cell.crop.shape[0] <= 1.5 * line_h and cell.crop.shape[1] <= 6 * cell.crop.shape[0]]
+    if short:
+        _vote_numbers(short, [cells[i].crop for i in short], words)
+    return words
+
+
+def _read_strips(strips: list[_Strip], line_h: float, lang: str) -> list[_CropWord]:
+    """Every strip's words (`crop`: the strip's position): the strips of multi-line or wide cells
+    stacked and read in one call; one-line cells of a few characters (units, numbers) read side by
+    side in lines and stacked, keeping per strip the surer reading."""
     lines_in_cell: dict[int, int] = {}
     for st in strips:
         lines_in_cell[st.cell] = lines_in_cell.get(st.cell, 0) + 1
@@ -573,16 +594,7 @@ def _read_cells(cells: list[_InkedCell], lang: str, tally: _Tally) -> list[list[
         crops = [strips[k].image for k in small]
         passes = [list(_read_rows(crops, lang, 6)), list(_read_stack(crops, lang, 6))]
         readings += _best_per_crop(passes, len(crops), small)
-    for w in readings:
-        st = strips[w.crop]
-        words[st.cell].append(_CellWord(st.line, w.line, w.left, w.text, w.confidence))
-        tally.count(w.confidence)
-    read = {st.cell for st in strips}
-    short = [i for i, cell in enumerate(cells)
-             if i in read and cell.crop.shape[0] <= 1.5 * line_h and cell.crop.shape[1] <= 6 * cell.crop.shape[0]]
-    if short:
-        _vote_numbers(short, [cells[i].crop for i in short], words)
-    return words
+    return readings
 
 
 def _cell_text(words: list[_CellWord]) -> str:
@@ -595,7 +607,7 @@ def _cell_text(words: list[_CellWord]) -> str:
             lines.append("")
             last = (word.strip, word.line)
         lines[-1] += (" " if lines[-1] else "") + word.text
-    return _tidy_cell("".join(lines) if all(re.search(f"[{_CJKP}]", ln) for ln in lines) else " ".join(lines))
+    return _tidy_cell(ocr_boxes.join_cell_lines(lines))
 
 
 def _best_per_crop(passes: list[list[_CropWord]], n: int, index: list[int]) -> list[_CropWord]:
@@ -711,7 +723,6 @@ def detect_rotation(image, dpi: float) -> int:
 def ocr_image_rapidocr(image) -> OcrResult:
     """Recognise one page image (PIL) with RapidOCR into text lines, table rows as tab-separated cells
     on the table's full column grid (a merged cell's text in its first slot)."""
-    from pipelines.text import ocr_boxes
     from pipelines.text.rapid import read_boxes
 
     gray = np.asarray(image.convert("L"))
@@ -737,10 +748,9 @@ def ocr_image_rapidocr(image) -> OcrResult:
     unread = _read_unread_cells(inked, confs)
     multi = [b for b in boxes if len(b.text) >= 2]
     sideways = sum(1 for b in multi if b.height > 1.5 * b.width) / len(multi) if multi else 0.0
-    mean = sum(confs) / len(confs) if confs else 0.0
-    return OcrResult(_page_lines(tables, ocr_boxes.text_lines(outside)), round(mean, 2), len(boxes) + unread,
-                     min_confidence=round(min(confs), 2) if confs else 0.0, engine="rapidocr",
-                     sideways=round(sideways, 3))
+    mean, lowest = _confidence_figures(confs)
+    return OcrResult(_page_lines(tables, ocr_boxes.text_lines(outside)), mean, len(boxes) + unread,
+                     min_confidence=lowest, engine="rapidocr", sideways=round(sideways, 3))
 
 
 def _boxes_by_cell(boxes: list[TextBox], cells: list[Box]
@@ -749,8 +759,6 @@ def _boxes_by_cell(boxes: list[TextBox], cells: list[Box]
     outside the tables, the pieces of boxes over several cells to be read again). A box over several
     cells of a row is cut at the cells: by its words when it holds one word a cell, else by geometry
     (the pieces are read again, `_read_recut`)."""
-    from pipelines.text import ocr_boxes
-
     in_cell: dict[int, list[TextBox]] = {}
     outside: list[TextBox] = []
     recut: list[tuple[int, TextBox]] = []
