@@ -48,7 +48,7 @@ def _cpu() -> float:
 
 def sources(seeds: int) -> list[tuple[str, bytes, dict]]:
     """(name, PDF bytes, gold record) of the documents to scan."""
-    from extractor.render import render_report_text
+    from demo_site.render import render_report_text
     from tests.text.builders import text_pdf
 
     out = []

@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 def build_corpus(out: Path, files: int, copies: int, office: int = 0) -> list[Path]:
     """Report PDFs made from the gold records, `copies` reports per file: `files` drawn by reportlab,
     then `office` exported by LibreOffice from DOCX."""
-    from extractor.render import render_report_text
+    from demo_site.render import render_report_text
     from tests.text.builders import convert_with_soffice, docx_bytes, text_pdf
 
     gold = sorted((ROOT.parent / "shared" / "spec" / "gold").glob("*.json"))

@@ -11,8 +11,7 @@ import base64
 import json
 from typing import IO, Any, Self
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from bench._extension import connect_signals, log_path
 
 
 class RequestLog:
@@ -21,12 +20,8 @@ class RequestLog:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Self:
-        path = crawler.settings.get("BENCH_REQUEST_LOG")
-        if not path:
-            raise NotConfigured("BENCH_REQUEST_LOG is not set")
-        ext = cls(path)
-        crawler.signals.connect(ext.request_reached_downloader, signal=signals.request_reached_downloader)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        ext = cls(log_path(crawler, "BENCH_REQUEST_LOG"))
+        connect_signals(crawler, ext, "request_reached_downloader", "spider_closed")
         return ext
 
     def request_reached_downloader(self, request: Any, spider: Any) -> None:

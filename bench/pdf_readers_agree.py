@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import io
 import json
 import sys
 import tempfile
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def corpus(quick: bool) -> Iterator[tuple[str, bytes]]:
     from bench.bench_pdf import REALDOCS, build_corpus
-    from tests.text.builders import build_form, soffice, text_pdf
+    from tests.text.builders import build_form, soffice, text_pdf, turned_pdf
 
     for path in sorted(REALDOCS.glob("*.pdf")):
         yield "real/" + path.name, path.read_bytes()
@@ -47,20 +46,12 @@ def corpus(quick: bool) -> Iterator[tuple[str, bytes]]:
     for seed_id in seed_ids():
         seed = load_seed(seed_id)
         yield f"seed/{seed_id}", render_report_pdf(seed.gold, seed.prose, "标题", seed.headings)
-    import pypdfium2 as pdfium
-
     from tests.text.test_pdf import TABLE
 
     upright = text_pdf(TABLE, rows_per_page=9, header="某某区人民政府信息公开")
     yield "table/upright", upright
     for rotation in (90, 180, 270):
-        doc = pdfium.PdfDocument(upright)
-        for i in range(len(doc)):
-            doc[i].set_rotation(rotation)
-        buf = io.BytesIO()
-        doc.save(buf)
-        doc.close()
-        yield f"table/rotate{rotation}", buf.getvalue()
+        yield f"table/rotate{rotation}", turned_pdf(upright, rotation)
 
 
 def main() -> int:

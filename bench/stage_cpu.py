@@ -23,8 +23,7 @@ import json
 import time
 from typing import Any, Self
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from bench._extension import connect_signals, log_path
 
 WRAPPED = [
     ("pipelines.parse", None, "textify", "text"),
@@ -48,15 +47,10 @@ class StageCPU:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Self:
-        path = crawler.settings.get("BENCH_STAGE_LOG")
-        if not path:
-            raise NotConfigured("BENCH_STAGE_LOG is not set")
-        ext = cls(path)
+        ext = cls(log_path(crawler, "BENCH_STAGE_LOG"))
         for module, owner, name, stage in WRAPPED:
             ext.wrap(module, owner, name, stage)
-        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(ext.response_received, signal=signals.response_received)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        connect_signals(crawler, ext, "engine_started", "response_received", "spider_closed")
         atexit.register(ext.write)
         return ext
 

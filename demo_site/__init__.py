@@ -55,6 +55,9 @@ class Truth:
 
 
 def _report_key(page: Page) -> str | None:
+    """The key of the report a page is a copy of (its seed or generated report); None for other pages."""
+    if not page.report:
+        return None
     return page.seed or (page.extra.get("gen") or {}).get("report_key")
 
 
@@ -62,16 +65,10 @@ def truth(base_url: str = "", site: Site | None = None) -> Truth:
     """The expected annual reports and the non-report documents, URLs prefixed with `base_url`."""
     site = site or load_site()
     base = base_url.rstrip("/")
-    by_key: dict[str, list[Page]] = {}
-    non_reports: list[NonReport] = []
-    for page in site.pages.values():
-        key = _report_key(page) if page.report else None
-        if key:
-            by_key.setdefault(key, []).append(page)
-        elif page.kind in DOCUMENT_KINDS:
-            non_reports.append(NonReport(base + page.path, page.title, page.kind))
+    non_reports = [NonReport(base + page.path, page.title, page.kind) for page in site.pages.values()
+                   if not _report_key(page) and page.kind in DOCUMENT_KINDS]
     reports = []
-    for key, pages in sorted(by_key.items()):
+    for key, pages in sorted(_reports_by_key(site).items()):
         primary = next((p for p in pages if p.primary), pages[0])
         gold = load_seed(primary.seed).gold if primary.seed else primary.extra["gen"]
         urls = [base + p.path for p in pages] + [base + a for p in pages for a in p.extra.get("aliases", [])]
@@ -115,7 +112,7 @@ def perfect_paths(site: Site | None = None) -> set[str]:
 def _reports_by_key(site: Site) -> dict[str, list[Page]]:
     out: dict[str, list[Page]] = {}
     for page in site.pages.values():
-        key = _report_key(page) if page.report else None
+        key = _report_key(page)
         if key:
             out.setdefault(key, []).append(page)
     return out

@@ -138,6 +138,11 @@ class _Builder:
         self.pages.append(d)
         return d
 
+    def channel(self, links: list[list[str]], **extra: Any) -> dict[str, Any]:
+        """The sub-site's home (`<prefix>/index.html`): a channel page linking its lists."""
+        return self.page(path=f"{self.prefix}/index.html", kind="channel", template="channel", title=self.agency,
+                         **extra, links=links)
+
     def years(self) -> list[int]:
         """The entry's years, newest first, less its `missing` years (reports never published)."""
         a, b = self.e["years"]
@@ -217,8 +222,7 @@ def build_trs(b: _Builder) -> None:
                template="list", title="政府信息公开年报", page_count=len(chunks), page_index=n, items=chunk)
     b.page(path=f"{p}/fdzdgknr/index.html", kind="list", template="list", title="法定主动公开内容",
            items=[d for d in distractors if d != distractors[3]])
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency, links=[
-        ["政府信息公开年报", f"{p}/zfxxgknb/index.html"], ["法定主动公开内容", f"{p}/fdzdgknr/index.html"]])
+    b.channel([["政府信息公开年报", f"{p}/zfxxgknb/index.html"], ["法定主动公开内容", f"{p}/fdzdgknr/index.html"]])
 
 
 def build_hanweb(b: _Builder) -> None:
@@ -246,9 +250,8 @@ def build_hanweb(b: _Builder) -> None:
            items=records, column=col, perpage=perpage, unitid=b.e.get("unitid", 5501), webid=b.e.get("webid", 12))
     b.page(path=f"{p}/col/col{other}/index.html", kind="list", template="hanweb_column", title="法定主动公开内容",
            items=distractors, column=other, perpage=20, unitid=b.e.get("unitid", 5501), webid=b.e.get("webid", 12))
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency, links=[
-        ["政府信息公开年报", f"{p}/col/col{col}/index.html;jsessionid=8F3A2C0D9B1E"],
-        ["法定主动公开内容", f"{p}/col/col{other}/index.html;jsessionid=8F3A2C0D9B1E"]])
+    b.channel([["政府信息公开年报", f"{p}/col/col{col}/index.html;jsessionid=8F3A2C0D9B1E"],
+               ["法定主动公开内容", f"{p}/col/col{other}/index.html;jsessionid=8F3A2C0D9B1E"]])
 
 
 def build_siteserver(b: _Builder) -> None:
@@ -279,8 +282,8 @@ def build_siteserver(b: _Builder) -> None:
                page_index=n, channel=ch)
     b.page(path=f"{p}/channels/{ch + 1}.html", kind="list", template="siteserver_channel", title="法定主动公开内容",
            items=distractors, page_count=1, page_index=0, channel=ch + 1)
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency, generator="SiteServer CMS",
-           links=[["政府信息公开年报", f"{p}/channels/{ch}.html"], ["法定主动公开内容", f"{p}/channels/{ch + 1}.html"]])
+    b.channel([["政府信息公开年报", f"{p}/channels/{ch}.html"], ["法定主动公开内容", f"{p}/channels/{ch + 1}.html"]],
+              generator="SiteServer CMS")
 
 
 def build_json(b: _Builder) -> None:
@@ -337,8 +340,7 @@ def build_generic(b: _Builder) -> None:
                items=chunk, page_count=len(chunks), page_index=n, base=f"{p}/list.jsp")
     b.page(path=f"{p}/other.jsp?page=1", kind="list", template="generic_list", title="法定主动公开内容",
            items=distractors[2:], page_count=1, page_index=0, base=f"{p}/other.jsp")
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency, links=[
-        ["信息公开年报", f"{p}/list.jsp?page=1"], ["法定主动公开内容", f"{p}/other.jsp?page=1"]])
+    b.channel([["信息公开年报", f"{p}/list.jsp?page=1"], ["法定主动公开内容", f"{p}/other.jsp?page=1"]])
 
 
 BUILDERS = {"trs": build_trs, "hanweb": build_hanweb, "siteserver": build_siteserver, "json": build_json,

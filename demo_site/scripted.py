@@ -44,23 +44,24 @@ def jquery_bytes() -> bytes | None:
 # ---------------------------------------------------------------- builders (demo_site.platforms.expand)
 
 
-def _reports(b: _Builder, make_path: Any) -> list[str]:
-    from demo_site.platforms import _report
+def _documents(b: _Builder, report_path: Any, distractor_path: Any) -> tuple[list[str], list[str]]:
+    """The sub-site's reports (one a year, HTML) and its distractor articles, at the paths the two
+    functions of (index, year) make; their paths in order."""
+    from demo_site.platforms import _distractors, _report
 
-    paths = []
+    reports = []
     for i, year in enumerate(b.years()):
-        path = make_path(i, year)
+        path = report_path(i, year)
         _report(b, year, path)
-        paths.append(path)
-    return paths
+        reports.append(path)
+    return reports, _distractors(b, distractor_path)
 
 
 def build_jpage(b: _Builder) -> None:
-    from demo_site.platforms import _distractors
-
     p, col = b.prefix, int(b.e.get("column", 3301))
-    records = _reports(b, lambda i, y: f"{p}/art/{y + 1}/3/{2 + i}/art_{col}_{b.next_id()}.html")
-    distractors = _distractors(b, lambda i, y: f"{p}/art/{y + 1}/4/{2 + i}/art_{col + 1}_{b.next_id()}.html")
+    records, distractors = _documents(
+        b, lambda i, y: f"{p}/art/{y + 1}/3/{2 + i}/art_{col}_{b.next_id()}.html",
+        lambda i, y: f"{p}/art/{y + 1}/4/{2 + i}/art_{col + 1}_{b.next_id()}.html")
     common = {"perpage": int(b.e.get("perpage", 4)), "group": int(b.e.get("group", 2)),
               "webid": b.e.get("webid", 41), "unitid": b.e.get("unitid", 90211)}
     b.page(path=f"{p}/col/col{col}/index.html", kind="list", template="hanweb_jpage", title="政府信息公开年报",
@@ -69,55 +70,49 @@ def build_jpage(b: _Builder) -> None:
            items=distractors, column=col + 1, **common)
     b.page(path=f"{p}/module/jslib/jpage/jpage.lite.js", kind="script", template="script", title="jpage.lite.js",
            source="jpage")
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency, links=[
-        ["政府信息公开年报", f"{p}/col/col{col}/index.html"], ["法定主动公开内容", f"{p}/col/col{col + 1}/index.html"]])
+    b.channel([["政府信息公开年报", f"{p}/col/col{col}/index.html"],
+               ["法定主动公开内容", f"{p}/col/col{col + 1}/index.html"]])
 
 
 def build_fetchjson(b: _Builder) -> None:
-    from demo_site.platforms import _distractors
-
     p = b.prefix
-    reports = _reports(b, lambda i, y: f"{p}/xxgk/detail.html?id={b.next_id()}")
-    distractors = _distractors(b, lambda i, y: f"{p}/xxgk/detail.html?id={b.next_id()}")
+    reports, distractors = _documents(
+        b, lambda i, y: f"{p}/xxgk/detail.html?id={b.next_id()}",
+        lambda i, y: f"{p}/xxgk/detail.html?id={b.next_id()}")
     api = f"{p}/gkapi/articles"
     size = int(b.e.get("page_size", 4))
     b.endpoints.append({"path": api, "kind": "post_json", "lists": {"ndbg": reports, "fdzdgk": distractors}})
     for code, title, items in (("ndbg", "政府信息公开年报", reports), ("fdzdgk", "法定主动公开内容", distractors)):
         b.page(path=f"{p}/xxgk/{code}.html", kind="list", template="fetch_column", title=title, items=items,
                channel=code, api=api, page_size=size)
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency, links=[
-        ["政府信息公开年报", f"{p}/xxgk/ndbg.html"], ["法定主动公开内容", f"{p}/xxgk/fdzdgk.html"]])
+    b.channel([["政府信息公开年报", f"{p}/xxgk/ndbg.html"], ["法定主动公开内容", f"{p}/xxgk/fdzdgk.html"]])
 
 
 def build_spa(b: _Builder) -> None:
-    from demo_site.platforms import _distractors
-
     p = b.prefix
-    reports = _reports(b, lambda i, y: f"{p}/app/articles/{b.next_id()}.html")
-    distractors = _distractors(b, lambda i, y: f"{p}/app/articles/{b.next_id()}.html")
+    reports, distractors = _documents(
+        b, lambda i, y: f"{p}/app/articles/{b.next_id()}.html",
+        lambda i, y: f"{p}/app/articles/{b.next_id()}.html")
     items = reports[:3] + distractors[:3] + reports[3:] + distractors[3:]
     b.endpoints.append({"path": f"{p}/app/api/list", "kind": "get_list", "lists": {"": items}})
     b.page(path=f"{p}/app/index.html", kind="list", template="spa_shell", title="政府信息公开年报", items=items)
     b.page(path=f"{p}/app/static/app.js", kind="script", template="script", title="app.js", source="spa",
            page_size=int(b.e.get("page_size", 5)))
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency,
-           links=[["政府信息公开年报", f"{p}/app/index.html"]])
+    b.channel([["政府信息公开年报", f"{p}/app/index.html"]])
 
 
 def build_challenge(b: _Builder) -> None:
-    from demo_site.platforms import _distractors
-
     p = b.prefix
-    reports = _reports(b, lambda i, y: f"{p}/nb/{y + 1}/t{y + 1}0215_{b.next_id()}.html")
-    distractors = _distractors(b, lambda i, y: f"{p}/gk/{y + 1}/t{y + 1}0301_{b.next_id()}.html")
+    reports, distractors = _documents(
+        b, lambda i, y: f"{p}/nb/{y + 1}/t{y + 1}0215_{b.next_id()}.html",
+        lambda i, y: f"{p}/gk/{y + 1}/t{y + 1}0301_{b.next_id()}.html")
     items = reports[:2] + distractors[:1] + reports[2:] + distractors[1:]
     size = int(b.e.get("page_size", 5))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     for n, chunk in enumerate(chunks):
         b.page(path=f"{p}/nb/list.jsp?page={n + 1}", kind="list", template="generic_list", title="政府信息公开年报",
                items=chunk, page_count=len(chunks), page_index=n, base=f"{p}/nb/list.jsp")
-    b.page(path=f"{p}/index.html", kind="channel", template="channel", title=b.agency,
-           links=[["政府信息公开年报", f"{p}/nb/list.jsp?page=1"]])
+    b.channel([["政府信息公开年报", f"{p}/nb/list.jsp?page=1"]])
     b.gates.append({"prefix": p + "/", "cookie": str(b.e.get("cookie", "gk_clearance")),
                     "value": str(b.e.get("token", "5f3a91c2"))})
 

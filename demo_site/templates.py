@@ -12,8 +12,8 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from demo_site.render import render_html_tables, render_report_html
 from demo_site.seeds import SITESERVER_PAGE, Seed, legacy_rows, load_seed
-from demo_site.tables import Table, report_tables
 
 if TYPE_CHECKING:
     from demo_site.site import Page, Site
@@ -242,40 +242,9 @@ def article(site: Site, page: Page) -> str:
 # ---------------------------------------------------------------- report pages
 
 
-def _fallback_table_html(table: Table) -> str:
-    """Plain <table> markup from flat rows; a row with fewer cells spans its last cell to the width."""
-    title, rows = table
-    width = max(len(r) for r in rows)
-    out = [
-        f"<h3>{escape(title)}</h3>",
-        '<table border="1" cellspacing="0" cellpadding="2">',
-    ]
-    for row in rows:
-        tds = [f"<td>{escape(c)}</td>" for c in row[:-1]]
-        span = width - len(row) + 1
-        tds.append(
-            f'<td colspan="{span}">{escape(row[-1])}</td>' if span > 1 else f"<td>{escape(row[-1])}</td>"
-        )
-        out.append("<tr>" + "".join(tds) + "</tr>")
-    out.append("</table>")
-    return "\n".join(out)
-
-
 def tables_html(seed: Seed) -> str:
-    """The record's tables as HTML: the extractor's national-template renderer when present."""
-    try:
-        from extractor.render import render_html_tables  # type: ignore[import-not-found]
-    except ImportError:
-        render_html_tables = None
-    if render_html_tables is not None:
-        out: Any = render_html_tables(seed.gold)
-        if isinstance(out, dict):
-            return "\n".join(out.values())
-        if isinstance(out, (list, tuple)):
-            return "\n".join(out)
-        return str(out)
-    labels = [r[0] for r in legacy_rows(seed.text)] if seed.template == "pre2019" else None
-    return "\n".join(_fallback_table_html(t) for t in report_tables(seed.gold, labels))
+    """The record's tables as HTML with real merged cells (`demo_site.render`)."""
+    return render_html_tables(seed.gold)
 
 
 def _signature(seed: Seed) -> str:
@@ -436,8 +405,6 @@ def gen_report(site: Site, page: Page) -> str:
 def _report_body(record: dict[str, Any], sections: dict[str, list[str]]) -> str:
     """The inner HTML of a generated report (sections 一…六 with the tables, signature), without its <h1>."""
     import re
-
-    from extractor.render import render_report_html
 
     full = render_report_html({**record, "sections": {k: "\n".join(v) for k, v in sections.items()}},
                               "\n".join(sections["overview"]))

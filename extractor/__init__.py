@@ -15,7 +15,7 @@ Data flow (one module each): `normalise` (artefacts, Traditional -> Simplified, 
 a row's values) -> `detect` (is it a report, which format, by labels) -> `metadata` (agency, year,
 signature date) and `sections` (headings 一…六) -> `active` (table 二), `requests` (table 三,
 `RequestsTable`), `review` (table 四), `legacy` (pre-2019 统计表) -> `checks` (identities).
-`schema` holds the national formats as data; `render` draws records back into documents.
+`schema` holds the national formats as data (`demo_site.render` draws records back into documents).
 """
 
 from extractor.report import extract_report

@@ -364,36 +364,71 @@ def _title(doc: etree._Element) -> str | None:
 
 
 def extract_html(html: str, url: str = "") -> HtmlText:
-    """The main text of one decoded HTML page."""
+    """The main text of one decoded HTML page: parse it, take out the page furniture (noting what it
+    said, for the publication date), set the data tables aside, let trafilatura (or the block text)
+    find the main content, and put the tables back into it."""
     html = strip_siteserver_markers(html or "")
-    notes: list[str] = []
     if not html.strip():
         return HtmlText("", None, None, "none", notes=["empty page"])
-    html_for_parse = _LONG_TAG.sub(_short_tag, re.sub(r"^\s*<\?xml[^>]*>", "", html))
-    if len(html_for_parse) < len(html) - 64:
-        note_cut("tags longer than 16 KB shortened to their first attributes", lost=False)
-        html = html_for_parse  # htmldate parses the page again: not with the hostile tags
+    html, markup = _defused(html)
     try:
-        # huge_tree: libxml2 otherwise stops at 256 levels of (unclosed) tags and drops the rest of the
-        # page; the depth is bounded just below instead, text kept
-        doc = lxml.html.document_fromstring(html_for_parse, parser=_PARSER)
-        if tree_depth(doc) >= _LIBXML_MAX_DEPTH:
-            # libxml2 dropped what came after its own (huge) depth limit: drop the excess tags, read again
-            doc = lxml.html.document_fromstring(shallow_markup(html_for_parse, limits().nesting), parser=_PARSER)
-            note_cut(f"tags opened deeper than {limits().nesting} levels dropped, text kept (NIANBAO_MAX_NESTING)",
-                     lost=False)
-        flatten_deep(doc, limits().nesting)
+        doc = _parse(markup)
     except (etree.ParserError, ValueError) as exc:
         return HtmlText("", None, None, "none", notes=[f"unparseable HTML: {exc}"])
     trim_attributes(doc)
     title = _title(doc)
+    _drop_non_content(doc)
+    info_texts = _remove_furniture(doc) + _remove_link_lists(doc)
+    tables = _set_tables_aside(doc, info_texts)
+    info_texts += _date_line(doc)
+    published = _published(doc, info_texts, html, url)
+    extracted, extractor, notes = _main_text(doc, url, len(tables))
+    text = _put_tables_back(_without_furniture_lines(extracted), tables)
+    head = re.sub(r"\s+", "", text[:300])
+    if title and re.sub(r"\s+", "", title) not in head and doc.xpath("//h1"):
+        text = title + "\n" + text  # trafilatura keeps the headline as metadata only
+    return HtmlText(normalize_text(text), title, published, extractor, len(tables), notes)
+
+
+def _defused(html: str) -> tuple[str, str]:
+    """The page and the markup lxml parses: without an XML declaration, start tags of more than 16 KB
+    of attributes shortened. When tags were shortened, the page itself is the shortened markup
+    (htmldate parses it again: not with the hostile tags)."""
+    markup = _LONG_TAG.sub(_short_tag, re.sub(r"^\s*<\?xml[^>]*>", "", html))
+    if len(markup) < len(html) - 64:
+        note_cut("tags longer than 16 KB shortened to their first attributes", lost=False)
+        return markup, markup
+    return html, markup
+
+
+def _parse(markup: str) -> etree._Element:
+    """The document tree, no deeper than `limits().nesting` levels, all text kept.
+
+    huge_tree: libxml2 otherwise stops at 256 levels of (unclosed) tags and drops the rest of the page;
+    the depth is bounded here instead. Raises etree.ParserError or ValueError on unparseable markup."""
+    doc = lxml.html.document_fromstring(markup, parser=_PARSER)
+    if tree_depth(doc) >= _LIBXML_MAX_DEPTH:
+        # libxml2 dropped what came after its own (huge) depth limit: drop the excess tags, read again
+        doc = lxml.html.document_fromstring(shallow_markup(markup, limits().nesting), parser=_PARSER)
+        note_cut(f"tags opened deeper than {limits().nesting} levels dropped, text kept (NIANBAO_MAX_NESTING)",
+                 lost=False)
+    flatten_deep(doc, limits().nesting)
+    return doc
+
+
+def _drop_non_content(doc: etree._Element) -> None:
+    """Remove scripts, styles, embedded objects, navigation, footers, form selects and comments."""
     for el in doc.xpath("//script|//style|//noscript|//iframe|//object|//embed|//template|//nav|//footer|//select"):
         _remove(el)
     for comment in doc.xpath("//comment()"):
         _remove(comment)
 
+
+def _remove_furniture(doc: etree._Element) -> list[str]:
+    """Remove the elements whose class or id names page furniture (unless they hold a large table or
+    most of the page's text); their texts, in document order."""
     body_len = len(_text_of(doc)) or 1
-    info_texts: list[str] = []
+    texts: list[str] = []
     for el in list(doc.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
@@ -403,10 +438,15 @@ def extract_html(html: str, url: str = "") -> HtmlText:
                 continue
             if len(_text_of(el)) > 0.3 * body_len and body_len > 500:
                 continue
-            info_texts.append(_text_of(el))
+            texts.append(_text_of(el))
             _remove(el)
+    return texts
 
-    # Link lists (navigation bars, menus, "related articles"): short blocks made mostly of 2+ links.
+
+def _remove_link_lists(doc: etree._Element) -> list[str]:
+    """Remove link lists (navigation bars, menus, "related articles"): short blocks made mostly of two
+    or more links; their texts, in document order."""
+    texts: list[str] = []
     for el in list(doc.iter("div", "ul", "ol", "td", "tr", "p", "span", "dl", "table")):
         if el.getparent() is None or not isinstance(el.tag, str):
             continue
@@ -416,10 +456,15 @@ def extract_html(html: str, url: str = "") -> HtmlText:
         text = _text_of(el)
         link_text = sum(len(_text_of(a)) for a in links)
         if text and len(text) < 200 and link_text >= 0.7 * len(re.sub(r"[\s|｜>＞»·/]", "", text)):
-            info_texts.append(text)
+            texts.append(text)
             _remove(el)
+    return texts
 
-    # Data tables (no nested table, at least 2x2) become placeholders; layout tables are unwrapped.
+
+def _set_tables_aside(doc: etree._Element, info_texts: list[str]) -> list[str]:
+    """Data tables (no nested table, at least 2x2 or one row of 3) rendered as text and replaced by
+    numbered placeholders; metadata tables (索引号, 发布机构 ...) removed, their text appended to
+    `info_texts`; layout tables unwrapped into divs. Returns the rendered data tables."""
     tables: list[str] = []
     for table in list(doc.iter("table")):
         if table.xpath(".//table"):
@@ -438,37 +483,47 @@ def extract_html(html: str, url: str = "") -> HtmlText:
             tables.append(render_table(rows))
     for el in list(doc.iter("table", "tbody", "thead", "tfoot", "tr", "td", "th")):
         el.tag = "div"
+    return tables
+
+
+def _date_line(doc: etree._Element) -> list[str]:
+    """The first short block (of the first 400) that carries a labelled date (发布日期：...), if any."""
     for text in [_text_of(el) for el in doc.iter("p", "div", "span", "td", "li")][:400]:
         if _DATE_LABEL.search(text) and len(text) < 200:
-            info_texts.append(text)
-            break
+            return [text]
+    return []
 
-    published = _published(doc, info_texts, html, url)
+
+def _main_text(doc: etree._Element, url: str, tables: int) -> tuple[str, str, list[str]]:
+    """(text, extractor, notes): trafilatura's main content, or the block text of the main container
+    when trafilatura missed the content or dropped one of the `tables` placeholders."""
     tree_html = lxml.html.tostring(doc, encoding="unicode")
     extracted = trafilatura.extract(
         tree_html, url=url or None, include_tables=True, include_comments=False, include_formatting=False,
         include_links=False, include_images=False, deduplicate=False, favor_recall=True,
     )
-    extractor = "trafilatura+lxml-tables"
     fallback = block_text(_main_container(doc))
-    if not extracted or len(extracted) < 0.5 * len(fallback) and len(_PLACEHOLDER_RE.findall(extracted)) < len(tables):
-        extracted = fallback
-        extractor = "lxml-blocks+lxml-tables"
-        notes.append("trafilatura missed the main content; used block text")
-    else:
-        missing = set(range(len(tables))) - {int(n) for n in _PLACEHOLDER_RE.findall(extracted)}
-        if missing:
-            extracted = fallback
-            extractor = "lxml-blocks+lxml-tables"
-            notes.append(f"trafilatura dropped {len(missing)} table(s); used block text")
+    if not extracted or len(extracted) < 0.5 * len(fallback) and len(_PLACEHOLDER_RE.findall(extracted)) < tables:
+        return fallback, "lxml-blocks+lxml-tables", ["trafilatura missed the main content; used block text"]
+    missing = set(range(tables)) - {int(n) for n in _PLACEHOLDER_RE.findall(extracted)}
+    if missing:
+        return fallback, "lxml-blocks+lxml-tables", [f"trafilatura dropped {len(missing)} table(s); used block text"]
+    return extracted, "trafilatura+lxml-tables", []
 
+
+def _without_furniture_lines(text: str) -> str:
+    """The text without lines of page furniture (当前位置：..., 【打印本页】, ICP备 ...)."""
     lines = []
-    for line in extracted.split("\n"):
+    for line in text.split("\n"):
         stripped = line.strip()
         if stripped and len(stripped) <= _FURNITURE_MAXLEN and _FURNITURE_LINE.match(stripped):
             continue
         lines.append(line)
-    text = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def _put_tables_back(text: str, tables: list[str]) -> str:
+    """Each placeholder replaced by its table on lines of its own (a repeated placeholder: by nothing)."""
     seen: set[int] = set()
 
     def put_table(m: re.Match) -> str:
@@ -478,8 +533,4 @@ def extract_html(html: str, url: str = "") -> HtmlText:
         seen.add(i)
         return "\n" + tables[i] + "\n"
 
-    text = _PLACEHOLDER_RE.sub(put_table, text)
-    head = re.sub(r"\s+", "", text[:300])
-    if title and re.sub(r"\s+", "", title) not in head and doc.xpath("//h1"):
-        text = title + "\n" + text  # trafilatura keeps the headline as metadata only
-    return HtmlText(normalize_text(text), title, published, extractor, len(tables), notes)
+    return _PLACEHOLDER_RE.sub(put_table, text)

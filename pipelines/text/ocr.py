@@ -23,18 +23,23 @@ import logging
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
+from pipelines.text import ocr_boxes
 from pipelines.text.layout import HRule, Rule, Table, tables_from_rules
+from pipelines.text.ocr_boxes import CJK_TEXT
+from pipelines.text.rapid import TextBox
 
-_CJKP = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’《》"
-_OCR_SPACE = re.compile(rf"(?<=[{_CJKP}]) +| +(?=[{_CJKP}])")
+_OCR_SPACE = re.compile(rf"(?<=[{CJK_TEXT}]) +| +(?=[{CJK_TEXT}])")
 _NUMERIC_CELL = re.compile(r"^[+\-−]?[0-9OoIl|.,，]+$")
 CELL_GAP = 32
 CELL_PAD = 12
+Box = tuple[int, int, int, int]  # a table cell's (top, left, bottom, right) in image pixels
 
 
 def tidy_ocr_line(line: str) -> str:
@@ -196,10 +201,32 @@ def _line_strips(crop: np.ndarray) -> list[np.ndarray]:
     return strips or [crop]
 
 
-def _read_rows(crops: list[np.ndarray], lang: str, psm: int, extra: str = "", per_row: int = 10):
+class _TesseractWord(NamedTuple):
+    """One word of Tesseract's `image_to_data` output, its box in the image read."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    confidence: float  # 0..100, -1 when Tesseract gives none
+    line: tuple[int, int, int]  # Tesseract's (block, paragraph, line) numbers
+
+
+class _CropWord(NamedTuple):
+    """One word read from one of several crops read together (`_read_rows`, `_read_stack`)."""
+
+    crop: int  # the crop's position in the list read
+    text: str
+    line: tuple[int, int, int]  # Tesseract's (block, paragraph, line) numbers
+    left: int
+    confidence: float
+
+
+def _read_rows(crops: list[np.ndarray], lang: str, psm: int, extra: str = "",
+               per_row: int = 10) -> Iterator[_CropWord]:
     """Lay short one-line crops side by side, `per_row` to a line with wide gaps, so that Tesseract
-    reads them as lines of text (a lone character is read far better in a line than alone); yield
-    (crop index, word, line key, left, confidence)."""
+    reads them as lines of text (a lone character is read far better in a line than alone)."""
     import bisect
 
     from PIL import Image
@@ -221,16 +248,14 @@ def _read_rows(crops: list[np.ndarray], lang: str, psm: int, extra: str = "", pe
             xs.append(x)
             x += c.shape[1] + gap
         starts.append(xs)
-    data = _tesseract(Image.fromarray(canvas), lang, psm, extra)
-    for text, left, top, wd, ht, conf, key in _words(data):
-        r = min(len(rows) - 1, max(0, int((top + ht / 2 - gap / 2) // (h + gap))))
-        j = max(0, bisect.bisect_right(starts[r], left + wd / 2) - 1)
-        yield rows[r][j], text, key, left, conf
+    for word in _words(_tesseract(Image.fromarray(canvas), lang, psm, extra)):
+        r = min(len(rows) - 1, max(0, int((word.top + word.height / 2 - gap / 2) // (h + gap))))
+        j = max(0, bisect.bisect_right(starts[r], word.left + word.width / 2) - 1)
+        yield _CropWord(rows[r][j], word.text, word.line, word.left, word.confidence)
 
 
-def _read_stack(crops: list[np.ndarray], lang: str, psm: int, extra: str = ""):
-    """Stack crops vertically with wide gaps, read them in one Tesseract call and yield
-    (crop index, word, line key, left, confidence)."""
+def _read_stack(crops: list[np.ndarray], lang: str, psm: int, extra: str = "") -> Iterator[_CropWord]:
+    """Stack crops vertically with wide gaps and read them in one Tesseract call."""
     import bisect
 
     from PIL import Image
@@ -244,13 +269,13 @@ def _read_stack(crops: list[np.ndarray], lang: str, psm: int, extra: str = ""):
         canvas[y: y + crop.shape[0], CELL_PAD: CELL_PAD + crop.shape[1]] = crop
         starts.append(y)
         y += crop.shape[0] + CELL_GAP
-    data = _tesseract(Image.fromarray(canvas), lang, psm, extra)
-    for text, left, top, _wd, ht, conf, key in _words(data):
-        i = max(0, bisect.bisect_right(starts, top + ht / 2 + CELL_GAP / 2) - 1)
-        yield i, text, key, left, conf
+    for word in _words(_tesseract(Image.fromarray(canvas), lang, psm, extra)):
+        i = max(0, bisect.bisect_right(starts, word.top + word.height / 2 + CELL_GAP / 2) - 1)
+        yield _CropWord(i, word.text, word.line, word.left, word.confidence)
 
 
-def _words(data: dict):
+def _words(data: dict) -> Iterator[_TesseractWord]:
+    """The non-empty words of Tesseract's `image_to_data` output, in its order."""
     for i, text in enumerate(data["text"]):
         text = (text or "").strip()
         if not text:
@@ -260,10 +285,10 @@ def _words(data: dict):
         except (TypeError, ValueError):
             conf = -1.0
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        yield text, data["left"][i], data["top"][i], data["width"][i], data["height"][i], conf, key
+        yield _TesseractWord(text, data["left"][i], data["top"][i], data["width"][i], data["height"][i], conf, key)
 
 
-def _table_cells(table: Table, lines_mask: np.ndarray):
+def _table_cells(table: Table, lines_mask: np.ndarray) -> list[Box]:
     """Cells of a ruled table as (top, left, bottom, right) boxes: white regions between rules."""
     from scipy import ndimage
 
@@ -336,91 +361,6 @@ def _leading_minus(crop: np.ndarray) -> bool:
     return bar_h <= 0.25 * h and (e - s) >= 1.5 * bar_h and 0.25 * h <= mid <= 0.75 * h
 
 
-def _best_per_crop(passes: list[list[tuple]], n: int, index: list[int]) -> list[tuple]:
-    """From several readings of the same crops, each crop's words from the pass whose words are
-    surest (mean confidence); `index` maps crop positions to strip numbers."""
-    grouped = []
-    for words_ in passes:
-        g: dict[int, list] = {}
-        for j, *rest in words_:
-            g.setdefault(j, []).append(rest)
-        grouped.append(g)
-    out: list[tuple] = []
-    for j in range(n):
-        options = [g[j] for g in grouped if j in g]
-        if options:
-            best = max(options, key=lambda ws: sum(w[3] for w in ws) / len(ws))
-            out += [(index[j], *w) for w in best]
-    return out
-
-
-def _vote_numbers(indexes: list[int], crops: list[np.ndarray], cell_text: dict, cell_conf: dict) -> None:
-    """Short one-line cells are mostly numbers, which chi_sim alone misreads (-1 as 本, 305 as 35).
-    Read them twice more with the Latin model restricted to number characters (side by side and
-    stacked) and keep the reading most passes agree on (ties: the surest)."""
-    readings: dict[int, list[tuple[str, float]]] = {}
-    for reader in (_read_rows, _read_stack):
-        got: dict[int, list[tuple[str, float]]] = {}
-        for j, text, _key, _left, conf in reader(crops, "eng", 6, _DIGITS_ONLY):
-            got.setdefault(indexes[j], []).append((text, conf))
-        for i, parts in got.items():
-            readings.setdefault(i, []).append(("".join(t for t, _c in parts), min(c for _t, c in parts)))
-    for i, numeric in readings.items():
-        chi = "".join(t for _k, t in sorted(cell_text.get(i, [])))
-        chi_conf = min(cell_conf.get(i, [0.0]))
-        votes = [(t, c) for t, c in numeric if _NUMBER.fullmatch(t) and c >= 50]
-        if not votes:
-            continue
-        if not _NUMBER.fullmatch(chi) and chi_conf >= 90 and all(c <= chi_conf for _t, c in votes):
-            continue  # a sure non-numeric reading (a word, a unit) stays
-        candidates = votes + ([(chi, chi_conf)] if _NUMBER.fullmatch(chi) else [])
-        tally: dict[str, tuple[int, float]] = {}
-        for text, conf in candidates:
-            n, best = tally.get(text, (0, 0.0))
-            tally[text] = (n + 1, max(best, conf))
-        winner = max(tally.items(), key=lambda kv: kv[1])[0]
-        if winner[0].isdigit() and _leading_minus(crops[indexes.index(i)]):
-            winner = "-" + winner  # a minus sign is a short light bar that every model tends to drop
-        if winner != chi:
-            cell_text[i] = [((0, (0, 0, 0), 0), winner)]
-
-
-def _page_tables(gray: np.ndarray) -> tuple[list[Table], np.ndarray]:
-    """The ruled tables of a grey page image and the mask of its ruling lines."""
-    dark = gray < 150
-    h, w = dark.shape
-    min_len = max(30, int(min(h, w) * 0.03))
-    rules, hrules, lines_mask = find_rules(dark, min_len)
-    tables = [t for t in tables_from_rules(rules, hrules, merge=4.0) if len(t.ys) >= 2]
-    return tables, lines_mask
-
-
-def _cell_stack(gray: np.ndarray, tables: list[Table], lines_mask: np.ndarray, cells: dict[int, list]):
-    """Every inked cell of the tables as (crop trimmed to its ink, darkened, rules blanked; table; cell box)."""
-    ink = (gray < 200) & ~_grow(lines_mask, 2)  # light strokes (thin dashes) count as ink
-    grown = _grow(lines_mask, 2)
-    stack: list[tuple[np.ndarray, Table, tuple[int, int, int, int]]] = []
-    for table in tables:
-        for box in cells[id(table)]:
-            top, left, bottom, right = box
-            cell_ink = ink[top:bottom, left:right]
-            if cell_ink.sum() < 8:
-                continue
-            ys = np.flatnonzero(cell_ink.any(axis=1))
-            xs = np.flatnonzero(cell_ink.any(axis=0))
-            crop = gray[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1].copy()
-            crop[grown[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1]] = 255
-            stack.append((_darken(crop), table, box))
-    return stack
-
-
-def _bare_dash(crop: np.ndarray, typical: float) -> str | None:
-    """A cell holding only a flat bar: the "no value" dash, which OCR engines do not read."""
-    if crop.shape[0] <= 0.35 * typical and crop.shape[1] >= 2 * crop.shape[0]:
-        return "——" if crop.shape[1] >= 1.4 * typical else "—"
-    return None
-
-
 GRID_TOLERANCE = 6  # pixels: cell edges closer than this are on one grid line
 
 
@@ -442,10 +382,10 @@ class _Grid:
     xs: list[int]
 
     @classmethod
-    def of(cls, cells: list[tuple[int, int, int, int]]) -> _Grid:
+    def of(cls, cells: list[Box]) -> _Grid:
         return cls(_edges([c[0] for c in cells]), _edges([c[1] for c in cells]))
 
-    def slot(self, box: tuple[int, int, int, int]) -> tuple[int, int]:
+    def slot(self, box: Box) -> tuple[int, int]:
         """Row and column of a cell box (a merged cell: its first slot)."""
         top, left, _bottom, _right = box
         ri = max((k for k, y in enumerate(self.ys) if y <= top + GRID_TOLERANCE), default=0)
@@ -453,123 +393,304 @@ class _Grid:
         return ri, ci
 
 
-def _table_lines(tables: list[Table], grids: dict[int, _Grid],
-                 by_table: dict[int, dict[tuple[int, int], str]]) -> list[tuple[float, str]]:
-    """(y, row) for every non-empty row of every table: tab-separated cells on the full column grid."""
-    placed = []
-    for table in tables:
-        grid = grids[id(table)]
-        slots = _restore_numbering(by_table.get(id(table), {}))
-        for ri, y in enumerate(grid.ys):
-            row = [slots.get((ri, ci), "") for ci in range(len(grid.xs))]
+@dataclass
+class _RuledTable:
+    """A ruled table of the page: its cells (white regions between the rules), their grid, and the
+    text read so far for each slot (row, column) of the grid."""
+
+    table: Table
+    cells: list[Box]
+    grid: _Grid
+    slots: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, table: Table, lines_mask: np.ndarray) -> _RuledTable:
+        cells = _table_cells(table, lines_mask)
+        return cls(table, cells, _Grid.of(cells))
+
+    def rows(self) -> list[tuple[float, str]]:
+        """(y, row) for every non-empty row: tab-separated cells on the full column grid."""
+        slots = _restore_numbering(self.slots)
+        placed = []
+        for ri, y in enumerate(self.grid.ys):
+            row = [slots.get((ri, ci), "") for ci in range(len(self.grid.xs))]
             if any(row):
                 placed.append((float(y), "\t".join(row)))
-    return placed
+        return placed
 
 
-def _cells_and_grids(tables: list[Table], lines_mask: np.ndarray) -> tuple[dict[int, list], dict[int, _Grid]]:
-    cells = {id(t): _table_cells(t, lines_mask) for t in tables}
-    return cells, {k: _Grid.of(v) for k, v in cells.items()}
+@dataclass
+class _Cell:
+    """One cell of a ruled table."""
+
+    table: _RuledTable
+    box: Box
+
+    @property
+    def slot(self) -> tuple[int, int]:
+        return self.table.grid.slot(self.box)
+
+
+@dataclass
+class _InkedCell(_Cell):
+    """A table cell holding ink, and its image: trimmed to its ink, darkened, rules blanked."""
+
+    crop: np.ndarray
+
+
+def _page_tables(gray: np.ndarray) -> tuple[list[_RuledTable], np.ndarray]:
+    """The ruled tables of a grey page image (with their cells) and the mask of its ruling lines."""
+    dark = gray < 150
+    h, w = dark.shape
+    min_len = max(30, int(min(h, w) * 0.03))
+    rules, hrules, lines_mask = find_rules(dark, min_len)
+    tables = [t for t in tables_from_rules(rules, hrules, merge=4.0) if len(t.ys) >= 2]
+    return [_RuledTable.of(t, lines_mask) for t in tables], lines_mask
+
+
+def _inked_cells(gray: np.ndarray, tables: list[_RuledTable], lines_mask: np.ndarray) -> list[_InkedCell]:
+    """Every cell of the tables that holds ink, in table and cell order."""
+    ink = (gray < 200) & ~_grow(lines_mask, 2)  # light strokes (thin dashes) count as ink
+    grown = _grow(lines_mask, 2)
+    inked: list[_InkedCell] = []
+    for table in tables:
+        for box in table.cells:
+            top, left, bottom, right = box
+            cell_ink = ink[top:bottom, left:right]
+            if cell_ink.sum() < 8:
+                continue
+            ys = np.flatnonzero(cell_ink.any(axis=1))
+            xs = np.flatnonzero(cell_ink.any(axis=0))
+            crop = gray[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1].copy()
+            crop[grown[top + ys[0]: top + ys[-1] + 1, left + xs[0]: left + xs[-1] + 1]] = 255
+            inked.append(_InkedCell(table, box, _darken(crop)))
+    return inked
+
+
+def _typical_height(cells: list[_InkedCell]) -> float:
+    """The median height of the inked cells' crops (taller than 8 pixels): one line of text."""
+    heights = [c.crop.shape[0] for c in cells if c.crop.shape[0] > 8]
+    return float(np.median(heights)) if heights else 30.0
+
+
+def _bare_dash(crop: np.ndarray, typical: float) -> str | None:
+    """A cell holding only a flat bar: the "no value" dash, which OCR engines do not read."""
+    if crop.shape[0] <= 0.35 * typical and crop.shape[1] >= 2 * crop.shape[0]:
+        return "——" if crop.shape[1] >= 1.4 * typical else "—"
+    return None
+
+
+def _page_lines(tables: list[_RuledTable], outside: list[tuple[float, str]]) -> list[str]:
+    """The page's lines top to bottom: every table's rows and the lines outside the tables."""
+    placed = [row for table in tables for row in table.rows()] + outside
+    placed.sort(key=lambda p: p[0])
+    return [line for _y, line in placed]
+
+
+def _confidence_figures(confidences: list[float]) -> tuple[float, float]:
+    """The page's mean and lowest confidence (2 decimals); 0 for a page where nothing was read."""
+    if not confidences:
+        return 0.0, 0.0
+    return round(sum(confidences) / len(confidences), 2), round(min(confidences), 2)
+
+
+# ------------------------------------------------------------------------------------------ Tesseract
+
+
+@dataclass(frozen=True, order=True)
+class _CellWord:
+    """One word read in a table cell, ordered as the cell's text runs: by the cell's text line (strip),
+    Tesseract's line within it, and x."""
+
+    strip: int  # the cell's text line (`_line_strips`) the word was read from
+    line: tuple[int, int, int]  # Tesseract's (block, paragraph, line) numbers
+    left: int
+    text: str
+    confidence: float = -1.0
+
+    @classmethod
+    def whole(cls, text: str) -> _CellWord:
+        """The whole cell's text, decided without a reading of its own (a dash, a voted number)."""
+        return cls(0, (0, 0, 0), 0, text)
+
+
+@dataclass
+class _Strip:
+    """One text line of an inked cell's crop, to be read by Tesseract."""
+
+    cell: int  # the inked cell's position in the page's list
+    line: int  # the line's number within its cell
+    image: np.ndarray
+
+
+@dataclass
+class _Tally:
+    """The words a page's reading has counted and the confidences of those that have one, in reading order."""
+
+    words: int = 0
+    confidences: list[float] = field(default_factory=list)
+
+    def count(self, confidence: float) -> None:
+        self.words += 1
+        if confidence >= 0:
+            self.confidences.append(confidence)
 
 
 def ocr_image(image, lang: str = "chi_sim") -> OcrResult:
     """Recognise one page image (PIL) with Tesseract into text lines, table rows as tab-separated cells."""
-    from PIL import Image
-
     gray = np.asarray(image.convert("L"))
     tables, lines_mask = _page_tables(gray)
-    confs: list[float] = []
-    words = 0
-    placed: list[tuple[float, str]] = []  # (y, line) for the page, sorted at the end
+    tally = _Tally()
+    cells = _inked_cells(gray, tables, lines_mask)
+    for cell, words in zip(cells, _read_cells(cells, lang, tally), strict=True):
+        cell.table.slots[cell.slot] = _cell_text(words)
+    outside = _read_outside_tables(gray, tables, lines_mask, lang, tally)
+    mean, lowest = _confidence_figures(tally.confidences)
+    return OcrResult(_page_lines(tables, outside), mean, tally.words, min_confidence=lowest)
 
-    # 1. Tables: crop each inked cell, stack them, read them in one call.
-    cells, grids = _cells_and_grids(tables, lines_mask)
-    stack = _cell_stack(gray, tables, lines_mask, cells)
-    cell_text: dict[int, list[tuple[tuple, str]]] = {}
-    cell_conf: dict[int, list[float]] = {}
-    strips: list[tuple[int, int, np.ndarray]] = []  # (cell index, line number, image)
-    heights = [c.shape[0] for c, _t, _b in stack if c.shape[0] > 8]
-    typical = float(np.median(heights)) if heights else 30.0
-    for i, (crop, _t, _b) in enumerate(stack):
-        dash = _bare_dash(crop, typical)
+
+def _read_cells(cells: list[_InkedCell], lang: str, tally: _Tally) -> list[list[_CellWord]]:
+    """The words of every inked cell, in as few Tesseract calls as possible: each cell's crop cut into
+    its text lines (`_read_strips`), short cells voted on as numbers (`_vote_numbers`); a bare dash
+    is not read. Every word read is counted in `tally`."""
+    words: list[list[_CellWord]] = [[] for _ in cells]
+    typical = _typical_height(cells)
+    strips: list[_Strip] = []
+    for i, cell in enumerate(cells):
+        dash = _bare_dash(cell.crop, typical)
         if dash:
-            cell_text[i] = [((0, (0, 0, 0), 0), dash)]
+            words[i] = [_CellWord.whole(dash)]
             continue
-        for n, strip in enumerate(_line_strips(crop)):
-            strips.append((i, n, strip))
-    if strips:
-        heights_ = [st.shape[0] for _i, _n, st in strips]
-        line_h = float(np.median(heights_))
-        counts: dict[int, int] = {}
-        for i, _n, _st in strips:
-            counts[i] = counts.get(i, 0) + 1
-        # one-line cells of a few characters (units, numbers) are read side by side in lines
-        small = [k for k, (i, _n, st) in enumerate(strips) if counts[i] == 1 and st.shape[1] <= 4 * line_h]
-        small_set = set(small)
-        large = [k for k in range(len(strips)) if k not in small_set]
-        readings = []
-        if large:
-            readings += [(large[j], *rest) for j, *rest in _read_stack([strips[k][2] for k in large], lang, 6)]
-        if small:
-            # read twice (side by side, and stacked); per cell keep the surer reading
-            crops = [strips[k][2] for k in small]
-            passes = [list(_read_rows(crops, lang, 6)), list(_read_stack(crops, lang, 6))]
-            readings += _best_per_crop(passes, len(crops), small)
-        for k, text, key, left, conf in readings:
-            i, n, _st = strips[k]
-            cell_text.setdefault(i, []).append(((n, key, left), text))
-            cell_conf.setdefault(i, []).append(conf)
-            words += 1
-            if conf >= 0:
-                confs.append(conf)
-        read = {i for i, _n, _st in strips}
-        short = [i for i, (c, _t, _b) in enumerate(stack)
-                 if i in read and c.shape[0] <= 1.5 * line_h and c.shape[1] <= 6 * c.shape[0]]
-        if short:
-            _vote_numbers(short, [stack[i][0] for i in short], cell_text, cell_conf)
-    by_table: dict[int, dict[tuple[int, int], str]] = {}
-    for i, (_crop, table, box) in enumerate(stack):
-        parts = sorted(cell_text.get(i, []))
-        lines: list[str] = []
-        last_key = None
-        for (n, key, _left), text in parts:
-            if (n, key) != last_key:
-                lines.append("")
-                last_key = (n, key)
-            lines[-1] += (" " if lines[-1] else "") + text
-        text = _tidy_cell("".join(lines) if all(re.search(f"[{_CJKP}]", ln) for ln in lines) else " ".join(lines))
-        by_table.setdefault(id(table), {})[grids[id(table)].slot(box)] = text
-    placed += _table_lines(tables, grids, by_table)
+        strips += [_Strip(i, n, image) for n, image in enumerate(_line_strips(cell.crop))]
+    if not strips:
+        return words
+    line_h = float(np.median([st.image.shape[0] for st in strips]))
+    for w in _read_strips(strips, line_h, lang):
+        st = strips[w.crop]
+        words[st.cell].append(_CellWord(st.line, w.line, w.left, w.text, w.confidence))
+        tally.count(w.confidence)
+    read = {st.cell for st in strips}
+    short = [i for i, cell in enumerate(cells)
+             if i in read and cell.crop.shape[0] <= 1.5 * line_h and cell.crop.shape[1] <= 6 * cell.crop.shape[0]]
+    if short:
+        _vote_numbers(short, [cells[i].crop for i in short], words)
+    return words
 
-    # 2. Text outside the tables.
+
+def _read_strips(strips: list[_Strip], line_h: float, lang: str) -> list[_CropWord]:
+    """Every strip's words (`crop`: the strip's position): the strips of multi-line or wide cells
+    stacked and read in one call; one-line cells of a few characters (units, numbers) read side by
+    side in lines and stacked, keeping per strip the surer reading."""
+    lines_in_cell: dict[int, int] = {}
+    for st in strips:
+        lines_in_cell[st.cell] = lines_in_cell.get(st.cell, 0) + 1
+    small = [k for k, st in enumerate(strips) if lines_in_cell[st.cell] == 1 and st.image.shape[1] <= 4 * line_h]
+    small_set = set(small)
+    large = [k for k in range(len(strips)) if k not in small_set]
+    readings: list[_CropWord] = []
+    if large:
+        readings += [w._replace(crop=large[w.crop]) for w in _read_stack([strips[k].image for k in large], lang, 6)]
+    if small:
+        crops = [strips[k].image for k in small]
+        passes = [list(_read_rows(crops, lang, 6)), list(_read_stack(crops, lang, 6))]
+        readings += _best_per_crop(passes, len(crops), small)
+    return readings
+
+
+def _cell_text(words: list[_CellWord]) -> str:
+    """A cell's words as its text: words of one line joined by spaces, lines joined without a break
+    when every line holds Chinese (a wrapped label), else by a space; tidied (`_tidy_cell`)."""
+    lines: list[str] = []
+    last = None
+    for word in sorted(words):
+        if (word.strip, word.line) != last:
+            lines.append("")
+            last = (word.strip, word.line)
+        lines[-1] += (" " if lines[-1] else "") + word.text
+    return _tidy_cell(ocr_boxes.join_cell_lines(lines))
+
+
+def _best_per_crop(passes: list[list[_CropWord]], n: int, index: list[int]) -> list[_CropWord]:
+    """From several readings of the same crops, each crop's words from the pass whose words are
+    surest (mean confidence); `index` maps crop positions to strip numbers."""
+    grouped = []
+    for words_ in passes:
+        g: dict[int, list[_CropWord]] = {}
+        for w in words_:
+            g.setdefault(w.crop, []).append(w)
+        grouped.append(g)
+    out: list[_CropWord] = []
+    for j in range(n):
+        options = [g[j] for g in grouped if j in g]
+        if options:
+            best = max(options, key=lambda ws: sum(w.confidence for w in ws) / len(ws))
+            out += [w._replace(crop=index[j]) for w in best]
+    return out
+
+
+def _vote_numbers(indexes: list[int], crops: list[np.ndarray], words: list[list[_CellWord]]) -> None:
+    """Short one-line cells are mostly numbers, which chi_sim alone misreads (-1 as 本, 305 as 35).
+    Read them twice more with the Latin model restricted to number characters (side by side and
+    stacked) and keep the reading most passes agree on (ties: the surest); `words[i]` of cell
+    `indexes[k]` (whose crop is `crops[k]`) is replaced by the winner."""
+    readings: dict[int, list[tuple[str, float]]] = {}
+    for reader in (_read_rows, _read_stack):
+        got: dict[int, list[tuple[str, float]]] = {}
+        for w in reader(crops, "eng", 6, _DIGITS_ONLY):
+            got.setdefault(indexes[w.crop], []).append((w.text, w.confidence))
+        for i, parts in got.items():
+            readings.setdefault(i, []).append(("".join(t for t, _c in parts), min(c for _t, c in parts)))
+    for i, numeric in readings.items():
+        chi = "".join(w.text for w in sorted(words[i]))
+        chi_conf = min((w.confidence for w in words[i]), default=0.0)
+        votes = [(t, c) for t, c in numeric if _NUMBER.fullmatch(t) and c >= 50]
+        if not votes:
+            continue
+        if not _NUMBER.fullmatch(chi) and chi_conf >= 90 and all(c <= chi_conf for _t, c in votes):
+            continue  # a sure non-numeric reading (a word, a unit) stays
+        candidates = votes + ([(chi, chi_conf)] if _NUMBER.fullmatch(chi) else [])
+        tally: dict[str, tuple[int, float]] = {}
+        for text, conf in candidates:
+            n, best = tally.get(text, (0, 0.0))
+            tally[text] = (n + 1, max(best, conf))
+        winner = max(tally.items(), key=lambda kv: kv[1])[0]
+        if winner[0].isdigit() and _leading_minus(crops[indexes.index(i)]):
+            winner = "-" + winner  # a minus sign is a short light bar that every model tends to drop
+        if winner != chi:
+            words[i] = [_CellWord.whole(winner)]
+
+
+def _read_outside_tables(gray: np.ndarray, tables: list[_RuledTable], lines_mask: np.ndarray, lang: str,
+                         tally: _Tally) -> list[tuple[float, str]]:
+    """(y, line) for the text outside the tables, read with the tables and ruling lines blanked out;
+    words far apart on a line (more than twice its height) are tab-separated cells."""
+    from PIL import Image
+
     rest = gray.copy()
-    for table in tables:
+    for ruled in tables:
+        table = ruled.table
         rest[int(table.top): int(table.bottom) + 1, int(table.xs[0]): int(table.xs[-1]) + 1] = 255
     rest[_grow(lines_mask, 2)] = 255
-    if (rest < 150).sum() > 20:
-        data = _tesseract(Image.fromarray(rest), lang, 6 if not tables else 4)
-        line_words: dict[tuple, list[tuple[int, int, int, int, str]]] = {}
-        for text, left, top, wd, ht, conf, key in _words(data):
-            line_words.setdefault(key, []).append((left, top, wd, ht, text))
-            words += 1
-            if conf >= 0:
-                confs.append(conf)
-        for ws in line_words.values():
-            ws.sort()
-            height = float(np.median([w[3] for w in ws]))
-            parts: list[str] = []
-            for k, (left, _top, _wd, _ht, text) in enumerate(ws):
-                if k:
-                    gap = left - (ws[k - 1][0] + ws[k - 1][2])
-                    parts.append("\t" if gap > 2.0 * height else " ")
-                parts.append(text)
-            text = tidy_ocr_line("".join(parts))
-            if text.strip():
-                placed.append((min(w[1] for w in ws), text))
-    placed.sort(key=lambda p: p[0])
-    mean = sum(confs) / len(confs) if confs else 0.0
-    return OcrResult([line for _y, line in placed], round(mean, 2), words,
-                     min_confidence=round(min(confs), 2) if confs else 0.0)
+    if (rest < 150).sum() <= 20:
+        return []
+    line_words: dict[tuple, list[_TesseractWord]] = {}
+    for word in _words(_tesseract(Image.fromarray(rest), lang, 6 if not tables else 4)):
+        line_words.setdefault(word.line, []).append(word)
+        tally.count(word.confidence)
+    placed = []
+    for ws in line_words.values():
+        ws.sort(key=lambda w: (w.left, w.top, w.width, w.height, w.text))
+        height = float(np.median([w.height for w in ws]))
+        parts: list[str] = []
+        for k, word in enumerate(ws):
+            if k:
+                gap = word.left - (ws[k - 1].left + ws[k - 1].width)
+                parts.append("\t" if gap > 2.0 * height else " ")
+            parts.append(word.text)
+        text = tidy_ocr_line("".join(parts))
+        if text.strip():
+            placed.append((min(w.top for w in ws), text))
+    return placed
 
 
 # An upright scan reads at 80-95 (Tesseract) or 95-99.9 (RapidOCR); a sideways or upside-down one at
@@ -602,77 +723,92 @@ def detect_rotation(image, dpi: float) -> int:
 def ocr_image_rapidocr(image) -> OcrResult:
     """Recognise one page image (PIL) with RapidOCR into text lines, table rows as tab-separated cells
     on the table's full column grid (a merged cell's text in its first slot)."""
-    from pipelines.text import ocr_boxes
-    from pipelines.text.rapid import TextBox, read_boxes, read_crops
+    from pipelines.text.rapid import read_boxes
 
     gray = np.asarray(image.convert("L"))
     tables, lines_mask = _page_tables(gray)
-    cells_of, grids = _cells_and_grids(tables, lines_mask)
-    stack = _cell_stack(gray, tables, lines_mask, cells_of)
-    heights = [c.shape[0] for c, _t, _b in stack if c.shape[0] > 8]
-    typical = float(np.median(heights)) if heights else 30.0
-    by_table: dict[int, dict[tuple[int, int], str]] = {}
-    for crop, table, box in stack:  # the "no value" dash: a flat bar, which OCR reads as 一 or not at all
-        dash = _bare_dash(crop, typical)
+    inked = _inked_cells(gray, tables, lines_mask)
+    typical = _typical_height(inked)
+    for cell in inked:  # the "no value" dash: a flat bar, which OCR reads as 一 or not at all
+        dash = _bare_dash(cell.crop, typical)
         if dash:
-            by_table.setdefault(id(table), {})[grids[id(table)].slot(box)] = dash
+            cell.table.slots[cell.slot] = dash
     # The page without its ruling lines: a rule beside a number is read as a digit, or hides one.
     clean = gray.copy()
     clean[_grow(lines_mask, 1)] = 255
     boxes = read_boxes(clean)
     confs = [b.confidence for b in boxes]
-    cells = [(table, box) for table in tables for box in cells_of[id(table)]]
-    in_cell: dict[int, list] = {}
-    outside = []
-    cell_boxes = [c for _t, c in cells]
-    recut: list[tuple[int, TextBox]] = []  # a box over several cells, cut at the cells and read again
+    cells = [_Cell(table, box) for table in tables for box in table.cells]
+    in_cell, outside, recut = _boxes_by_cell(boxes, [c.box for c in cells])
+    _read_recut(clean, recut, in_cell, confs)
+    for i, members in in_cell.items():
+        cell = cells[i]
+        if cell.slot not in cell.table.slots:
+            cell.table.slots[cell.slot] = _tidy_cell(ocr_boxes.cell_text(members))
+    unread = _read_unread_cells(inked, confs)
+    multi = [b for b in boxes if len(b.text) >= 2]
+    sideways = sum(1 for b in multi if b.height > 1.5 * b.width) / len(multi) if multi else 0.0
+    mean, lowest = _confidence_figures(confs)
+    return OcrResult(_page_lines(tables, ocr_boxes.text_lines(outside)), mean, len(boxes) + unread,
+                     min_confidence=lowest, engine="rapidocr", sideways=round(sideways, 3))
+
+
+def _boxes_by_cell(boxes: list[TextBox], cells: list[Box]
+                   ) -> tuple[dict[int, list[TextBox]], list[TextBox], list[tuple[int, TextBox]]]:
+    """RapidOCR's text boxes put into the table cells (by index): (the boxes of each cell, the boxes
+    outside the tables, the pieces of boxes over several cells to be read again). A box over several
+    cells of a row is cut at the cells: by its words when it holds one word a cell, else by geometry
+    (the pieces are read again, `_read_recut`)."""
+    in_cell: dict[int, list[TextBox]] = {}
+    outside: list[TextBox] = []
+    recut: list[tuple[int, TextBox]] = []
     for box in boxes:
-        crossed = ocr_boxes.cells_crossed(box, cell_boxes) if cells else []
+        crossed = ocr_boxes.cells_crossed(box, cells) if cells else []
         if len(crossed) > 1:
-            parts = ocr_boxes.split_by_words(box, cell_boxes, crossed)
+            parts = ocr_boxes.split_by_words(box, cells, crossed)
             if parts:
                 for i, part in zip(crossed, parts, strict=True):
                     in_cell.setdefault(i, []).append(part)
             else:
-                recut += [(i, TextBox(max(box.x0, cell_boxes[i][1]), box.y0, min(box.x1, cell_boxes[i][3]),
+                recut += [(i, TextBox(max(box.x0, cells[i][1]), box.y0, min(box.x1, cells[i][3]),
                                       box.y1, "", box.confidence)) for i in crossed]
             continue
-        i = crossed[0] if crossed else (ocr_boxes.cell_of(box, cell_boxes) if cells else None)
+        i = crossed[0] if crossed else (ocr_boxes.cell_of(box, cells) if cells else None)
         if i is None:
             outside.append(box)
         else:
             in_cell.setdefault(i, []).append(box)
+    return in_cell, outside, recut
+
+
+def _read_recut(clean: np.ndarray, recut: list[tuple[int, TextBox]], in_cell: dict[int, list[TextBox]],
+                confs: list[float]) -> None:
+    """Read the pieces of cut boxes by recognition alone and add those that read to their cells."""
+    from pipelines.text.rapid import read_crops
+
     crops = [clean[int(b.y0): int(b.y1) + 1, int(b.x0): int(b.x1) + 1] for _i, b in recut]
     for (i, b), (text, conf) in zip(recut, read_crops(crops), strict=True):
         if text:
             in_cell.setdefault(i, []).append(TextBox(b.x0, b.y0, b.x1, b.y1, text, conf))
             confs.append(conf)
-    for i, members in in_cell.items():
-        table, box = cells[i]
-        slot = grids[id(table)].slot(box)
-        if slot not in by_table.get(id(table), {}):
-            by_table.setdefault(id(table), {})[slot] = _tidy_cell(ocr_boxes.cell_text(members))
-    # Inked cells without a box (a lone small character that detection missed), or read as a lone
-    # symbol (a 7 as >): read again by recognition alone, on the cell's own ink.
+
+
+def _read_unread_cells(inked: list[_InkedCell], confs: list[float]) -> int:
+    """Inked cells without a box (a lone small character that detection missed), or read as a lone
+    symbol (a 7 as >): read again by recognition alone, on the cell's own ink. Returns how many."""
+    from pipelines.text.rapid import read_crops
+
     unread = []
-    for crop, table, box in stack:
-        slot = grids[id(table)].slot(box)
-        text = by_table.get(id(table), {}).get(slot)
-        if (text is None or _LONE_SYMBOL.fullmatch(text)) and crop.shape[0] >= 6 and crop.shape[1] >= 3:
-            unread.append((crop, table, slot))
-    for (_crop, table, slot), (text, conf) in zip(unread, read_crops([c for c, _t, _s in unread]), strict=True):
-        slots = by_table.setdefault(id(table), {})
+    for cell in inked:
+        text = cell.table.slots.get(cell.slot)
+        if (text is None or _LONE_SYMBOL.fullmatch(text)) and cell.crop.shape[0] >= 6 and cell.crop.shape[1] >= 3:
+            unread.append((cell, cell.slot))
+    for (cell, slot), (text, conf) in zip(unread, read_crops([c.crop for c, _s in unread]), strict=True):
+        slots = cell.table.slots
         if text and (slot not in slots or _NUMBER.fullmatch(_tidy_cell(text))):
             slots[slot] = _tidy_cell(text)
             confs.append(conf)
-    placed = _table_lines(tables, grids, by_table) + ocr_boxes.text_lines(outside)
-    placed.sort(key=lambda p: p[0])
-    multi = [b for b in boxes if len(b.text) >= 2]
-    sideways = sum(1 for b in multi if b.height > 1.5 * b.width) / len(multi) if multi else 0.0
-    mean = sum(confs) / len(confs) if confs else 0.0
-    return OcrResult([line for _y, line in placed], round(mean, 2), len(boxes) + len(unread),
-                     min_confidence=round(min(confs), 2) if confs else 0.0, engine="rapidocr",
-                     sideways=round(sideways, 3))
+    return len(unread)
 
 
 def _reads_upright(result: OcrResult) -> bool:

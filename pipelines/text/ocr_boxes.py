@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from pipelines.text.rapid import TextBox
 
-_CJKP = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’《》"
-_CJK_EDGE = re.compile(rf"[{_CJKP}]")
+CJK_TEXT = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’《》"  # Han, CJK and full-width punctuation
+_CJK_EDGE = re.compile(rf"[{CJK_TEXT}]")
 CELL_GAP_HEIGHTS = 1.0  # a gap wider than this many line heights between two boxes of a row: new cell
 ROW_OVERLAP = 0.5  # share of the lower box's height that must overlap the row to belong to it
 
@@ -81,7 +81,12 @@ def text_lines(boxes: Sequence[TextBox]) -> list[tuple[float, str]]:
 
 def cell_text(boxes: Sequence[TextBox]) -> str:
     """The text of one table cell: its lines in order, a wrapped Chinese label joined without a break."""
-    lines = [row_text(row, float("inf")) for row in group_rows(boxes)]
+    return join_cell_lines([row_text(row, float("inf")) for row in group_rows(boxes)])
+
+
+def join_cell_lines(lines: Sequence[str]) -> str:
+    """The lines of one table cell as its text: a wrapped Chinese label (every line holds Chinese)
+    joined without a break, anything else by spaces."""
     if all(_CJK_EDGE.search(ln) for ln in lines):
         return "".join(lines)
     return " ".join(lines)

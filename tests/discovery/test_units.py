@@ -132,8 +132,8 @@ def test_agency_falls_back_to_publisher_then_seed() -> None:
 def test_extractor_agency_on_a_realistic_page() -> None:
     """What the extractor says about a report whose title names no agency (body: heading + signature)."""
     from demo_site.platforms import make_record, prose
+    from demo_site.render import render_report_html
     from extractor import extract_report
-    from extractor.render import render_report_html
 
     record = make_record("2021", "云溪区教育体育局", 2022, "2023-01-20")
     page = render_report_html({**record, "sections": {k: "\n".join(v) for k, v in prose("云溪区教育体育局", 2022).items()}})

@@ -100,7 +100,7 @@ def test_cut_off_table_gives_nulls_not_zeros():
 
 
 def test_corpus_files_are_what_the_builder_makes():
-    """The committed corpus matches build_corpus.py (regenerate it after changing render.py)."""
+    """The committed corpus matches build_corpus.py (regenerate it after changing demo_site/render.py)."""
     from tests.fixtures.reports.build_corpus import hand_made, synthetic
 
     built = synthetic() + hand_made()

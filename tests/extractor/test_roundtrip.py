@@ -7,14 +7,14 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractor import extract_report
-from extractor.render import (
+from demo_site.render import (
     TEXT_STYLES,
     render_html_tables,
     render_report_html,
     render_report_text,
     render_text,
 )
+from extractor import extract_report
 from extractor.schema import REQUEST_COLUMN_KEYS, empty_active, empty_requests, empty_review
 from tests.extractor.records import AGENCIES, LEGACY_ROWS, comparable
 

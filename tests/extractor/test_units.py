@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from demo_site.render import render_html_tables, render_report_html, render_report_text
 from extractor import extract_report
 from extractor.detect import detect_template, is_annual_report
 from extractor.legacy import read_legacy
 from extractor.metadata import find_agency, find_published, find_year, parse_date, title_lines
 from extractor.normalise import clean_lines, parse_value, squash, to_wan_yuan
-from extractor.render import render_html_tables, render_report_html, render_report_text
 from extractor.tables import document_from_html, document_from_text, fit, identity_score
 from tests.extractor.records import comparable, make_record
 
@@ -260,7 +260,7 @@ def test_extractor_is_a_pure_library_without_scrapy():
     import sys
 
     code = (
-        "import sys, extractor, extractor.render; extractor.extract_report('x'); "
+        "import sys, extractor; extractor.extract_report('x'); "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted', 'crawler', 'pipelines')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

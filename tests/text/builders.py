@@ -133,6 +133,19 @@ def text_pdf(text: str, *, rows_per_page: int | None = None, page_numbers: bool 
     return buf.getvalue()
 
 
+def turned_pdf(pdf: bytes, rotation: int) -> bytes:
+    """The PDF with every page turned by `rotation` degrees clockwise (its /Rotate), content unchanged."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    for i in range(len(doc)):
+        doc[i].set_rotation(rotation)
+    buf = io.BytesIO()
+    doc.save(buf)
+    doc.close()
+    return buf.getvalue()
+
+
 def scanned_pdf(pdf: bytes, dpi: int = 200) -> bytes:
     """The PDF rendered to page images (pdfium) and wrapped again as an image-only PDF."""
     import pypdfium2 as pdfium
@@ -268,7 +281,7 @@ PORTAL_TAIL = """</div>
 
 def report_body_html(record: dict) -> str:
     """The inner content (between <body> and </body>, minus the <h1>) of the rendered report."""
-    from extractor.render import render_report_html
+    from demo_site.render import render_report_html
 
     page = render_report_html(record)
     body = page.split("<body>", 1)[1].rsplit("</body>", 1)[0]
@@ -276,7 +289,7 @@ def report_body_html(record: dict) -> str:
 
 
 def portal_page(record: dict, inner: str, *, meta: str, pager: str = "") -> str:
-    from extractor.render import render_report_html
+    from demo_site.render import render_report_html
 
     title = re.search(r"<title>(.*?)</title>", render_report_html(record)).group(1)
     date = record.get("published") or "2021-01-20"
@@ -313,7 +326,7 @@ NEEDS_SOFFICE = ("doc", "wps")
 
 def build_form(record: dict, form: str) -> list[tuple[bytes, str, str | None]]:
     """The report in one form as the fetched bodies: [(body, url, content_type)]."""
-    from extractor.render import render_report_text
+    from demo_site.render import render_report_text
 
     text = render_report_text(record, "tabs")
     if form == "html_gbk_lying_meta":

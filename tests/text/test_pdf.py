@@ -10,7 +10,7 @@ from pipelines.text import rapid
 from pipelines.text.ocr import ocr_engine, tesseract_available
 from pipelines.text.pdf import extract_pdf, join_page_lines
 from pipelines.textify import textify
-from tests.text.builders import FONT, _register_font, scanned_pdf, text_pdf
+from tests.text.builders import FONT, _register_font, scanned_pdf, text_pdf, turned_pdf
 
 TABLE = "\n".join(
     ["收到和处理政府信息公开申请情况", "项目\t自然人\t商业企业\t总计"]
@@ -164,17 +164,9 @@ def test_truncated_and_corrupt_pdfs_give_errors_and_partial_text():
 def test_sideways_and_upside_down_pages_are_read_upright(rotation):
     """A table printed sideways on a portrait page (or a page upside down): pdfminer's characters run
     up, down or right to left; the page is turned so that rows and cells come out as on an upright page."""
-    import pypdfium2 as pdfium
-
     upright = text_pdf(TABLE, rows_per_page=9, header="某某区人民政府信息公开")
-    doc = pdfium.PdfDocument(upright)
-    for i in range(len(doc)):
-        doc[i].set_rotation(rotation)
-    buf = io.BytesIO()
-    doc.save(buf)
-    doc.close()
     expected = textify(upright)
-    turned = textify(buf.getvalue())
+    turned = textify(turned_pdf(upright, rotation))
     assert turned.error is None and "turned_pages" not in expected.quality
     assert turned.text == expected.text
     assert turned.quality["turned_pages"] == turned.quality["pages"] >= 4

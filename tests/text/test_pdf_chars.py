@@ -11,7 +11,7 @@ import pytest
 
 import pipelines.text.pdf as pdf
 from pipelines.text.pdf_chars import read_page
-from tests.text.builders import FONT, _register_font, text_pdf
+from tests.text.builders import FONT, _register_font, text_pdf, turned_pdf
 from tests.text.test_pdf import TABLE, _unmapped_pdf
 
 REALDOCS = Path(__file__).resolve().parents[3] / "shared" / "realdocs" / "files"
@@ -30,16 +30,6 @@ def _both_readers(body: bytes) -> tuple[list[pdf._Page], list[pdf._Page]]:
     finally:
         doc.close()
     return mined, read
-
-
-def _turned(body: bytes, rotation: int) -> bytes:
-    doc = pdfium.PdfDocument(body)
-    for i in range(len(doc)):
-        doc[i].set_rotation(rotation)
-    buf = io.BytesIO()
-    doc.save(buf)
-    doc.close()
-    return buf.getvalue()
 
 
 def _sideways_label_pdf() -> bytes:
@@ -65,9 +55,9 @@ def _sideways_label_pdf() -> bytes:
 
 CASES = {
     "table over pages": lambda: text_pdf(TABLE, rows_per_page=9, header="某某区人民政府信息公开"),
-    "turned 90": lambda: _turned(text_pdf(TABLE, rows_per_page=9), 90),
-    "turned 180": lambda: _turned(text_pdf(TABLE, rows_per_page=9), 180),
-    "turned 270": lambda: _turned(text_pdf(TABLE, rows_per_page=9), 270),
+    "turned 90": lambda: turned_pdf(text_pdf(TABLE, rows_per_page=9), 90),
+    "turned 180": lambda: turned_pdf(text_pdf(TABLE, rows_per_page=9), 180),
+    "turned 270": lambda: turned_pdf(text_pdf(TABLE, rows_per_page=9), 270),
     "sideways label": _sideways_label_pdf,
 }
 

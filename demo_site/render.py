@@ -320,6 +320,13 @@ def _page_broken(heading: str, table: Table, page: list[int]) -> str:
     return "\n".join("\t".join(row) for row in grid)
 
 
+def _styled_table(heading: str, table: Table, style: str, page: list[int]) -> str:
+    """One table in a text style; `page_broken` numbers its pages on from `page[0]`."""
+    if style == "page_broken":
+        return _page_broken(heading, table, page)
+    return _table_text(table, style)
+
+
 def render_text(record: dict, style: str) -> str:
     """The tables part of a report in one text rendering (see TEXT_STYLES)."""
     if style not in TEXT_STYLES:
@@ -328,10 +335,7 @@ def render_text(record: dict, style: str) -> str:
     page = [1]
     for heading, table in record_tables(record):
         parts.append(heading)
-        if style == "page_broken":
-            parts.append(_page_broken(heading, table, page))
-        else:
-            parts.append(_table_text(table, style))
+        parts.append(_styled_table(heading, table, style, page))
         parts.append("")
     return "\n".join(parts)
 
@@ -418,10 +422,7 @@ def render_report_text(record: dict, style: str, prose: str | None = None) -> st
             out.append(str(payload))
         elif kind == "t":
             heading, table = payload  # type: ignore[misc]
-            if style == "page_broken":
-                out.append(_page_broken(heading, table, page))
-            else:
-                out.append(_table_text(table, style))
+            out.append(_styled_table(heading, table, style, page))
         out.append("")
     return "\n".join(out)
 
