@@ -20,7 +20,6 @@ confidence is reported.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from functools import cache
 
 import numpy as np
 
+from pipelines.limits import limits
 from pipelines.text.layout import HRule, Rule, Table, tables_from_rules
 
 _CJKP = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’《》"
@@ -73,8 +73,8 @@ class OcrResult:
 
 
 def wanted_engine() -> str:
-    """The engine asked for in the environment (`NIANBAO_OCR_ENGINE`), "auto" when unset or unknown."""
-    value = (os.environ.get(OCR_ENGINE_ENV) or "auto").strip().lower()
+    """The engine asked for (`NIANBAO_OCR_ENGINE`, pipelines.limits), "auto" when unset or unknown."""
+    value = (limits().ocr_engine or "auto").strip().lower()
     if value not in OCR_ENGINES:
         logger.warning("%s=%r is not one of %s; using auto", OCR_ENGINE_ENV, value, "|".join(OCR_ENGINES))
         return "auto"
