@@ -68,7 +68,9 @@ def parse_document(source: DocumentSource) -> ParsedBody:
 def failed_parse(source: DocumentSource, exc: BaseException) -> ParsedBody:
     """What a parse that raised (or killed its worker twice) leaves: no text, the reason as the error."""
     reason = str(exc) if isinstance(exc, WorkerDied) else f"parsing failed ({type(exc).__name__}: {exc})"
-    text = DocumentText(source.kind or "other", "", extractor="none", error=reason, quality={"parse_failed": True})
+    text = DocumentText(
+        source.kind or "other", "", extractor="none", error=reason, quality={"parse_failed": True}
+    )
     return ParsedBody(text, None)
 
 
@@ -106,8 +108,12 @@ def crawl_verdict(source: DocumentSource, parsed: ParsedBody) -> Decision | None
         return None
     first = source.pages[0]
     context = source.context or {}
-    titles = [parsed.text.title, first.anchor_text, disposition_name(first.content_disposition),
-              context.get("h1") if source.kind == "html" else None]
+    titles = [
+        parsed.text.title,
+        first.anchor_text,
+        disposition_name(first.content_disposition),
+        context.get("h1") if source.kind == "html" else None,
+    ]
     return classify(record, titles=titles, url=source.url, context=context, seed_agency=source.seed_agency)
 
 
@@ -135,7 +141,11 @@ def store_document(storage: Storage, source: DocumentSource, parsed: ParsedBody)
     values = document_values(text, raw_sha256=source.raw_sha256, url=source.url)
     values["parsed_with"] = EXTRACTOR_VERSION if record is not None else None
     verdict = crawl_verdict(source, parsed)
-    report_record = {**record, "agency": verdict.agency, "year": verdict.year} if record and verdict and verdict.is_report else None
+    report_record = (
+        {**record, "agency": verdict.agency, "year": verdict.year}
+        if record and verdict and verdict.is_report
+        else None
+    )
 
     def write(session: Session) -> Processed:
         if failed and (row := _stored(session, source.content_key)) is not None:
@@ -143,14 +153,23 @@ def store_document(storage: Storage, source: DocumentSource, parsed: ParsedBody)
             return Processed(row.id, text, None, failed=True)
         document, changed = upsert_document(session, content_key=source.content_key, values=values)
         _link(session, document.id, source.fetch_links)
-        done = Processed(document.id, text, record, failed=failed, document_changed=changed,
-                         rejected=verdict.reason if verdict is not None and not verdict.is_report else None)
+        done = Processed(
+            document.id,
+            text,
+            record,
+            failed=failed,
+            document_changed=changed,
+            rejected=verdict.reason if verdict is not None and not verdict.is_report else None,
+        )
         had = session.scalar(select(Report.id).where(Report.document_id == document.id)) is not None
         if report_record is None:
             done.report_kept = had
             return done
         report, report_changed = upsert_report(
-            session, document_id=document.id, values=report_values(report_record, agency_hint=source.seed_agency))
+            session,
+            document_id=document.id,
+            values=report_values(report_record, agency_hint=source.seed_agency),
+        )
         done.report_id, done.report_record = report.id, report_record
         done.report_new, done.report_changed = not had, report_changed and had
         return done

@@ -57,17 +57,21 @@ class Outcome:
         self.messages.append(f"{source.url}: parsing failed, stored text kept ({exc})")
 
 
-def select_documents(storage: Storage, *, kind: str | None = None, since: datetime | None = None,
-                     limit: int | None = None) -> list[int]:
+def select_documents(
+    storage: Storage, *, kind: str | None = None, since: datetime | None = None, limit: int | None = None
+) -> list[int]:
     """Ids of the Documents to reprocess, in order: of `kind`, fetched on or after `since`, at most `limit`."""
     query = select(Document.id).order_by(Document.id)
     if kind:
         query = query.where(Document.kind == kind)
     if since is not None:
-        query = query.where(exists(
-            select(DocumentFetch.document_id).join(Fetch, Fetch.id == DocumentFetch.fetch_id)
-            .where(DocumentFetch.document_id == Document.id, Fetch.fetched_at >= since)
-        ))
+        query = query.where(
+            exists(
+                select(DocumentFetch.document_id)
+                .join(Fetch, Fetch.id == DocumentFetch.fetch_id)
+                .where(DocumentFetch.document_id == Document.id, Fetch.fetched_at >= since)
+            )
+        )
     if limit:
         query = query.limit(limit)
     with storage.session() as session:
@@ -95,8 +99,10 @@ class RawBodyMissing(LookupError):
 def _source(session: Session, storage: Storage, document: Document) -> DocumentSource:
     """The source of one stored Document; raises RawBodyMissing."""
     links = session.execute(
-        select(DocumentFetch.page, Fetch).join(Fetch, Fetch.id == DocumentFetch.fetch_id)
-        .where(DocumentFetch.document_id == document.id).order_by(DocumentFetch.page, Fetch.fetched_at)
+        select(DocumentFetch.page, Fetch)
+        .join(Fetch, Fetch.id == DocumentFetch.fetch_id)
+        .where(DocumentFetch.document_id == document.id)
+        .order_by(DocumentFetch.page, Fetch.fetched_at)
     ).all()
     by_page: dict[int, Fetch] = {}
     for page, fetch in links:  # one fetch per page: the newest observation of it
@@ -108,16 +114,29 @@ def _source(session: Session, storage: Storage, document: Document) -> DocumentS
     if missing:
         raise RawBodyMissing(missing[0])
     if fetches:
-        pages = [PageBody(storage.raw.get(f.sha256), f.final_url or f.url,
-                          _header(f.headers, "content-type") or f.content_type,
-                          _header(f.headers, "content-disposition"), f.anchor_text, number)
-                 for number, f in zip(numbers, fetches, strict=True)]
+        pages = [
+            PageBody(
+                storage.raw.get(f.sha256),
+                f.final_url or f.url,
+                _header(f.headers, "content-type") or f.content_type,
+                _header(f.headers, "content-disposition"),
+                f.anchor_text,
+                number,
+            )
+            for number, f in zip(numbers, fetches, strict=True)
+        ]
     else:
         pages = [PageBody(storage.raw.get(document.raw_sha256), document.url)]
     site = session.get(Site, fetches[0].site_id) if fetches and fetches[0].site_id is not None else None
-    return DocumentSource(content_key=document.content_key, raw_sha256=document.raw_sha256, url=document.url,
-                          kind=document.kind, pages=pages, missing=(document.quality or {}).get("missing_pages"),
-                          seed_agency=site.agency if site else None)
+    return DocumentSource(
+        content_key=document.content_key,
+        raw_sha256=document.raw_sha256,
+        url=document.url,
+        kind=document.kind,
+        pages=pages,
+        missing=(document.quality or {}).get("missing_pages"),
+        seed_agency=site.agency if site else None,
+    )
 
 
 def _header(headers: dict[str, Any] | None, name: str) -> str | None:
@@ -127,8 +146,13 @@ def _header(headers: dict[str, Any] | None, name: str) -> str | None:
     return None
 
 
-def reprocess_corpus(storage: Storage, ids: list[int], *, parse: ParseSettings | None = None,
-                     on_progress: Callable[[int, Outcome], None] | None = None) -> Outcome:
+def reprocess_corpus(
+    storage: Storage,
+    ids: list[int],
+    *,
+    parse: ParseSettings | None = None,
+    on_progress: Callable[[int, Outcome], None] | None = None,
+) -> Outcome:
     """Re-run textify + extractor over the stored documents `ids` (`select_documents`), in a parse pool
     run like the crawl's (`parse`); returns what changed. `on_progress(documents done, outcome)` follows
     the run."""
@@ -136,7 +160,7 @@ def reprocess_corpus(storage: Storage, ids: list[int], *, parse: ParseSettings |
     pool = make_pool(parse or ParseSettings())
     try:
         for start in range(0, len(ids), BATCH):
-            batch = ids[start:start + BATCH]
+            batch = ids[start : start + BATCH]
             sources = load_sources(storage, batch, outcome)
             stored = 0
             for source, parsed in _parsed(pool.map(parse_document, sources), sources, outcome):
@@ -151,8 +175,9 @@ def reprocess_corpus(storage: Storage, ids: list[int], *, parse: ParseSettings |
     return outcome
 
 
-def _parsed(futures: list[Future], sources: list[DocumentSource],
-            outcome: Outcome) -> Iterator[tuple[DocumentSource, ParsedBody]]:
+def _parsed(
+    futures: list[Future], sources: list[DocumentSource], outcome: Outcome
+) -> Iterator[tuple[DocumentSource, ParsedBody]]:
     """(source, parse) per source, in order; a parse that failed is counted and its source left out."""
     for source, future in zip(sources, futures, strict=True):
         try:

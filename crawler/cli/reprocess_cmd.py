@@ -18,7 +18,9 @@ from crawler.cli.options import DataDirOption, DbOption, open_corpus
 from pipelines.parse import ParseSettings
 from pipelines.reprocess import Outcome, reprocess_corpus, select_documents
 
-DOCUMENT_KINDS = frozenset({"html", "pdf", "docx", "doc", "wps", "txt", "xls", "xlsx", "ofd", "image", "other"})
+DOCUMENT_KINDS = frozenset(
+    {"html", "pdf", "docx", "doc", "wps", "txt", "xls", "xlsx", "ofd", "image", "other"}
+)
 SHOWN_WARNINGS = 20
 
 
@@ -40,22 +42,34 @@ def parse_settings(workers: int | None) -> ParseSettings:
 
 @app.command("reprocess")
 def reprocess(
-    kind: str | None = typer.Option(None, "--kind", help="Only documents of this kind (pdf, html, docx, doc, wps ...)."),
-    since: str | None = typer.Option(None, "--since", help="Only documents fetched on or after this date (YYYY-MM-DD)."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only documents of this kind (pdf, html, docx, doc, wps ...)."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Only documents fetched on or after this date (YYYY-MM-DD)."
+    ),
     limit: int | None = typer.Option(None, "--limit", help="At most this many documents."),
-    workers: int | None = typer.Option(None, "--workers", help="Worker processes (default: one per core; 0 inline)."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Worker processes (default: one per core; 0 inline)."
+    ),
     db: str | None = DbOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Re-extract text and reports from stored raw bodies (no fetching); writes only what changed."""
     if kind is not None and kind not in DOCUMENT_KINDS:
-        raise typer.BadParameter(f"unknown kind {kind!r}; choose from {', '.join(sorted(DOCUMENT_KINDS))}",
-                                 param_hint="--kind")
+        raise typer.BadParameter(
+            f"unknown kind {kind!r}; choose from {', '.join(sorted(DOCUMENT_KINDS))}", param_hint="--kind"
+        )
     since_at = _parse_since(since)
     storage = open_corpus(db, data_dir)
     console = Console(stderr=True)
-    columns = (TextColumn("[bold]reprocess"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]reprocess"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeRemainingColumn(),
+    )
     try:
         ids = select_documents(storage, kind=kind, since=since_at, limit=limit)
         with Progress(*columns, console=console, transient=False) as progress:

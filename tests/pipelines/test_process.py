@@ -41,12 +41,18 @@ class Crawl:
     """StoreRaw -> Document -> Report pipelines of one crawler, opened on a corpus in `folder`."""
 
     def __init__(self, folder: Path, **settings: Any) -> None:
-        self.crawler = get_crawler(settings_dict={"NIANBAO_DATABASE_URL": f"sqlite:///{folder}/nianbao.db",
-                                                  "NIANBAO_DATA_DIR": str(folder), "NIANBAO_PARSE_WORKERS": 0,
-                                                  **settings})
+        self.crawler = get_crawler(
+            settings_dict={
+                "NIANBAO_DATABASE_URL": f"sqlite:///{folder}/nianbao.db",
+                "NIANBAO_DATA_DIR": str(folder),
+                "NIANBAO_PARSE_WORKERS": 0,
+                **settings,
+            }
+        )
         self.crawler.stats.open_spider()
-        self.raw, self.documents, self.reports = (cls.from_crawler(self.crawler)
-                                                  for cls in (StoreRawPipeline, DocumentPipeline, ReportPipeline))
+        self.raw, self.documents, self.reports = (
+            cls.from_crawler(self.crawler) for cls in (StoreRawPipeline, DocumentPipeline, ReportPipeline)
+        )
         self.raw.open_spider()
         self.documents.open_spider()
         self.storage: Storage = self.documents.storage
@@ -76,8 +82,16 @@ class Crawl:
 
 
 def fetched(body: bytes, url: str, content_type: str, **fields: Any) -> FetchedResponse:
-    return FetchedResponse(url=url, final_url=None, status=200, headers={"content-type": content_type}, body=body,
-                           fetched_at=datetime(2024, 3, 1, tzinfo=UTC), site_host="www.example.gov.cn", **fields)
+    return FetchedResponse(
+        url=url,
+        final_url=None,
+        status=200,
+        headers={"content-type": content_type},
+        body=body,
+        fetched_at=datetime(2024, 3, 1, tzinfo=UTC),
+        site_host="www.example.gov.cn",
+        **fields,
+    )
 
 
 def report_page(record: dict) -> bytes:
@@ -87,8 +101,9 @@ def report_page(record: dict) -> bytes:
 def test_a_fetched_report_becomes_document_links_and_report_in_one_transaction(tmp_path, record, monkeypatch):
     crawl = Crawl(tmp_path)
     try:
-        item, used = crawl.process(fetched(report_page(record), "http://www.example.gov.cn/ndbg/1.html", "text/html"),
-                                   monkeypatch)
+        item, used = crawl.process(
+            fetched(report_page(record), "http://www.example.gov.cn/ndbg/1.html", "text/html"), monkeypatch
+        )
         assert used == 2  # the look-up of a Document already made, then every row at once
         assert item.document_id is not None and item.report_id is not None
         assert item.report_record["year"] == record["year"] and item.record["is_report"]
@@ -96,14 +111,19 @@ def test_a_fetched_report_becomes_document_links_and_report_in_one_transaction(t
             document = session.get(Document, item.document_id)
             assert document.kind == "html" and document.parsed_with and "规范性文件" in document.text
             report = session.scalars(select(Report)).one()
-            assert (report.id, report.document_id, report.year) == (item.report_id, document.id, record["year"])
+            assert (report.id, report.document_id, report.year) == (
+                item.report_id,
+                document.id,
+                record["year"],
+            )
             assert session.scalars(select(DocumentFetch.fetch_id)).all() == [item.fetch_id]
         assert crawl.stat("nianbao/reports/found") == 1 and crawl.stat("nianbao/documents/html") == 1
         assert crawl.stat("nianbao/hosts/www.example.gov.cn/reports") == 1
 
         # the same body from another URL: nothing parsed again, only a link added, in one transaction
-        again, used = crawl.process(fetched(report_page(record), "http://www.example.gov.cn/mirror/1.html",
-                                            "text/html"), monkeypatch)
+        again, used = crawl.process(
+            fetched(report_page(record), "http://www.example.gov.cn/mirror/1.html", "text/html"), monkeypatch
+        )
         assert used == 1 and again.document_id == item.document_id and again.report_id is None
         with crawl.storage.session() as session:
             assert len(session.scalars(select(DocumentFetch)).all()) == 2
@@ -116,8 +136,9 @@ def test_a_fetched_report_becomes_document_links_and_report_in_one_transaction(t
 def test_a_failed_parse_never_replaces_the_stored_text(tmp_path, record, monkeypatch):
     crawl = Crawl(tmp_path)
     try:
-        first, _ = crawl.process(fetched(report_page(record), "http://www.example.gov.cn/ndbg/1.html", "text/html"),
-                                 monkeypatch)
+        first, _ = crawl.process(
+            fetched(report_page(record), "http://www.example.gov.cn/ndbg/1.html", "text/html"), monkeypatch
+        )
         with crawl.storage.session() as session:
             stored = session.get(Document, first.document_id)
             text, stored.parsed_with = stored.text, None  # as after an extractor upgrade: parsed again
@@ -126,8 +147,9 @@ def test_a_failed_parse_never_replaces_the_stored_text(tmp_path, record, monkeyp
             raise MemoryError("the worker ran out of memory")
 
         monkeypatch.setattr("pipelines.documents.parse_document", die)
-        again, _ = crawl.process(fetched(report_page(record), "http://www.example.gov.cn/ndbg/2.html", "text/html"),
-                                 monkeypatch)
+        again, _ = crawl.process(
+            fetched(report_page(record), "http://www.example.gov.cn/ndbg/2.html", "text/html"), monkeypatch
+        )
         assert again.document_id == first.document_id and again.report_id is None and again.record is None
         with crawl.storage.session() as session:
             kept = session.get(Document, first.document_id)
@@ -137,8 +159,10 @@ def test_a_failed_parse_never_replaces_the_stored_text(tmp_path, record, monkeyp
         assert crawl.stat("nianbao/documents/parse_failed") == 1
 
         # a body never stored before gets a Document naming the failure
-        new, _ = crawl.process(fetched(b"%PDF-1.4 never parsed %%EOF", "http://www.example.gov.cn/a.pdf",
-                                       "application/pdf"), monkeypatch)
+        new, _ = crawl.process(
+            fetched(b"%PDF-1.4 never parsed %%EOF", "http://www.example.gov.cn/a.pdf", "application/pdf"),
+            monkeypatch,
+        )
         with crawl.storage.session() as session:
             failed = session.get(Document, new.document_id)
             assert failed.text == "" and "MemoryError" in failed.error and failed.quality["parse_failed"]
@@ -148,29 +172,56 @@ def test_a_failed_parse_never_replaces_the_stored_text(tmp_path, record, monkeyp
 
 
 def test_the_verdict_takes_the_title_the_parse_produced():
-    source = DocumentSource(content_key="k", raw_sha256="k", url="http://x.gov.cn/1.pdf", kind="pdf",
-                            pages=[PageBody(b"", "http://x.gov.cn/1.pdf")])
+    source = DocumentSource(
+        content_key="k",
+        raw_sha256="k",
+        url="http://x.gov.cn/1.pdf",
+        kind="pdf",
+        pages=[PageBody(b"", "http://x.gov.cn/1.pdf")],
+    )
     record = {"is_report": True, "year": 2019, "agency": None, "sections": {}}
     titled = ParsedBody(DocumentText("pdf", "", title="青山区司法局2020年政府信息公开工作年度报告"), record)
     decision = crawl_verdict(source, titled)
-    assert decision is not None and decision.is_report and (decision.agency, decision.year) == ("青山区司法局", 2020)
+    assert (
+        decision is not None
+        and decision.is_report
+        and (decision.agency, decision.year) == ("青山区司法局", 2020)
+    )
     untitled = crawl_verdict(source, ParsedBody(DocumentText("pdf", ""), record))
-    assert untitled is not None and not untitled.is_report  # no title, and a body of no sections confirms nothing
+    assert (
+        untitled is not None and not untitled.is_report
+    )  # no title, and a body of no sections confirms nothing
     assert crawl_verdict(source, ParsedBody(DocumentText("pdf", ""), {**record, "is_report": False})) is None
 
 
 def test_a_setting_given_with_dash_s_reaches_the_parse_worker(tmp_path, monkeypatch):
     monkeypatch.setenv("NIANBAO_PDF_SECONDS", "600")  # the workers' environment: not what they go by
-    crawl = Crawl(tmp_path, NIANBAO_PARSE_WORKERS="1", NIANBAO_PDF_SECONDS="0", NIANBAO_OCR_ENGINE="tesseract",
-                  NIANBAO_MAX_TEXT_CHARS="1234", NIANBAO_PARSE_NICENESS="3", NIANBAO_PARSE_MEMORY_MB="1536")
+    crawl = Crawl(
+        tmp_path,
+        NIANBAO_PARSE_WORKERS="1",
+        NIANBAO_PDF_SECONDS="0",
+        NIANBAO_OCR_ENGINE="tesseract",
+        NIANBAO_MAX_TEXT_CHARS="1234",
+        NIANBAO_PARSE_NICENESS="3",
+        NIANBAO_PARSE_MEMORY_MB="1536",
+    )
     try:
         assert crawl.documents.parse == ParseSettings(
-            workers=1, niceness=3, retries=1,
-            limits=Limits(pdf_seconds=0.0, ocr_engine="tesseract", text_chars=1234, memory_mb=1536))
+            workers=1,
+            niceness=3,
+            retries=1,
+            limits=Limits(pdf_seconds=0.0, ocr_engine="tesseract", text_chars=1234, memory_mb=1536),
+        )
         in_worker = crawl.documents.pool.submit(limits).result(timeout=120)
         assert in_worker == crawl.documents.parse.limits
-        item, _ = crawl.process(fetched(text_pdf("某某局2020年政府信息公开工作年度报告\n规章\t0\t0\t0"),
-                                        "http://www.example.gov.cn/a.pdf", "application/pdf"), monkeypatch)
+        item, _ = crawl.process(
+            fetched(
+                text_pdf("某某局2020年政府信息公开工作年度报告\n规章\t0\t0\t0"),
+                "http://www.example.gov.cn/a.pdf",
+                "application/pdf",
+            ),
+            monkeypatch,
+        )
         with crawl.storage.session() as session:
             document = session.get(Document, item.document_id)
             assert "NIANBAO_PDF_SECONDS" in document.error and document.quality["unread_pages"] >= 1
@@ -181,8 +232,14 @@ def test_a_setting_given_with_dash_s_reaches_the_parse_worker(tmp_path, monkeypa
 def test_the_environment_sets_a_parse_setting_through_the_addon(tmp_path, monkeypatch):
     monkeypatch.setenv("NIANBAO_OCR_ENGINE", "rapidocr")
     monkeypatch.setenv("NIANBAO_OCR_MAX_PAGES", "7")
-    crawler = get_crawler(settings_dict={"ADDONS": {"crawler.addon.NianbaoAddon": 0}, "NIANBAO_OCR_ENGINE": "auto",
-                                         "NIANBAO_OCR_MAX_PAGES": 100, "NIANBAO_DATABASE_URL": f"sqlite:///{tmp_path}/n.db",
-                                         "NIANBAO_DATA_DIR": str(tmp_path)})
+    crawler = get_crawler(
+        settings_dict={
+            "ADDONS": {"crawler.addon.NianbaoAddon": 0},
+            "NIANBAO_OCR_ENGINE": "auto",
+            "NIANBAO_OCR_MAX_PAGES": 100,
+            "NIANBAO_DATABASE_URL": f"sqlite:///{tmp_path}/n.db",
+            "NIANBAO_DATA_DIR": str(tmp_path),
+        }
+    )
     caps = ParseSettings.from_settings(crawler.settings).limits
     assert (caps.ocr_engine, caps.ocr_max_pages) == ("rapidocr", 7)
