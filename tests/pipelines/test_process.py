@@ -188,9 +188,8 @@ def test_the_verdict_takes_the_title_the_parse_produced():
         and (decision.agency, decision.year) == ("青山区司法局", 2020)
     )
     untitled = crawl_verdict(source, ParsedBody(DocumentText("pdf", ""), record))
-    assert (
-        untitled is not None and not untitled.is_report
-    )  # no title, and a body of no sections confirms nothing
+    # no title, and a body of no sections confirms nothing
+    assert untitled is not None and not untitled.is_report
     assert crawl_verdict(source, ParsedBody(DocumentText("pdf", ""), {**record, "is_report": False})) is None
 
 
