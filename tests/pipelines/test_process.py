@@ -5,7 +5,6 @@ the crawl's parse settings (`-s NIANBAO_...`) reach the parse workers."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from demo_site.platforms import make_record
 from pipelines.documents import DocumentPipeline
 from pipelines.items import FetchedResponse
 from pipelines.limits import Limits, limits
@@ -26,15 +26,10 @@ from storage.db import Storage
 from storage.models import Document, DocumentFetch, Report
 from tests.text.builders import portal_page, report_body_html, text_pdf
 
-GOLD = Path(__file__).resolve().parents[3] / "shared" / "spec" / "gold"
-
 
 @pytest.fixture
 def record() -> dict:
-    files = sorted(GOLD.glob("*.json"))
-    if not files:
-        pytest.skip(f"gold records not found under {GOLD}")
-    return json.loads(files[1].read_text(encoding="utf-8"))
+    return make_record("2019", "某某市卫生健康委员会", 2020, "2021-01-20")
 
 
 class Crawl:
