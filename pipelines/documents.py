@@ -72,17 +72,17 @@ def document_source(item: FetchedResponse) -> DocumentSource:
 class DocumentPipeline(StoragePipeline):
     """One Document per distinct body (and its Report); the same body from another URL only adds a link."""
 
-    parse: ParseSettings = ParseSettings()
+    parse_settings: ParseSettings = ParseSettings()
     pool: ParsePool | InlinePool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Self:
         pipeline = super().from_crawler(crawler)
-        pipeline.parse = ParseSettings.from_settings(crawler.settings)
+        pipeline.parse_settings = ParseSettings.from_settings(crawler.settings)
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
-        self.pool = make_pool(self.parse, stats=self.stats)
+        self.pool = make_pool(self.parse_settings, stats=self.stats)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.pool is not None:
@@ -122,4 +122,4 @@ class DocumentPipeline(StoragePipeline):
 
     def _pool(self) -> ParsePool | InlinePool:
         """The pool opened with the spider (inline, under the same limits, for a pipeline never opened)."""
-        return self.pool if self.pool is not None else InlinePool(self.parse.limits)
+        return self.pool if self.pool is not None else InlinePool(self.parse_settings.limits)

@@ -150,14 +150,14 @@ def reprocess_corpus(
     storage: Storage,
     ids: list[int],
     *,
-    parse: ParseSettings | None = None,
+    parse_settings: ParseSettings | None = None,
     on_progress: Callable[[int, Outcome], None] | None = None,
 ) -> Outcome:
     """Re-run textify + extractor over the stored documents `ids` (`select_documents`), in a parse pool
-    run like the crawl's (`parse`); returns what changed. `on_progress(documents done, outcome)` follows
-    the run."""
+    run like the crawl's (`parse_settings`); returns what changed. `on_progress(documents done, outcome)`
+    follows the run."""
     outcome = Outcome()
-    pool = make_pool(parse or ParseSettings())
+    pool = make_pool(parse_settings or ParseSettings())
     try:
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]

@@ -78,7 +78,9 @@ def reprocess(
             def advance(done: int, outcome: Outcome) -> None:
                 progress.update(task, advance=done, note=f"{outcome.documents_changed} changed")
 
-            outcome = reprocess_corpus(storage, ids, parse=parse_settings(workers), on_progress=advance)
+            outcome = reprocess_corpus(
+                storage, ids, parse_settings=parse_settings(workers), on_progress=advance
+            )
     finally:
         storage.dispose()
     for message in outcome.messages[:SHOWN_WARNINGS]:

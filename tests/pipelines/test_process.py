@@ -200,14 +200,14 @@ def test_a_setting_given_with_dash_s_reaches_the_parse_worker(tmp_path, monkeypa
         NIANBAO_PARSE_MEMORY_MB="1536",
     )
     try:
-        assert crawl.documents.parse == ParseSettings(
+        assert crawl.documents.parse_settings == ParseSettings(
             workers=1,
             niceness=3,
             retries=1,
             limits=Limits(pdf_seconds=0.0, ocr_engine="tesseract", text_chars=1234, memory_mb=1536),
         )
         in_worker = crawl.documents.pool.submit(limits).result(timeout=120)
-        assert in_worker == crawl.documents.parse.limits
+        assert in_worker == crawl.documents.parse_settings.limits
         item, _ = crawl.process(
             fetched(
                 text_pdf("某某局2020年政府信息公开工作年度报告\n规章\t0\t0\t0"),

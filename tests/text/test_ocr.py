@@ -171,7 +171,7 @@ def test_the_scrapy_setting_is_the_engine_the_parse_workers_use(monkeypatch, tmp
     crawler = get_crawler(settings_dict={"NIANBAO_OCR_ENGINE": "tesseract",
                                          "NIANBAO_DATABASE_URL": f"sqlite:///{tmp_path}/n.db",
                                          "NIANBAO_DATA_DIR": str(tmp_path)})
-    caps = DocumentPipeline.from_crawler(crawler).parse.limits
+    caps = DocumentPipeline.from_crawler(crawler).parse_settings.limits
     with use_limits(caps):  # as in a parse worker (pipelines.parse)
         assert ocr.wanted_engine() == "tesseract"
     import os

@@ -142,7 +142,7 @@ def test_a_failed_parse_keeps_the_stored_document_and_is_named(tmp_path, monkeyp
     monkeypatch.setattr("pipelines.reprocess.parse_document", die)
     progress = []
     try:
-        outcome = reprocess_corpus(storage, select_documents(storage), parse=ParseSettings(workers=0),
+        outcome = reprocess_corpus(storage, select_documents(storage), parse_settings=ParseSettings(workers=0),
                                    on_progress=lambda done, _outcome: progress.append(done))
         with storage.session() as session:
             document = session.scalars(select(Document)).one()
