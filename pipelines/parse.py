@@ -3,8 +3,8 @@
 Text extraction (pdfminer, trafilatura, OCR) and report parsing are CPU-bound. The pipelines send
 them to a small process pool (`NIANBAO_PARSE_WORKERS`, default: one per core) so the Twisted reactor
 keeps downloading from many hosts while documents are parsed. `0` workers parses inline. How the pool is
-run and what a document may cost are read once from the settings (`ParseSettings`) and handed to every
-worker with its tasks' pool: a worker reads no setting of its own.
+run and what a document may cost are read once from the settings (`ParseSettings`) and handed to the
+pool, which gives them to every worker it starts: a worker reads no setting of its own.
 """
 
 from __future__ import annotations
