@@ -1,11 +1,11 @@
 """What one document may cost a parse worker: caps on unpacked bytes, text, table cells, rows and nesting,
-and the address space of the worker itself.
+time and OCR pages of a PDF, the OCR engine, and the address space of the worker itself.
 
-The defaults live in `settings.default` (one place). Parse workers are separate processes that never see
-the Scrapy settings, so the crawl pipeline copies the caps into the environment before it starts them
-(`export_limits`), as it does for the PDF budget; `nianbao extract` / `reprocess` read the same variables.
-Whatever a cap cuts is noted (`note_cut`) and lands in the Document's `quality["cut"]` and `error`: never
-silently.
+The defaults live in `settings.default` (one place). `Limits.from_settings` reads them once, in the
+parent (the crawl's Scrapy settings; for `nianbao extract` / `reprocess` the environment), and the parse
+pool hands them to each worker, which parses under them (`use_limits`); the workers never read the
+environment. Whatever a cap cuts is noted (`note_cut`) and lands in the Document's `quality["cut"]` and
+`error`: never silently.
 """
 
 from __future__ import annotations
@@ -14,13 +14,36 @@ import contextlib
 import contextvars
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol
 
 from settings import default as _defaults
 
 logger = logging.getLogger(__name__)
+
+
+class SettingsSource(Protocol):
+    """Where settings are read from: Scrapy `Settings`, or a mapping such as `os.environ`."""
+
+    def get(self, name: str, default: Any = None, /) -> Any: ...
+
+
+def setting_value(settings: SettingsSource, name: str, default: Any) -> Any:
+    """`name` from `settings` as the type of `default`, a number or text (a number from `-s` or the
+    environment arrives as text); `default` when unset or not a number (said in the log)."""
+    raw = settings.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        if isinstance(default, int):
+            return int(float(raw))
+        if isinstance(default, float):
+            return float(raw)
+    except (TypeError, ValueError):
+        logger.warning("%s=%r is not a number; using %s", name, raw, default)
+        return default
+    return str(raw)
 
 
 @dataclass(frozen=True)
@@ -32,28 +55,26 @@ class Limits:
     table_rows: int = _defaults.NIANBAO_MAX_TABLE_ROWS  # rows per table
     nesting: int = _defaults.NIANBAO_MAX_NESTING  # element depth (HTML, nested tables and content controls)
     memory_mb: int = _defaults.NIANBAO_PARSE_MEMORY_MB  # address space of a parse worker (0: no limit)
+    pdf_seconds: float = _defaults.NIANBAO_PDF_SECONDS  # time for one PDF's text
+    ocr_max_pages: int = _defaults.NIANBAO_OCR_MAX_PAGES  # scanned pages OCRed per PDF
+    ocr_engine: str = _defaults.NIANBAO_OCR_ENGINE  # auto, rapidocr, tesseract (pipelines.text.ocr)
 
     @property
     def unpacked_bytes(self) -> int:
         return self.unpacked_mb * 2**20
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
-        env = os.environ if env is None else env
-        values: dict[str, int] = {}
-        for f in fields(cls):
-            name = ENV_NAMES[f.name]
-            raw = env.get(name)
-            if raw in (None, ""):
-                continue
-            try:
-                values[f.name] = int(float(raw))
-            except ValueError:
-                logger.warning("%s=%r is not a number; using %s", name, raw, f.default)
-        return cls(**values)
+    def from_settings(cls, settings: SettingsSource) -> Limits:
+        """The caps `settings` name (Scrapy settings or the environment); the defaults for the rest."""
+        return cls(**{f.name: setting_value(settings, SETTING_NAMES[f.name], f.default) for f in fields(cls)})
+
+    @classmethod
+    def from_env(cls, env: SettingsSource | None = None) -> Limits:
+        """The caps the environment names (`nianbao extract`, `reprocess`, a library caller)."""
+        return cls.from_settings(os.environ if env is None else env)
 
 
-ENV_NAMES = {
+SETTING_NAMES = {
     "unpacked_mb": "NIANBAO_MAX_UNPACKED_MB",
     "text_chars": "NIANBAO_MAX_TEXT_CHARS",
     "table_cells": "NIANBAO_MAX_TABLE_CELLS",
@@ -61,22 +82,28 @@ ENV_NAMES = {
     "table_rows": "NIANBAO_MAX_TABLE_ROWS",
     "nesting": "NIANBAO_MAX_NESTING",
     "memory_mb": "NIANBAO_PARSE_MEMORY_MB",
+    "pdf_seconds": "NIANBAO_PDF_SECONDS",
+    "ocr_max_pages": "NIANBAO_OCR_MAX_PAGES",
+    "ocr_engine": "NIANBAO_OCR_ENGINE",
 }
-# settings the parse workers read from the environment (the PDF budget is pipelines.text.pdf's)
-WORKER_SETTINGS = (*ENV_NAMES.values(), "NIANBAO_PDF_SECONDS", "NIANBAO_OCR_MAX_PAGES")
+
+_in_force: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("nianbao_limits", default=None)
 
 
-def export_limits(settings: Any) -> None:
-    """Copy the caps from Scrapy settings into the environment the parse workers inherit."""
-    for name in WORKER_SETTINGS:
-        value = settings.get(name)
-        if value not in (None, ""):
-            os.environ[name] = str(value)
+@contextlib.contextmanager
+def use_limits(caps: Limits) -> Iterator[Limits]:
+    """Parse under `caps` (a parse worker for its whole life; inline parsing for one document)."""
+    token = _in_force.set(caps)
+    try:
+        yield caps
+    finally:
+        _in_force.reset(token)
 
 
 def limits() -> Limits:
-    """The caps in force in this process (read from the environment on each document)."""
-    return Limits.from_env()
+    """The caps in force: those handed to this parse worker or inline parse (`use_limits`); outside one
+    (a test, a benchmark, a library caller) the environment's, read on each call."""
+    return _in_force.get() or Limits.from_env()
 
 
 # ------------------------------------------------------------------------------------------ cut work

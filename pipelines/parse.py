@@ -2,7 +2,9 @@
 
 Text extraction (pdfminer, trafilatura, OCR) and report parsing are CPU-bound. The pipelines send
 them to a small process pool (`NIANBAO_PARSE_WORKERS`, default: one per core) so the Twisted reactor
-keeps downloading from many hosts while documents are parsed. `0` workers parses inline.
+keeps downloading from many hosts while documents are parsed. `0` workers parses inline. How the pool is
+run and what a document may cost are read once from the settings (`ParseSettings`) and handed to the
+pool, which gives them to every worker it starts: a worker reads no setting of its own.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.limits import limit_memory, memory_spent
+from pipelines.limits import Limits, SettingsSource, limit_memory, memory_spent, setting_value, use_limits
 from pipelines.textify import DocumentText, join_pages, textify
+from settings import default as _defaults
 
 logger = logging.getLogger(__name__)
 
@@ -178,10 +181,15 @@ WORKER_DIED = ("the parse worker died on this document, twice (killed: out of me
                "library); raise NIANBAO_PARSE_MEMORY_MB and run `nianbao reprocess`")
 
 
-def _worker_loop(conn: Any, niceness: int, memory_mb: int) -> None:
-    """A parse worker: run the tasks that arrive on `conn` one at a time, send back (ok, value)."""
+def _worker_loop(conn: Any, niceness: int, caps: Limits) -> None:
+    """A parse worker: run the tasks that arrive on `conn` one at a time, under `caps`, send back (ok, value)."""
     ignore_stop_signals()
-    init_worker(niceness, memory_mb)
+    init_worker(niceness, caps.memory_mb)
+    with use_limits(caps):
+        _serve_tasks(conn)
+
+
+def _serve_tasks(conn: Any) -> None:
     while True:
         try:
             task = conn.recv()
@@ -205,10 +213,10 @@ def _worker_loop(conn: Any, niceness: int, memory_mb: int) -> None:
 class _Worker:
     """One worker process and the pipe that only it writes to."""
 
-    def __init__(self, niceness: int, memory_mb: int) -> None:
+    def __init__(self, niceness: int, caps: Limits) -> None:
         ctx = multiprocessing.get_context("spawn")  # never fork a process running a Twisted reactor
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_loop, args=(child, niceness, memory_mb), daemon=True,
+        self.process = ctx.Process(target=_worker_loop, args=(child, niceness, caps), daemon=True,
                                    name="nianbao-parse")
         _start_ignoring_stop_signals(self.process)
         child.close()  # the worker holds the only other end: its death is EOF here, even mid-message
@@ -239,11 +247,13 @@ class ParsePool:
     Here each worker has its own pipe and runs one task at a time, so a death is the fault of exactly
     the task it held: that worker is replaced, its task is parsed once more (`retries`) in a fresh
     worker, and a task that kills that one too fails with `WorkerDied`. `deaths`, `retried` and `failed`
-    count what happened (also into Scrapy `stats` under `nianbao/parse/...`)."""
+    count what happened (also into Scrapy `stats` under `nianbao/parse/...`). Every worker runs its
+    tasks under `limits` (default: those of `settings.default`), its data memory capped by their `memory_mb`."""
 
-    def __init__(self, workers: int, *, niceness: int = 0, memory_mb: int = 0, retries: int = 1,
+    def __init__(self, workers: int, *, niceness: int = 0, limits: Limits | None = None, retries: int = 1,
                  stats: Any = None) -> None:
-        self.size, self.niceness, self.memory_mb, self.retries, self.stats = workers, niceness, memory_mb, retries, stats
+        self.size, self.niceness, self.retries, self.stats = workers, niceness, retries, stats
+        self.limits = limits or Limits()
         self.deaths = self.retried = self.failed = 0
         self._lock = threading.Lock()
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
@@ -284,7 +294,7 @@ class ParsePool:
                 attempts = retirements = 0
                 while True:
                     if worker is None:
-                        worker = _Worker(self.niceness, self.memory_mb)
+                        worker = _Worker(self.niceness, self.limits)
                     try:
                         ok, value = worker.run(task)
                     except EOFError:
@@ -330,15 +340,57 @@ class ParsePool:
                 thread.join()
 
 
-def make_pool(workers: int | None, niceness: int = 0, *, memory_mb: int = 0, retries: int = 1,
-              stats: Any = None) -> ParsePool | None:
-    """A parse pool of `workers` (None: one per core); 0 or less means parse inline (no pool).
+class InlinePool:
+    """`NIANBAO_PARSE_WORKERS = 0`: each task runs at once, in this process, under the same limits as a
+    worker's; the futures it returns are already done."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        with use_limits(self.limits):
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - the task's exception goes to its caller, as from a worker
+                future.set_exception(exc)
+        return future
+
+    def map(self, fn: Callable[..., Any], items: list[Any]) -> list[Future]:
+        return [self.submit(fn, item) for item in items]
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing runs in the background."""
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    """How documents are parsed: the pool (`NIANBAO_PARSE_WORKERS`, `NIANBAO_PARSE_NICENESS`,
+    `NIANBAO_PARSE_RETRIES`) and what each document may cost (`limits`). The crawl reads them from its
+    Scrapy settings, `nianbao reprocess` from the environment; the same pool either way."""
+
+    workers: int | None = None  # None: one per core; 0 or less: inline
+    niceness: int = _defaults.NIANBAO_PARSE_NICENESS
+    retries: int = _defaults.NIANBAO_PARSE_RETRIES
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_settings(cls, settings: SettingsSource) -> ParseSettings:
+        workers = settings.get("NIANBAO_PARSE_WORKERS")
+        return cls(workers=None if workers in (None, "") else int(workers),
+                   niceness=setting_value(settings, "NIANBAO_PARSE_NICENESS", cls.niceness),
+                   retries=setting_value(settings, "NIANBAO_PARSE_RETRIES", cls.retries),
+                   limits=Limits.from_settings(settings))
+
+
+def make_pool(parse: ParseSettings, *, stats: Any = None) -> ParsePool | InlinePool:
+    """A parse pool of `parse.workers` (None: one per core); 0 or less means parse inline.
 
     `niceness` > 0 lowers the workers' CPU priority, so the crawl process (the Twisted reactor that
     keeps every host's downloads and timeouts going) is never starved by parsing; parsing catches up
     in the CPU it leaves over, and Scrapy's scraper back-pressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) pauses
-    downloads when too many bodies wait. `memory_mb` caps each worker's address space."""
-    size = (os.cpu_count() or 1) if workers is None else workers
+    downloads when too many bodies wait. `limits.memory_mb` caps each worker's data memory."""
+    size = (os.cpu_count() or 1) if parse.workers is None else parse.workers
     if size <= 0:
-        return None
-    return ParsePool(size, niceness=niceness, memory_mb=memory_mb, retries=retries, stats=stats)
+        return InlinePool(parse.limits)
+    return ParsePool(size, niceness=parse.niceness, limits=parse.limits, retries=parse.retries, stats=stats)

@@ -1,15 +1,18 @@
-"""Step 3: store the extractor's record as a Report when it recognises an annual report."""
+"""Step 3: the Report of a Document the extractor and the crawl recognise as an annual report: its
+columns (`report_values`, written by `pipelines.process`) and the crawl's count of them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from extractor import EXTRACTOR_VERSION
 from extractor.metadata import fits_self_reference
-from pipelines.base import StoragePipeline
 from pipelines.items import FetchedResponse
 from pipelines.stats import host_stat
-from storage.records import upsert_report
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 
 def report_values(record: dict[str, Any], *, agency_hint: str | None = None) -> dict[str, Any]:
@@ -30,49 +33,26 @@ def report_values(record: dict[str, Any], *, agency_hint: str | None = None) -> 
     }
 
 
-class ReportPipeline(StoragePipeline):
-    """A Report row per Document that is an annual report (records parsed by DocumentPipeline)."""
+class ReportPipeline:
+    """Step 3, the crawl's account of reports: `DocumentPipeline` wrote the Report (or judged a parsed
+    report to be none, `item.rejected`) with its Document (`pipelines.process`); counted here per host."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.stats)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
-        if not isinstance(item, FetchedResponse) or item.document_id is None:
+        if not isinstance(item, FetchedResponse):
             return item
-        record = item.record
-        if not record or not record.get("is_report"):
-            return item
-        record = self._crawl_verdict(item, record)
-        if record is None:
-            return item
-        values = report_values(record, agency_hint=item.agency_hint)
-
-        def store(session: Any) -> int:
-            report, _changed = upsert_report(session, document_id=item.document_id, values=values)
-            return report.id
-
-        item.report_id = self.storage.run(store)
-        item.report_record = record  # with the crawl's agency and year (feeds: crawler.feeds)
-        self.stats.inc_value("nianbao/reports/found")
-        self.stats.inc_value(host_stat(item.site_host, "reports"))
-        return item
-
-    def _crawl_verdict(self, item: FetchedResponse, record: dict[str, Any]) -> dict[str, Any] | None:
-        """The record with the crawl's agency and year, or None when the crawl knows it is no report
-        (extractor.classify: news items and list pages mentioning reports, distractors)."""
-        from sqlalchemy import select
-
-        from extractor.classify import classify
-        from storage.models import Document
-
-        title = self.storage.run(lambda s: s.scalar(select(Document.title).where(Document.id == item.document_id)))
-        context = item.context or {}
-        titles = [title, item.anchor_text, disposition_name(item.headers.get("content-disposition")),
-                  context.get("h1") if item.kind == "html" else None]
-        decision = classify(record, titles=titles, url=item.final_url or item.url, context=context,
-                            seed_agency=item.agency_hint)
-        if not decision.is_report:
+        if item.report_id is not None:
+            self.stats.inc_value("nianbao/reports/found")
+            self.stats.inc_value(host_stat(item.site_host, "reports"))
+        elif item.rejected:
             self.stats.inc_value("nianbao/reports/rejected")
-            item.rejected = decision.reason
-            return None
-        return {**record, "agency": decision.agency, "year": decision.year}
+        return item
 
 
 def disposition_name(value: str | None) -> str | None:

@@ -137,16 +137,19 @@ NIANBAO_RUN_ID = None
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 NIANBAO_PARSE_WORKERS = None  # processes for text extraction + report parsing (None: one per core; 0: inline)
 NIANBAO_PARSE_NICENESS = 10  # parse workers run at lower CPU priority than the crawl (0: same priority)
-# OCR engine for scans: "auto" (RapidOCR, else Tesseract), "rapidocr" or "tesseract" (the other one when the
-# named one is not installed). None: the NIANBAO_OCR_ENGINE environment variable, else auto. Parse workers
-# read it from the environment, where DocumentPipeline puts a value set here.
-NIANBAO_OCR_ENGINE = None
 NIANBAO_PROGRESS = "auto"  # "auto": live display on a terminal, log lines otherwise; "off"
 NIANBAO_PROGRESS_INTERVAL = 10.0  # seconds between plain progress lines
-# Bounded work per document (pipelines.limits): parse workers read these from the environment, which the
-# crawl copies them into. What a cap cuts is recorded in the Document's quality["cut"] and error.
+# What parsing one document may cost (pipelines.limits.Limits, pipelines.parse.ParseSettings): read from
+# these settings once and handed to the parse workers (`-s NAME=VALUE` and the NIANBAO_* environment set
+# them; `nianbao extract` and `reprocess` read the environment). What a cap cuts is recorded in the
+# Document's quality["cut"] and error.
 NIANBAO_PARSE_MEMORY_MB = 2048  # data memory of one parse worker (RLIMIT_DATA); a bomb gets MemoryError (0: none)
 NIANBAO_PARSE_RETRIES = 1  # a document whose parse worker died is parsed again once, alone, then recorded failed
+NIANBAO_PDF_SECONDS = 600.0  # time for one PDF's text; pages left over are recorded as unread
+NIANBAO_OCR_MAX_PAGES = 100  # scanned pages OCRed per PDF
+# OCR engine for scans: "auto" (RapidOCR, else Tesseract), "rapidocr" or "tesseract" (the other one when the
+# named one is not installed)
+NIANBAO_OCR_ENGINE = "auto"
 NIANBAO_MAX_UNPACKED_MB = 256  # one zip member (DOCX/XLSX/OFD part) or one PDF stream, decompressed
 NIANBAO_MAX_TEXT_CHARS = 5_000_000  # text kept per document (a long report is ~100,000 characters)
 NIANBAO_MAX_TABLE_CELLS = 1_000_000  # cells per table, spans expanded

@@ -115,12 +115,13 @@ def extract(
 
     The options give a file parsed offline the context a crawl has; HTML files add their meta tags
     (SiteName, ArticleTitle, PubDate); a text file without any works from its body alone."""
-    from pipelines.limits import limits
+    from pipelines.limits import Limits
     from pipelines.parse import ParsePool, WorkerDied
 
-    # Each file is read in a parse worker under NIANBAO_PARSE_MEMORY_MB, as in a crawl: a bomb gets
-    # MemoryError, and a native library that aborts (pdfium, ONNX Runtime) costs that file, not the run.
-    pool = ParsePool(1, memory_mb=limits().memory_mb, retries=0)
+    # Each file is read in a parse worker under the caps the environment sets (NIANBAO_PARSE_MEMORY_MB ...),
+    # as in a crawl: a bomb gets MemoryError, and a native library that aborts (pdfium, ONNX Runtime) costs
+    # that file, not the run.
+    pool = ParsePool(1, limits=Limits.from_env(), retries=0)
     context = {"url": url, "title": title, "site_name": site_name, "agency": agency, "published": published}
     failed = False
     try:

@@ -20,7 +20,6 @@ confidence is reported.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pipelines.limits import limits
 from pipelines.text import ocr_boxes
 from pipelines.text.layout import HRule, Rule, Table, tables_from_rules
 from pipelines.text.ocr_boxes import CJK_TEXT
@@ -78,8 +78,8 @@ class OcrResult:
 
 
 def wanted_engine() -> str:
-    """The engine asked for in the environment (`NIANBAO_OCR_ENGINE`), "auto" when unset or unknown."""
-    value = (os.environ.get(OCR_ENGINE_ENV) or "auto").strip().lower()
+    """The engine asked for (`NIANBAO_OCR_ENGINE`, pipelines.limits), "auto" when unset or unknown."""
+    value = (limits().ocr_engine or "auto").strip().lower()
     if value not in OCR_ENGINES:
         logger.warning("%s=%r is not one of %s; using auto", OCR_ENGINE_ENV, value, "|".join(OCR_ENGINES))
         return "auto"

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.limits import OverCap, bound_pdfminer_streams, note_cut
+from pipelines.limits import OverCap, bound_pdfminer_streams, limits, note_cut
 from pipelines.text.common import failure_message, garbage_ratio, normalize_text
 from pipelines.text.layout import Glyph, HRule, Rule, assemble
 
@@ -23,9 +22,8 @@ OCR_MIN_CHARS = 10
 OCR_DPI = 300
 # What one PDF may cost (a 500-page scanned compilation must not hold a parse worker for an hour);
 # the pages left over are recorded as unread, and `nianbao reprocess --kind pdf` with a larger budget
-# reads them later. Set in the environment, so crawl workers and reprocess workers share them.
-PDF_SECONDS_ENV, PDF_SECONDS = "NIANBAO_PDF_SECONDS", 600.0
-OCR_MAX_PAGES_ENV, OCR_MAX_PAGES = "NIANBAO_OCR_MAX_PAGES", 100
+# reads them later. Settings (pipelines.limits), handed to the parse workers with the other caps.
+PDF_SECONDS_ENV, OCR_MAX_PAGES_ENV = "NIANBAO_PDF_SECONDS", "NIANBAO_OCR_MAX_PAGES"
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－_\s]*\d{1,4}[-—–－_\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页\s*第\s*\d+\s*页"
@@ -68,7 +66,9 @@ class _Budget:
 
     @classmethod
     def from_env(cls) -> _Budget:
-        return cls(_env_number(PDF_SECONDS_ENV, PDF_SECONDS), int(_env_number(OCR_MAX_PAGES_ENV, OCR_MAX_PAGES)))
+        """The budget in force (`pipelines.limits.limits`)."""
+        caps = limits()
+        return cls(caps.pdf_seconds, caps.ocr_max_pages)
 
     def spent(self) -> bool:
         return time.monotonic() - self.start > self.seconds
@@ -76,14 +76,6 @@ class _Budget:
     def describe(self) -> str:
         return (f"the budget of one PDF ({self.seconds:g} s, {PDF_SECONDS_ENV}; {self.ocr_pages} OCR pages, "
                 f"{OCR_MAX_PAGES_ENV}) ran out; raise it and run `nianbao reprocess --kind pdf`")
-
-
-def _env_number(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        logging.getLogger(__name__).warning("%s=%r is not a number; using %s", name, os.environ[name], default)
-        return default
 
 
 @dataclass

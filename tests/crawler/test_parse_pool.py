@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.parse import ParsePool, WorkerDied
+from pipelines.limits import Limits, limits
+from pipelines.parse import InlinePool, ParsePool, ParseSettings, WorkerDied, make_pool
 from tests.crawler.dying import address_space_limit, allocate, echo_or_die
 
 
@@ -52,7 +53,7 @@ def test_without_retries_the_document_fails_at_once():
 
 
 def test_workers_run_under_the_address_space_limit():
-    pool = ParsePool(1, memory_mb=1024)
+    pool = ParsePool(1, limits=Limits(memory_mb=1024))
     try:
         assert pool.submit(address_space_limit).result(timeout=120) == 1024 * 2**20
         with pytest.raises(MemoryError):
@@ -99,3 +100,46 @@ def test_a_worker_retires_after_a_memory_error_without_failing_the_next_document
         pool.shutdown()
     assert second != first
     assert (pool.deaths, pool.retried, pool.failed) == (0, 0, 0)
+
+
+def test_every_worker_parses_under_the_limits_handed_to_the_pool(monkeypatch):
+    """The pool's limits, not the workers' environment, even in a worker that replaced a dead one."""
+    monkeypatch.setenv("NIANBAO_MAX_TEXT_CHARS", "99")
+    caps = Limits(text_chars=1234, pdf_seconds=5.0, ocr_engine="tesseract", memory_mb=0)
+    pool = ParsePool(1, limits=caps, retries=0)
+    try:
+        assert pool.submit(limits).result(timeout=120) == caps
+        with pytest.raises(WorkerDied):
+            pool.submit(echo_or_die, "die").result(timeout=120)
+        assert pool.submit(limits).result(timeout=120) == caps
+    finally:
+        pool.shutdown()
+
+
+def test_inline_parsing_runs_under_the_same_limits(monkeypatch):
+    monkeypatch.setenv("NIANBAO_MAX_TEXT_CHARS", "99")
+    caps = Limits(text_chars=1234)
+    pool = make_pool(ParseSettings(workers=0, limits=caps))
+    assert isinstance(pool, InlinePool)
+    assert pool.submit(limits).result() == caps
+    assert limits().text_chars == 99  # outside a parse: the environment, as a library caller reads it
+    with pytest.raises(ValueError, match="bad document"):
+        pool.submit(echo_or_die, "raise").result()
+
+
+def test_parse_settings_from_scrapy_settings_or_the_environment():
+    from scrapy.settings import Settings
+
+    from settings import default
+
+    settings = Settings()
+    settings.setmodule(default)
+    assert ParseSettings.from_settings(settings) == ParseSettings(
+        workers=None, niceness=default.NIANBAO_PARSE_NICENESS, retries=default.NIANBAO_PARSE_RETRIES, limits=Limits())
+    settings.set("NIANBAO_PARSE_WORKERS", "0", priority="cmdline")
+    settings.set("NIANBAO_PARSE_RETRIES", "3", priority="cmdline")
+    assert (ParseSettings.from_settings(settings).workers, ParseSettings.from_settings(settings).retries) == (0, 3)
+    env = {"NIANBAO_PARSE_NICENESS": "0", "NIANBAO_OCR_MAX_PAGES": "2", "NIANBAO_PARSE_MEMORY_MB": "lots"}
+    parse = ParseSettings.from_settings(env)
+    assert (parse.niceness, parse.limits.ocr_max_pages) == (0, 2)
+    assert parse.limits.memory_mb == default.NIANBAO_PARSE_MEMORY_MB  # not a number: the default

@@ -27,6 +27,29 @@ def test_defaults_come_from_settings_and_environment(monkeypatch):
     assert Limits.from_env().text_chars == default.NIANBAO_MAX_TEXT_CHARS
     assert Limits.from_env({"NIANBAO_MAX_TEXT_CHARS": "12"}).text_chars == 12
     assert Limits.from_env({"NIANBAO_MAX_TEXT_CHARS": "lots"}).text_chars == default.NIANBAO_MAX_TEXT_CHARS
+    caps = Limits.from_env({"NIANBAO_PDF_SECONDS": "2.5", "NIANBAO_OCR_MAX_PAGES": "3.0", "NIANBAO_OCR_ENGINE": "tesseract"})
+    assert (caps.pdf_seconds, caps.ocr_max_pages, caps.ocr_engine) == (2.5, 3, "tesseract")
+
+
+def test_every_cap_is_a_setting_of_settings_default():
+    """One place for the defaults: each field of Limits names a setting declared there, with its default."""
+    from dataclasses import fields
+
+    from pipelines.limits import SETTING_NAMES
+    from settings import default
+
+    assert {f.name: f.default for f in fields(Limits)} == {
+        field: getattr(default, name) for field, name in SETTING_NAMES.items()}
+
+
+def test_the_caps_handed_over_are_used_not_the_environment():
+    from pipelines.limits import limits, use_limits
+
+    with use_limits(Limits(text_chars=50)):
+        assert limits().text_chars == 50
+        doc = textify("年报正文。".encode() * 40, url="http://example.gov.cn/a.txt", content_type="text/plain")
+    assert len(doc.text) == 50 and "NIANBAO_MAX_TEXT_CHARS" in doc.error
+    assert limits().text_chars == corpus.TEXT_CAP  # outside: the environment (hostile_caps)
 
 
 @pytest.mark.parametrize("make", [corpus.docx_gridspan_bomb, corpus.docx_gridbefore_bomb])

@@ -161,22 +161,22 @@ def test_no_engine_at_all_is_a_clear_error(rapidocr_broken, monkeypatch, tmp_pat
     assert doc.text == "" and "no OCR engine is installed" in doc.error and "page 1" in doc.error
 
 
-def test_the_scrapy_setting_reaches_the_parse_workers_environment(monkeypatch, tmp_path):
+def test_the_scrapy_setting_is_the_engine_the_parse_workers_use(monkeypatch, tmp_path):
     from scrapy.utils.test import get_crawler
 
     from pipelines.documents import DocumentPipeline
+    from pipelines.limits import use_limits
 
     monkeypatch.setenv("NIANBAO_OCR_ENGINE", "auto")
     crawler = get_crawler(settings_dict={"NIANBAO_OCR_ENGINE": "tesseract",
                                          "NIANBAO_DATABASE_URL": f"sqlite:///{tmp_path}/n.db",
                                          "NIANBAO_DATA_DIR": str(tmp_path)})
-    DocumentPipeline.from_crawler(crawler)
+    caps = DocumentPipeline.from_crawler(crawler).parse_settings.limits
+    with use_limits(caps):  # as in a parse worker (pipelines.parse)
+        assert ocr.wanted_engine() == "tesseract"
     import os
 
-    assert os.environ["NIANBAO_OCR_ENGINE"] == "tesseract" and ocr.wanted_engine() == "tesseract"
-    monkeypatch.setenv("NIANBAO_OCR_ENGINE", "rapidocr")
-    DocumentPipeline.from_crawler(get_crawler(settings_dict={"NIANBAO_DATABASE_URL": f"sqlite:///{tmp_path}/n.db"}))
-    assert os.environ["NIANBAO_OCR_ENGINE"] == "rapidocr"  # no setting: the environment stands
+    assert os.environ["NIANBAO_OCR_ENGINE"] == "auto" and ocr.wanted_engine() == "auto"  # nothing exported
 
 
 # Scans read with RapidOCR

@@ -126,3 +126,45 @@ def test_reprocess_with_a_larger_budget_reads_the_pages_left_unread(tmp_path, mo
         assert "unread_pages" not in doc.quality and doc.error is None and "第79段" in doc.text
     storage.dispose()
 
+
+
+def test_a_failed_parse_keeps_the_stored_document_and_is_named(tmp_path, monkeypatch):
+    from pipelines.parse import ParseSettings
+    from pipelines.reprocess import reprocess_corpus, select_documents
+
+    storage = Storage(resolve_storage(None, tmp_path))
+    _store(storage, b"<html><body><p>\xe5\xb9\xb4\xe6\x8a\xa5</p></body></html>", "http://x.gov.cn/1.html",
+           "text/html", datetime(2023, 5, 1, tzinfo=UTC))
+
+    def die(source):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr("pipelines.reprocess.parse_document", die)
+    progress = []
+    try:
+        outcome = reprocess_corpus(storage, select_documents(storage), parse_settings=ParseSettings(workers=0),
+                                   on_progress=lambda done, _outcome: progress.append(done))
+        with storage.session() as session:
+            document = session.scalars(select(Document)).one()
+            assert (document.text, document.extractor) == ("", "old")  # as stored
+    finally:
+        storage.dispose()
+    assert (outcome.scanned, outcome.errors, outcome.documents_changed) == (1, 1, 0)
+    assert outcome.messages == ["http://x.gov.cn/1.html: parsing failed, stored text kept (out of memory)"]
+    assert sum(progress) == 1
+
+
+def test_the_pool_is_run_like_the_crawls(monkeypatch):
+    """`nianbao reprocess` parses at the crawl's niceness, memory cap and retries (settings, environment)."""
+    from crawler.cli.reprocess_cmd import parse_settings
+    from settings import default
+
+    parse = parse_settings(None)
+    assert (parse.niceness, parse.retries, parse.limits.memory_mb) == (
+        default.NIANBAO_PARSE_NICENESS, default.NIANBAO_PARSE_RETRIES, default.NIANBAO_PARSE_MEMORY_MB)
+    monkeypatch.setenv("NIANBAO_PARSE_NICENESS", "0")
+    monkeypatch.setenv("NIANBAO_PARSE_WORKERS", "3")
+    monkeypatch.setenv("NIANBAO_PDF_SECONDS", "9")
+    parse = parse_settings(None)
+    assert (parse.niceness, parse.workers, parse.limits.pdf_seconds) == (0, 3, 9.0)
+    assert parse_settings(0).workers == 0  # --workers over the environment
