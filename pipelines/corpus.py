@@ -1,7 +1,7 @@
 """The crawl's one Storage: a Scrapy extension every component asks for it (`CorpusStorage.of(crawler)`).
 
 Built once per crawler from the settings (`NIANBAO_DATABASE_URL`, `NIANBAO_DATA_DIR`, resolved like the
-CLI's --db / --data-dir by `storage.config.resolve_storage`), or handed the Storage that `nianbao crawl`
+CLI's --db / --data-dir by `storage.config.settings_storage`), or handed the Storage that `nianbao crawl`
 already opened (`hand_over`), so one process has one engine and runs the migrations once. A Storage the
 extension built is disposed when the engine stops; a handed one stays its opener's to dispose.
 """
@@ -12,21 +12,13 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
 
-from storage.config import StorageConfig, resolve_storage
+from storage.config import settings_storage
 from storage.db import Storage
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
 
 _HANDED = "_nianbao_storage"  # the crawler attribute `hand_over` sets, read once by `from_crawler`
-
-
-def storage_config(settings: BaseSettings) -> StorageConfig:
-    """Where the crawl's corpus lives, from the settings (then the environment, then `data/`)."""
-    return resolve_storage(
-        settings.get("NIANBAO_DATABASE_URL") or None, settings.get("NIANBAO_DATA_DIR") or None
-    )
 
 
 class CorpusStorage:
@@ -42,7 +34,7 @@ class CorpusStorage:
         extension = (
             cls(handed, owned=False)
             if handed is not None
-            else cls(Storage(storage_config(crawler.settings)), owned=True)
+            else cls(Storage(settings_storage(crawler.settings)), owned=True)
         )
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
