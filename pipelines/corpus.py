@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 _HANDED = "_nianbao_storage"  # the crawler attribute `hand_over` sets, read once by `from_crawler`
+_UNLISTED = "_nianbao_corpus"  # the extension made by `of` when EXTENSIONS does not list it
 
 
 class CorpusStorage:
@@ -47,12 +48,12 @@ class CorpusStorage:
 
     @classmethod
     def of(cls, crawler: Crawler) -> Storage:
-        """The crawl's Storage (from a component's `from_crawler`, or later)."""
-        extension = crawler.get_extension(cls)
+        """The crawl's Storage (from a component's `from_crawler`, or later). A crawler whose settings
+        leave the extension out (a test's `get_crawler`) gets one made for it on the first ask."""
+        extension = crawler.get_extension(cls) or getattr(crawler, _UNLISTED, None)
         if extension is None:
-            raise RuntimeError(
-                f"{cls.__module__}.{cls.__name__} is not enabled in EXTENSIONS: no corpus storage"
-            )
+            extension = cls.from_crawler(crawler)
+            setattr(crawler, _UNLISTED, extension)
         return extension.storage
 
     def engine_stopped(self) -> None:

@@ -242,7 +242,10 @@ def test_a_storage_built_from_the_settings_is_disposed_a_handed_one_is_its_opene
     assert disposed == [built.storage]
 
 
-def test_components_refuse_to_run_without_the_corpus_extension(tmp_path: Path) -> None:
+def test_without_the_extension_listed_a_crawler_still_has_one_storage(tmp_path: Path) -> None:
     crawler = get_crawler(Spider, {"NIANBAO_DATA_DIR": str(tmp_path)})
-    with pytest.raises(RuntimeError, match="CorpusStorage is not enabled"):
-        ReplayMiddleware.from_crawler(crawler)
+    assert crawler.get_extension(CorpusStorage) is None
+    storage = CorpusStorage.of(crawler)
+    assert ReplayMiddleware.from_crawler(crawler).storage is storage
+    assert StoreRawPipeline.from_crawler(crawler).storage is storage
+    assert storage.config.data_dir == tmp_path
