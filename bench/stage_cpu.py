@@ -31,7 +31,7 @@ WRAPPED = [
     ("storage.db", "Storage", "run", "store"),
     ("pipelines.store_raw", "StoreRawPipeline", "process_item", "store"),
     ("pipelines.reports", "ReportPipeline", "process_item", "store"),
-    ("crawler.incremental", "IncrementalPipeline", "process_item", "store"),
+    ("pipelines.incremental", "IncrementalPipeline", "process_item", "store"),
     ("crawler.cli.dedup_cmd", None, "run_dedup", "dedup"),
 ]
 

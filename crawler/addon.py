@@ -4,7 +4,7 @@
     < the environment (NIANBAO_* variables named like a setting) < command-line options (-s, --db ...)
 
 `NianbaoAddon` (listed in ADDONS) applies the environment when a crawler is created, whatever started
-it, and resolves where the corpus lives exactly like the CLI does (storage.config.resolve_storage)."""
+it, and resolves where the corpus lives exactly like the CLI does (storage.config.settings_storage)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from storage.config import resolve_storage
+from storage.config import settings_storage
 
 ENV_PRIORITY = 35  # between the settings module ("project", 20) and the command line ("cmdline", 40)
 ENV_PREFIX = "NIANBAO_"
@@ -36,7 +36,7 @@ def apply_environment(settings: BaseSettings, environ: Mapping[str, str] | None 
 def resolve_corpus(settings: BaseSettings) -> None:
     """Fill NIANBAO_DATABASE_URL (default: SQLite in the data folder) and NIANBAO_DATA_DIR the way
     `nianbao crawl` resolves --db / --data-dir, keeping the priority each came with."""
-    config = resolve_storage(settings.get("NIANBAO_DATABASE_URL") or None, settings.get("NIANBAO_DATA_DIR") or None)
+    config = settings_storage(settings)
     for name, value in (("NIANBAO_DATABASE_URL", config.database_url), ("NIANBAO_DATA_DIR", str(config.data_dir))):
         settings.set(name, value, priority=settings.getpriority(name) or "project")
 

@@ -21,6 +21,11 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawler.middlewares import back_off
+from pipelines.corpus import CorpusStorage
+from storage.models import Site
+from storage.records import ensure_site
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -95,9 +100,7 @@ class AntiBotMiddleware:
         self.base = settings.getfloat("NIANBAO_ANTIBOT_BACKOFF", 5.0)
         self.ceiling = settings.getfloat("NIANBAO_BACKOFF_MAX", 120.0)
         self.challenges: Counter[str] = Counter()
-        self.database_url = settings.get("NIANBAO_DATABASE_URL")
-        self.data_dir = settings.get("NIANBAO_DATA_DIR") or "data"
-        self._storage: Any = None
+        self.storage = CorpusStorage.of(crawler)
         mode = str(settings.get("NIANBAO_DISCOVERY") or "both").lower()
         self.solve = mode != "browser"  # read the cookie from a simple challenge's script
         self.render = settings.getbool("NIANBAO_BROWSER_ACTIVE") and mode != "adapters"
@@ -132,29 +135,12 @@ class AntiBotMiddleware:
         request.meta["nb_antibot"] = reason
         self.stats.inc_value("nianbao/antibot/challenges")
         logger.warning("%s: %s (host %s, challenge %d)", request.url, reason, host, self.challenges[host])
-        self._back_off(request, self.challenges[host])
+        back_off(self.crawler, request, self.base, self.ceiling, self.challenges[host])
         if self.challenges[host] == 1:
             self._record_block(host, request, f"{reason} at {request.url}")
         return response
 
-    def _back_off(self, request: Request, count: int) -> None:
-        engine = getattr(self.crawler, "engine", None)
-        downloader = getattr(engine, "downloader", None)
-        if downloader is None or self.base <= 0:
-            return
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            slot.delay = min(self.ceiling, max(slot.delay, self.base * 2 ** (count - 1)))
-
     def _record_block(self, host: str, request: Request, reason: str) -> None:
-        if not self.database_url:
-            return
-        from storage.db import open_storage
-        from storage.models import Site
-        from storage.records import ensure_site
-
-        if self._storage is None:
-            self._storage = open_storage(self.database_url, self.data_dir)
         seed = request.meta.get("seed")
 
         def mark(session: Any) -> None:
@@ -164,7 +150,7 @@ class AntiBotMiddleware:
             site.block_reason = reason
 
         try:
-            self._storage.run(mark)
+            self.storage.run(mark)
             self.stats.inc_value("nianbao/antibot/hosts_blocked")
         except Exception:  # noqa: BLE001 - bookkeeping must not stop the crawl
             logger.exception("could not record %s as blocked", host)

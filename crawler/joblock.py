@@ -99,7 +99,7 @@ class JobLockHeartbeat:
 
         settings = crawler.settings
         self.job, self.holder = settings.get("NIANBAO_JOB"), settings.get("NIANBAO_JOB_LOCK_HOLDER")
-        if not (self.job and self.holder and settings.get("NIANBAO_DATABASE_URL")):
+        if not (self.job and self.holder):
             raise NotConfigured("no job lock held")
         self.interval = max(1.0, settings.getfloat("NIANBAO_JOB_LOCK_SECONDS", LEASE_SECONDS) / 4)
         self.settings, self.crawler, self.loop, self.storage = settings, crawler, None, None
@@ -113,9 +113,9 @@ class JobLockHeartbeat:
     def opened(self, spider: Any = None) -> None:
         from twisted.internet import task
 
-        from storage.db import open_storage
+        from pipelines.corpus import CorpusStorage
 
-        self.storage = open_storage(self.settings["NIANBAO_DATABASE_URL"], self.settings.get("NIANBAO_DATA_DIR") or "data")
+        self.storage = CorpusStorage.of(self.crawler)
         self.loop = task.LoopingCall(self.beat)
         self.loop.start(self.interval, now=False)
 

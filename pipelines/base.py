@@ -1,10 +1,11 @@
-"""What every storing pipeline shares: the Storage named by the crawl's settings, and its stats."""
+"""What every storing pipeline shares: the crawl's Storage (`pipelines.corpus.CorpusStorage`), and its stats."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from storage.db import Storage, open_storage
+from pipelines.corpus import CorpusStorage
+from storage.db import Storage
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -21,13 +22,6 @@ class StoragePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        url = settings.get("NIANBAO_DATABASE_URL")
-        if not url:
-            from storage.config import resolve_storage
-
-            config = resolve_storage(None, settings.get("NIANBAO_DATA_DIR"))
-            url, data_dir = config.database_url, str(config.data_dir)
-        else:
-            data_dir = settings.get("NIANBAO_DATA_DIR") or "data"
-        return cls(open_storage(url, str(data_dir)), crawler.stats, settings.getint("NIANBAO_RUN_ID") or None)
+        return cls(
+            CorpusStorage.of(crawler), crawler.stats, crawler.settings.getint("NIANBAO_RUN_ID") or None
+        )

@@ -39,7 +39,7 @@ class FetchedResponse:
     report_id: int | None = None
     # what the spider saw around the exchange, and what the pipelines decided about it
     context: dict[str, Any] | None = field(default=None, repr=False)  # the page around it (discovery.context)
-    revalidation: str | None = None  # crawler.incremental's mark of a re-checked URL (page 1's, for an article)
+    revalidation: str | None = None  # crawler.replay's mark of a re-checked URL (page 1's, for an article)
     unfetched: bool = False  # deliberately not asked for in this run (recorded already, or a blocked host)
     record: dict[str, Any] | None = field(default=None, repr=False)  # the extractor's record (DocumentPipeline)
     report_record: dict[str, Any] | None = field(default=None, repr=False)  # with the crawl's agency and year

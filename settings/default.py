@@ -70,8 +70,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.address.AddressPolicyMiddleware": 40,  # IP literals and off-seed redirects (crawler.address)
     "crawler.address.RedirectLoopMiddleware": 650,  # sees 3xx before RedirectMiddleware (600): loops recorded
-    "crawler.middlewares.StoredResponseMiddleware": 50,
-    "crawler.incremental.ConditionalRequestMiddleware": 60,  # 304 / not due: answered from the raw store
+    "crawler.replay.ReplayMiddleware": 50,  # resumed run, 304, not due: answered from the raw store
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.antibot.AntiBotMiddleware": 600,  # before retries see the answer: challenges are not retried
@@ -110,12 +109,12 @@ ITEM_PIPELINES = {
     "pipelines.store_raw.StoreRawPipeline": 100,
     "pipelines.documents.DocumentPipeline": 300,
     "pipelines.reports.ReportPipeline": 500,
-    "crawler.incremental.IncrementalPipeline": 600,  # url_states, report versions, removals
+    "pipelines.incremental.IncrementalPipeline": 600,  # url_states, report versions, removals
 }
 SPIDER_MIDDLEWARES = {
-    "crawler.incremental.IncrementalSpiderMiddleware": 950,
+    "crawler.replay.IncrementalSpiderMiddleware": 950,
 }
-# Incremental re-crawls (crawler.incremental): conditional GETs with the stored ETag / Last-Modified;
+# Incremental re-crawls (crawler.replay, pipelines.incremental): conditional GETs with the stored ETag / Last-Modified;
 # list pages always, stored report pages and attachments every N days (peak: when reports are due).
 NIANBAO_INCREMENTAL = True
 NIANBAO_REVALIDATE_DAYS_PEAK = 1.0
@@ -123,6 +122,7 @@ NIANBAO_REVALIDATE_DAYS_OFFPEAK = 30.0
 NIANBAO_REVALIDATE_PEAK_MONTHS = [1, 2, 3]
 NIANBAO_REVALIDATE_STORED = True  # also re-check stored reports no longer linked (finds removals)
 EXTENSIONS = {
+    "pipelines.corpus.CorpusStorage": 0,  # the crawl's one Storage, asked for by every component
     "crawler.extensions.CrawlProgress": 500,
     "crawler.joblock.JobLockHeartbeat": 510,  # one crawl per job without --frontier (crawler.joblock)
     "crawler.monitoring.CrawlMonitor": 510,

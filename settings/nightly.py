@@ -1,7 +1,7 @@
 """Nightly incremental crawls: the default, revisiting stored pages with conditional requests.
 
 Report pages and attachments already stored are revalidated daily in the months reports are due
-(January to March) and monthly otherwise; list pages every night (crawler.incremental).
+(January to March) and monthly otherwise; list pages every night (crawler.replay).
 """
 
 from settings.default import *  # noqa: F403

@@ -5,10 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 DATABASE_URL_ENV = "NIANBAO_DATABASE_URL"
 DATA_DIR_ENV = "NIANBAO_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
+
+
+class SettingsLike(Protocol):
+    """What is read from crawl settings (Scrapy's Settings, or a dict)."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -36,3 +43,9 @@ def resolve_storage(db: str | None = None, data_dir: str | os.PathLike[str] | No
     elif url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
     return StorageConfig(database_url=url, data_dir=folder)
+
+
+def settings_storage(settings: SettingsLike) -> StorageConfig:
+    """The corpus crawl settings name (`NIANBAO_DATABASE_URL`, `NIANBAO_DATA_DIR`), resolved like the
+    CLI's --db / --data-dir."""
+    return resolve_storage(settings.get("NIANBAO_DATABASE_URL") or None, settings.get("NIANBAO_DATA_DIR") or None)

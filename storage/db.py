@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,8 +94,3 @@ class Storage:
     def dispose(self) -> None:
         self.engine.dispose()
 
-
-@functools.lru_cache(maxsize=8)
-def open_storage(database_url: str, data_dir: str) -> Storage:
-    """A shared Storage per (database, data folder) within one process."""
-    return Storage(StorageConfig(database_url=database_url, data_dir=Path(data_dir)))

@@ -31,7 +31,7 @@ def revalidation_interval() -> Any:
     from scrapy.settings import Settings
 
     from crawler.addon import apply_environment
-    from crawler.incremental import RevalidationSchedule
+    from crawler.replay import RevalidationSchedule
 
     settings = Settings()
     settings.setmodule("settings.default", priority="project")

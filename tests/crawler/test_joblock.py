@@ -15,14 +15,17 @@ from sqlalchemy import update
 from crawler.joblock import JobLocked, acquire, heartbeat, new_holder, release
 from demo_site.server import serve
 from demo_site.site import Behaviour
-from storage.db import open_storage
+from storage.config import resolve_storage
+from storage.db import Storage
 from storage.models import JobLock, utcnow
 from tests.crawler.helpers import FAST, crawl_popen, nianbao, query
 
 
 @pytest.fixture
 def storage(tmp_path):
-    return open_storage(f"sqlite:///{tmp_path / 'nianbao.db'}", str(tmp_path))
+    storage = Storage(resolve_storage(None, tmp_path))
+    yield storage
+    storage.dispose()
 
 
 def _dead_pid() -> int:
@@ -100,7 +103,7 @@ def _wait_for_lock(data: Path) -> None:
 
 
 def test_the_lock_on_postgresql(pg_url, tmp_path):
-    storage = open_storage(pg_url, str(tmp_path))
+    storage = Storage(resolve_storage(pg_url, tmp_path))
     first, second = new_holder(), new_holder()
     assert storage.run(lambda s: acquire(s, "pg-job", first)) is None
     with pytest.raises(JobLocked):

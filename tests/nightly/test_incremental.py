@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.incremental import RevalidationSchedule
+from crawler.replay import RevalidationSchedule
 from demo_site.server import serve
 from tests.crawler.helpers import FAST, corpus_dump, nianbao, query
 from tests.nightly.sites import report_page, report_site
