@@ -19,6 +19,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -33,12 +34,12 @@ from crawler.address import REFUSED_ADDRESS, RefusedRequest, refusal_of
 from crawler.discovery.adapters import JsonListAdapter, adapter_requests
 from crawler.discovery.context import page_context
 from crawler.discovery.scoring import priority, score_link
+from crawler.discovery.siteserver import first_page_of, split_article_pages
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
 from crawler.seeds import Seed, read_seeds_csv
 from crawler.traps import ReportLinkBudget
 from extractor.classify import looks_like_report_title
 from pipelines.items import FetchedResponse, exchange_url
-from pipelines.siteserver import first_page_of, split_article_pages
 from pipelines.stats import host_stat
 
 # Links worth nothing to a report corpus (images, media, styles, archives of code). Documents
@@ -56,6 +57,26 @@ PART_PRIORITY = 300  # later pages of a split article go before anything else: p
 _LIBRARY_SCRIPT = re.compile(r"jquery|vue|react|angular|bootstrap|layui|echarts|swiper|polyfill|babel|lodash|"
                              r"axios|zepto|require|sea|common|public|base|share|stat|analytics|baidu|cnzz|jiucuo|"
                              r"wza|aria|barrier|\.min\.js", re.I)
+
+
+@dataclass(frozen=True)
+class ArticleChain:
+    """A split article fetched page by page (the `cb_kwargs` of each later page's request): page 1's
+    item, handed on when the chain ends, the later pages fetched so far, and the (page number, URL)
+    of those still to fetch, the one being fetched first."""
+
+    article: FetchedResponse
+    pending: tuple[tuple[int, str], ...]
+    parts: tuple[FetchedResponse, ...] = ()
+
+    @property
+    def page(self) -> int:
+        """The number of the page being fetched."""
+        return self.pending[0][0]
+
+    def with_part(self, part: FetchedResponse) -> ArticleChain:
+        """The chain once the page being fetched is in hand, as `part`."""
+        return ArticleChain(self.article, self.pending[1:], (*self.parts, part))
 
 
 class PortalSpider(scrapy.Spider):
@@ -516,40 +537,39 @@ class PortalSpider(scrapy.Spider):
         self.scheduled[urlsplit(response.url).netloc.lower()] += len(urls)
         self.crawler.stats.inc_value("nianbao/siteserver/articles")
         item.revalidation = response.meta.get("nb_incremental")  # page 1's mark, not the last page's
-        pending = [(number, url) for number, url in enumerate(urls, start=2)]
-        yield self._part_request(response.meta, item, [], pending)
+        yield self._part_request(response.meta, ArticleChain(item, tuple(enumerate(urls, start=2))))
 
-    def _part_request(self, meta: dict[str, Any], article: FetchedResponse, parts: list[FetchedResponse],
-                      pending: list[tuple[int, str]]) -> scrapy.Request:
-        (number, url), rest = pending[0], pending[1:]
+    def _part_request(self, meta: dict[str, Any], chain: ArticleChain) -> scrapy.Request:
+        """The request for the chain's next page (the one `chain.page` numbers)."""
+        article = chain.article
         return scrapy.Request(
-            url, callback=self.parse_part, errback=self.on_part_error, dont_filter=True, priority=PART_PRIORITY,
+            chain.pending[0][1], callback=self.parse_part, errback=self.on_part_error, dont_filter=True,
+            priority=PART_PRIORITY, cb_kwargs={"chain": chain},
             meta={"seed": meta.get("seed"), "referrer": article.final_url or article.url, "anchor_text": None,
                   "nb_score": meta.get("nb_score", 0), "nb_cold": meta.get("nb_cold", 0), "nb_column": False,
-                  "nb_article": article, "nb_parts": parts, "nb_pending": rest, "nb_page": number,
                   "depth_reset": True},  # never dropped by DEPTH_LIMIT: page 1 waits for every part
         )
 
-    def _next_part(self, meta: dict[str, Any], part: FetchedResponse) -> Iterator[Any]:
+    def _next_part(self, meta: dict[str, Any], chain: ArticleChain, part: FetchedResponse) -> Iterator[Any]:
         """The request for the article's next page, or, after its last page, page 1 with all parts."""
-        article: FetchedResponse = meta["nb_article"]
-        part.page, part.depth = meta["nb_page"], article.depth
-        parts = [*meta["nb_parts"], part]
-        if meta["nb_pending"]:
-            yield self._part_request(meta, article, parts, meta["nb_pending"])
+        article = chain.article
+        part.page, part.depth = chain.page, article.depth
+        chain = chain.with_part(part)
+        if chain.pending:
+            yield self._part_request(meta, chain)
             return
-        article.parts = parts
-        self.crawler.stats.inc_value("nianbao/siteserver/pages", len(parts) + 1)
+        article.parts = list(chain.parts)
+        self.crawler.stats.inc_value("nianbao/siteserver/pages", len(chain.parts) + 1)
         yield article
 
-    def parse_part(self, response: Response) -> Iterator[Any]:
+    def parse_part(self, response: Response, chain: ArticleChain) -> Iterator[Any]:
         """A later page of a split article: kept as a part of it; its own links are followed."""
-        response.meta["depth"] = response.meta["nb_article"].depth  # its links are as deep as page 1's
+        response.meta["depth"] = chain.article.depth  # its links are as deep as page 1's
         part = self._item(response)
         antibot = response.meta.get("nb_antibot")
         if antibot:
             part.error = f"AntiBot: {antibot}"
-        yield from self._next_part(response.meta, part)
+        yield from self._next_part(response.meta, chain, part)
         if not antibot and isinstance(response, TextResponse) and is_html(response):
             context = page_context(response.selector, response.url)
             yield from self._links(response, context, self._is_report_column(response, context))
@@ -566,7 +586,7 @@ class PortalSpider(scrapy.Spider):
             part = self._failed_item(request, failure)
             if failure.check(IgnoreRequest):
                 part.unfetched = True  # not asked for in this run: nothing to record
-        yield from self._next_part(request.meta, part)
+        yield from self._next_part(request.meta, request.cb_kwargs["chain"], part)
 
     def _part_seen_first(self, response: Response, first: str) -> Iterator[scrapy.Request]:
         """A later page reached before its page 1 (another link, a revalidation): no item of its own;
