@@ -29,6 +29,9 @@ def _split(url: str) -> tuple[str, str, int] | None:
 
 def _sibling_pages(html: str, url: str, stem: str, ext: str) -> list[int]:
     """The page numbers of the links in `html` to pages of the article `stem` + `ext`."""
+    name = stem.rpartition("/")[2]
+    if "&" not in name and name not in html:
+        return []  # no link can end in `name_N.ext` or `name.ext`: no need to resolve every href
     numbers = []
     for href in _HREF.findall(html):
         href = href.replace("&amp;", "&")

@@ -33,12 +33,11 @@ from twisted.python.failure import Failure
 from crawler.address import REFUSED_ADDRESS, RefusedRequest, refusal_of
 from crawler.discovery.adapters import JsonListAdapter, adapter_requests
 from crawler.discovery.context import page_context
-from crawler.discovery.scoring import priority, score_link
+from crawler.discovery.scoring import priority, report_like, score_link
 from crawler.discovery.siteserver import first_page_of, split_article_pages
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
 from crawler.seeds import Seed, read_seeds_csv
 from crawler.traps import ReportLinkBudget
-from extractor.classify import looks_like_report_title
 from pipelines.items import FetchedResponse, exchange_url
 from pipelines.stats import host_stat
 
@@ -285,7 +284,7 @@ class PortalSpider(scrapy.Spider):
         origin = response.meta.get("nb_origin")
         own = (context or {}).get("h1") or ((context or {}).get("title") or "").split("_")[0]
         # a list, not a document whose own title names a report year (a report, a news item, a distractor)
-        listing = not looks_like_report_title(own) and not (
+        listing = not report_like(own) and not (
             re.search(r"(?:19|20)\d{2}", own) and int((context or {}).get("report_links") or 0) < 2)
         if origin is None and column and context is not None and listing:
             origin = response.url
@@ -298,13 +297,13 @@ class PortalSpider(scrapy.Spider):
                 href = node.get("href") or node.get("src") or node.get("data")
                 if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                     continue
-                anchor = _SPACES.sub(" ", " ".join(node.xpath(".//text()"))).strip() or None
+                anchor = _SPACES.sub(" ", " ".join(node.itertext())).strip() or None
                 title = node.get("title")
                 try:
                     url = urljoin(response.url, href.strip())
                 except ValueError:
                     continue
-                if looks_like_report_title(anchor) or looks_like_report_title(title):
+                if report_like(anchor) or report_like(title):
                     reports += 1
                 request = self._follow(response, scrapy.Request(url, meta={"nb_origin": origin}), anchor, title,
                                        column=column, context=context)
@@ -313,7 +312,7 @@ class PortalSpider(scrapy.Spider):
         for adapter, request in adapter_requests(response, declared=self.declared):
             stats.inc_value(f"nianbao/discovery/adapter/{adapter}")
             stats.inc_value(host_stat(host, f"adapter/{adapter}"))
-            if looks_like_report_title(request.meta.get("nb_anchor")):
+            if report_like(request.meta.get("nb_anchor")):
                 reports += 1
             request.meta["nb_origin"] = origin
             follow = self._follow(response, request, request.meta.get("nb_anchor"), None, column=column,
@@ -489,7 +488,7 @@ class PortalSpider(scrapy.Spider):
             for request in lists.requests(answer):
                 if request.meta.get("nb_list"):
                     continue  # the pager was clicked through; its pages' rows are in `fetched` already
-                if looks_like_report_title(request.meta.get("nb_anchor")) and response.meta.get("nb_origin"):
+                if report_like(request.meta.get("nb_anchor")) and response.meta.get("nb_origin"):
                     self.fruitful.add(response.meta["nb_origin"])
                 follow = self._follow(response, request, request.meta.get("nb_anchor"), None, column=True,
                                       context=context)
