@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.discovery.scoring import report_like
@@ -13,8 +14,8 @@ from crawler.discovery.scoring import report_like
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位|信息来源|来源|公开责任部门)[:：\s　]*([^\s　<>|，,:：]{2,30})")
 _NEWS = re.compile(r"新闻|动态|要闻|媒体|图片|视频")
 _SPACES = re.compile(r"\s+")
-_CRUMB_CLASSES = ("position", "crumb", "location", "dqwz")  # or an id with "position"
-_INFO_CLASSES = ("info", "xxgk", "govpublic", "source")
+_CRUMB_CLASSES = re.compile("position|crumb|location|dqwz")  # in a class; or "position" in an id
+_INFO_CLASSES = re.compile("info|xxgk|govpublic|source")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|＞|»|/|→|>>)\s*")
 
 
@@ -31,13 +32,11 @@ def _marked_texts(root: Any) -> tuple[list[str], list[str]]:
     order: what `//*[contains(@class,'crumb') or …]//text()` selects, found in one walk of the tree."""
     crumbs: list[Any] = []
     info: list[Any] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue  # a comment or processing instruction
+    for element in root.iter(etree.Element):  # elements only: no comment, no processing instruction
         classes = element.get("class") or ""
-        if any(name in classes for name in _CRUMB_CLASSES) or "position" in (element.get("id") or ""):
+        if _CRUMB_CLASSES.search(classes) or "position" in (element.get("id") or ""):
             crumbs.append(element)
-        if any(name in classes for name in _INFO_CLASSES):
+        if classes and _INFO_CLASSES.search(classes):
             info.append(element)
     return _texts_of(crumbs), _texts_of(info)
 
