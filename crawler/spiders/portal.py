@@ -8,8 +8,9 @@ columns are always followed to their last page. CMS adapters (`crawler.discovery
 the requests that JavaScript would (TRS createPageHTML, Hanweb dataproxy, JSON platforms, …).
 
 A split article (SiteServer `346.html` whose pager links `346_2.html`, `346_3.html`) is one item:
-page 1's links are followed at once, its later pages are fetched in a chain (each one's links
-followed too) and page 1 is handed on only when the chain ends, with the later pages as `parts`.
+page 1's links are followed at once, its later pages (`crawler.discovery.siteserver`) are fetched in
+a chain, an `ArticleChain` passed in each request's `cb_kwargs` (each page's links followed too), and
+page 1 is handed on only when the chain ends, with the later pages as `parts`.
 """
 
 from __future__ import annotations
