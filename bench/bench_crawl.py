@@ -82,10 +82,14 @@ class Replay(scrapy.Spider):
             yield self.request(r)
 
 cpu = {}
+def started():
+    cpu["start"] = time.process_time()
+def closed():
+    cpu["end"] = time.process_time()
 p = CrawlerProcess(SETTINGS)
 crawler = p.create_crawler(Replay)
-crawler.signals.connect(lambda: cpu.setdefault("start", time.process_time()), signal=signals.engine_started)
-crawler.signals.connect(lambda: cpu.setdefault("end", time.process_time()), signal=signals.spider_closed)
+crawler.signals.connect(started, signal=signals.engine_started)  # module-level: signals keep weak references
+crawler.signals.connect(closed, signal=signals.spider_closed)
 p.crawl(crawler)
 p.start()
 open(sys.argv[3], "w").write(str(cpu["end"] - cpu["start"]))  # CPU seconds from engine start to close
