@@ -5,10 +5,11 @@ with inline parsing (`NIANBAO_PARSE_WORKERS=0`), so that text extraction and the
 in the crawl process where their CPU time can be taken. It wraps, for the length of the process:
 - text: `pipelines.parse.textify` (decoding, HTML/PDF/Office/OCR text);
 - parse: `pipelines.parse.parse_text` (the report extractor);
-- store: `storage.db.Storage.run` (every database transaction) and the storing pipelines'
-  `process_item` (raw blobs, fetch rows, reports, url states);
+- store: `storage.db.Storage.run` (every database transaction), the storing pipelines'
+  `process_item` (fetch rows, reports, url states) and `storage.blobs.RawStore.put` (raw blobs, written
+  in a worker thread: each thread's time counted);
 - dedup: `crawler.cli.dedup_cmd.run_dedup` (after the crawl).
-Each is timed by the thread's CPU clock, outermost call only (a transaction inside a storing
+Each is timed by the thread's CPU clock, outermost call in its thread only (a transaction inside a storing
 pipeline counts once). fetch is the rest of the process's CPU time from engine start to spider close:
 Scrapy's engine, downloads, the spider's discovery and scheduling. Nothing is changed but timed.
 The figures go to the JSON file at spider close and again, with dedup, when the process exits.
@@ -19,7 +20,9 @@ from __future__ import annotations
 import atexit
 import functools
 import importlib
+import inspect
 import json
+import threading
 import time
 from typing import Any, Self
 
@@ -33,6 +36,9 @@ WRAPPED = [
     ("pipelines.reports", "ReportPipeline", "process_item", "store"),
     ("pipelines.incremental", "IncrementalPipeline", "process_item", "store"),
     ("crawler.cli.dedup_cmd", None, "run_dedup", "dedup"),
+
+    ("storage.blobs", "RawStore", "put", "store"),  # in a worker thread, called by StoreRawPipeline
+    ("pipelines.store_raw", None, "sniff_kind", "store"),
 ]
 
 
@@ -40,7 +46,8 @@ class StageCPU:
     def __init__(self, path: str) -> None:
         self.path = path
         self.cpu = {"store": 0.0, "text": 0.0, "parse": 0.0, "dedup": 0.0}
-        self.active = False  # inside a timed call: inner timed calls are part of it
+        self.inside = threading.local()  # `active`: inside a timed call, inner timed calls are part of it
+        self.lock = threading.Lock()
         self.pages = 0
         self.start = 0.0
         self.crawl_cpu = 0.0
@@ -59,18 +66,21 @@ class StageCPU:
         if owner is not None:
             target = getattr(target, owner)
         original = getattr(target, name)
+        if inspect.iscoroutinefunction(original):
+            return  # a coroutine's thread time would count whatever ran while it awaited: what it calls is timed
 
         @functools.wraps(original)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            if self.active:
+            if getattr(self.inside, "active", False):
                 return original(*args, **kwargs)
-            self.active = True
+            self.inside.active = True
             start = time.thread_time()
             try:
                 return original(*args, **kwargs)
             finally:
-                self.cpu[stage] += time.thread_time() - start
-                self.active = False
+                with self.lock:
+                    self.cpu[stage] += time.thread_time() - start
+                self.inside.active = False
 
         setattr(target, name, timed)
 

@@ -1,9 +1,10 @@
-"""SiteServer CMS: the `[SITESERVER_PAGE]` page-break marker and the `_2, _3 ...` pages it produces."""
+"""SiteServer CMS: the `[SITESERVER_PAGE]` page-break marker its split articles leave in the text.
+
+Which pages make one article is discovery's business (`crawler.discovery.siteserver`)."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 MARKER = "[SITESERVER_PAGE]"
 _MARK = r"(?:\[|&#91;|&#x5b;|&lsqb;|&lbrack;)\s*SITESERVER_PAGE\s*(?:\]|&#93;|&#x5d;|&rsqb;|&rbrack;)"
@@ -12,8 +13,6 @@ _MARKER_RE = re.compile(
     r"(?:<(p|span|div|strong|font)\b[^>]*>\s*(?:&nbsp;|\s)*)?" + _MARK + r"(?(1)(?:&nbsp;|\s)*</\1\s*>)",
     re.IGNORECASE,
 )
-_HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-_PAGE_SUFFIX = re.compile(r"^(?P<stem>.*?)(?:_(?P<n>\d{1,4}))?(?P<ext>\.[A-Za-z0-9]+)?$")
 
 
 def strip_siteserver_markers(text: str) -> str:
@@ -25,73 +24,3 @@ def strip_siteserver_markers(text: str) -> str:
 
 def has_marker(text: str) -> bool:
     return bool(text) and re.search(_MARK, text, re.IGNORECASE) is not None
-
-
-def _split(url: str) -> tuple[str, str, int] | None:
-    """(url without page suffix and extension, extension, page number) of a content URL."""
-    parts = urlsplit(url)
-    path = parts.path
-    head, _, last = path.rpartition("/")
-    m = _PAGE_SUFFIX.match(last)
-    if not m or not last:
-        return None
-    stem = urlunsplit((parts.scheme, parts.netloc, head + "/" + m.group("stem"), "", ""))
-    return stem, m.group("ext") or "", int(m.group("n") or 1)
-
-
-def siteserver_page_urls(html: str, url: str) -> list[str]:
-    """The `_2, _3 ...` pages of the split article `url` that `html` links to (首页/下一页/末页 or
-    page numbers), in order, with gaps up to the highest page filled in. Page 1 is not listed."""
-    me = _split(url)
-    if me is None or not html:
-        return []
-    stem, ext, _n = me
-    pages: set[int] = set()
-    for href in _HREF.findall(html):
-        href = href.replace("&amp;", "&")
-        if href.startswith(("javascript:", "#", "mailto:")):
-            continue
-        other = _split(urljoin(url, href))
-        if other is None:
-            continue
-        o_stem, o_ext, o_n = other
-        if o_stem == stem and o_ext == ext and o_n >= 2:
-            pages.add(o_n)
-    if not pages:
-        return []
-    return [f"{stem}_{n}{ext}" for n in range(2, max(pages) + 1)]
-
-
-# Lists paginate the same way (`index_2.html`, `/channels/12_2.html`): they are not split articles.
-_LIST_STEM = re.compile(r"/(?:index|default|list|more|channels/\d+)$", re.IGNORECASE)
-MAX_ARTICLE_PAGES = 30
-
-
-def page_number(url: str) -> int:
-    """The page number a content URL carries (`346_3.html` → 3, `346.html` → 1)."""
-    me = _split(url)
-    return me[2] if me else 1
-
-
-def split_article_pages(html: str, url: str) -> list[str]:
-    """The `_2 .. _n` pages to fetch and join when `url` is page 1 of a split article; [] for a
-    single page, a later page, a list page or an implausible page count."""
-    me = _split(url)
-    if me is None or me[2] != 1 or _LIST_STEM.search(urlsplit(me[0]).path):
-        return []
-    pages = siteserver_page_urls(html, url)
-    return pages if len(pages) < MAX_ARTICLE_PAGES else []
-
-
-def first_page_of(html: str, url: str) -> str | None:
-    """Page 1 of the split article when `url` is one of its later pages (`346_2.html` that links back
-    to `346.html` or to a sibling page); None otherwise."""
-    me = _split(url)
-    if me is None or me[2] < 2 or _LIST_STEM.search(urlsplit(me[0]).path):
-        return None
-    stem, ext, n = me
-    for href in _HREF.findall(html or ""):
-        other = _split(urljoin(url, href.replace("&amp;", "&")))
-        if other is not None and other[0] == stem and other[1] == ext and other[2] != n:
-            return f"{stem}{ext}"
-    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pipelines.base import StoragePipeline
@@ -13,19 +14,20 @@ from storage.records import ensure_site, record_fetch, record_visit
 
 
 class StoreRawPipeline(StoragePipeline):
-    """Body into the content-addressed store, then one Fetch row (and the run's visit) in one transaction."""
+    """Body into the content-addressed store (in a worker thread), then one Fetch row (and the run's visit)
+    in one transaction."""
 
     def open_spider(self, spider: Any = None) -> None:
         self.site_ids: dict[str, int] = {}  # host -> Site.id, once its row is committed
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, FetchedResponse):
             return item
-        for page in [item, *item.parts]:  # a split article: every page kept and recorded
-            self._store(page, spider)
+        for page in [item, *item.parts]:  # a split article: every page kept and recorded, in order
+            await self._store(page, spider)
         return item
 
-    def _store(self, item: FetchedResponse, spider: Any) -> None:
+    async def _store(self, item: FetchedResponse, spider: Any) -> None:
         headers = item.headers
         if item.body:
             item.kind = sniff_kind(item.body, content_type=headers.get("content-type"),
@@ -39,7 +41,8 @@ class StoreRawPipeline(StoragePipeline):
         if item.unfetched:
             return  # deliberately not asked for (already recorded in this run, or a blocked host)
         try:
-            item.sha256 = self.storage.raw.put(item.body) if item.body else None
+            # hashing and the fsyncs of an atomic write, off the reactor thread: the crawl goes on meanwhile
+            item.sha256 = await asyncio.to_thread(self.storage.raw.put, item.body) if item.body else None
         except OSError as exc:  # a full or unwritable raw store: the fetch is recorded as failed, and counted
             item.sha256 = None
             item.error = f"raw store: cannot write the body ({exc.strerror or exc}) at {self.storage.raw.root}"

@@ -4,6 +4,9 @@
 * `scoring`: how promising a link is (anchor text, `title`, URL tokens) and the follow policy.
 * `adapters`: the CMS platforms (TRS, Hanweb, SiteServer, JSON platforms, generic pagers) as small
   classes that recognise a page and generate the requests its JavaScript would make.
-* `classify`: is a fetched document an annual report, for which agency and year (crawl-side).
 * `context`: what a page says about itself (title, breadcrumbs, site name) for classification.
+* `siteserver`: split articles (`346.html`, `346_2.html` …): which later pages make one article.
+
+Links, anchors and URLs recur on every page of a site, so scores, report-title checks and canonical
+URLs are remembered (`functools.lru_cache`) rather than computed again per response.
 """

@@ -256,8 +256,8 @@ class JsonPlatformAdapter(Adapter):
 
     def detect(self, response: Response) -> bool:
         text = _text(response)
-        return ("/api/" in text or "data-api" in text or "gkmlpt" in text or bool(self.CALL.search(text))) \
-            and "<html" in text[:2000].lower()
+        return "<html" in text[:2000].lower() and (
+            "/api/" in text or "data-api" in text or "gkmlpt" in text or bool(self.CALL.search(text)))
 
     def requests(self, response: Response, declared: bool = True) -> Iterator[scrapy.Request]:
         from crawler.discovery.scripts import inline_scripts, page_variables

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from extractor.classify import looks_like_report_title
@@ -45,16 +46,26 @@ NEGATIVE_URL = re.compile(
 DOCUMENT_EXTENSIONS = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)$", re.I)
 
 
+MEMO_SIZE = 1 << 16  # links and anchors remembered: a site's menus and lists repeat them on every page
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def report_like(text: str | None) -> bool:
+    """`looks_like_report_title`, remembered: the same anchors recur on every page of a site."""
+    return looks_like_report_title(text)
+
+
 @dataclass(frozen=True)
 class LinkScore:
     score: float
     report_like: bool = False  # the anchor/title reads like a report title: always fetch
 
 
+@lru_cache(maxsize=MEMO_SIZE)
 def score_link(url: str, anchor: str | None = None, title: str | None = None) -> LinkScore:
-    """The score of one link; a report-like anchor or title scores highest."""
+    """The score of one link (remembered); a report-like anchor or title scores highest."""
     text = " ".join(t for t in (anchor, title) if t).strip()
-    if text and looks_like_report_title(text):
+    if text and report_like(text):
         return LinkScore(20.0, True)
     score = 0.0
     if text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -21,6 +22,7 @@ _CALENDAR = re.compile(r"(calendar|rili|richeng|date=\d{4}-?\d{1,2}|[?&](year|mo
 _ENDLESS_PARAMS = re.compile(r"[?&](sort|order|orderby|view|print|rand|random|timestamp|ts|_)=", re.I)
 MAX_URL_LENGTH = 400
 MAX_QUERY_PARAMS = 6
+MEMO_SIZE = 1 << 16  # URLs remembered: a site's menus link the same URLs from every page
 
 
 def unwrap_viewer(url: str) -> str:
@@ -35,6 +37,7 @@ def unwrap_viewer(url: str) -> str:
     return url
 
 
+@lru_cache(maxsize=MEMO_SIZE)
 def canonical_url(url: str) -> str:
     """The URL to request and to key on: no fragment, no session id, no tracking parameter.
 
@@ -53,6 +56,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
+@lru_cache(maxsize=MEMO_SIZE)
 def trap_reason(url: str) -> str | None:
     """Why a URL looks like a crawler trap (calendar, endless query, repeated path), or None."""
     if len(url) > MAX_URL_LENGTH:
@@ -74,6 +78,7 @@ def trap_reason(url: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=MEMO_SIZE)
 def path_template(url: str) -> str:
     """The URL with digits folded (`/tag/123.html` → `/tag/#.html`), query names kept, values dropped.
 

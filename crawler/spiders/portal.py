@@ -8,8 +8,9 @@ columns are always followed to their last page. CMS adapters (`crawler.discovery
 the requests that JavaScript would (TRS createPageHTML, Hanweb dataproxy, JSON platforms, …).
 
 A split article (SiteServer `346.html` whose pager links `346_2.html`, `346_3.html`) is one item:
-page 1's links are followed at once, its later pages are fetched in a chain (each one's links
-followed too) and page 1 is handed on only when the chain ends, with the later pages as `parts`.
+page 1's links are followed at once, its later pages (`crawler.discovery.siteserver`) are fetched in
+a chain, an `ArticleChain` passed in each request's `cb_kwargs` (each page's links followed too), and
+page 1 is handed on only when the chain ends, with the later pages as `parts`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -32,13 +34,12 @@ from twisted.python.failure import Failure
 from crawler.address import REFUSED_ADDRESS, RefusedRequest, refusal_of
 from crawler.discovery.adapters import JsonListAdapter, adapter_requests
 from crawler.discovery.context import page_context
-from crawler.discovery.scoring import priority, score_link
+from crawler.discovery.scoring import priority, report_like, score_link
+from crawler.discovery.siteserver import first_page_of, split_article_pages
 from crawler.discovery.urls import canonical_url, path_template, trap_reason
 from crawler.seeds import Seed, read_seeds_csv
 from crawler.traps import ReportLinkBudget
-from extractor.classify import looks_like_report_title
 from pipelines.items import FetchedResponse, exchange_url
-from pipelines.siteserver import first_page_of, split_article_pages
 from pipelines.stats import host_stat
 
 # Links worth nothing to a report corpus (images, media, styles, archives of code). Documents
@@ -56,6 +57,26 @@ PART_PRIORITY = 300  # later pages of a split article go before anything else: p
 _LIBRARY_SCRIPT = re.compile(r"jquery|vue|react|angular|bootstrap|layui|echarts|swiper|polyfill|babel|lodash|"
                              r"axios|zepto|require|sea|common|public|base|share|stat|analytics|baidu|cnzz|jiucuo|"
                              r"wza|aria|barrier|\.min\.js", re.I)
+
+
+@dataclass(frozen=True)
+class ArticleChain:
+    """A split article fetched page by page (the `cb_kwargs` of each later page's request): page 1's
+    item, handed on when the chain ends, the later pages fetched so far, and the (page number, URL)
+    of those still to fetch, the one being fetched first."""
+
+    article: FetchedResponse
+    pending: tuple[tuple[int, str], ...]
+    parts: tuple[FetchedResponse, ...] = ()
+
+    @property
+    def page(self) -> int:
+        """The number of the page being fetched."""
+        return self.pending[0][0]
+
+    def with_part(self, part: FetchedResponse) -> ArticleChain:
+        """The chain once the page being fetched is in hand, as `part`."""
+        return ArticleChain(self.article, self.pending[1:], (*self.parts, part))
 
 
 class PortalSpider(scrapy.Spider):
@@ -264,7 +285,7 @@ class PortalSpider(scrapy.Spider):
         origin = response.meta.get("nb_origin")
         own = (context or {}).get("h1") or ((context or {}).get("title") or "").split("_")[0]
         # a list, not a document whose own title names a report year (a report, a news item, a distractor)
-        listing = not looks_like_report_title(own) and not (
+        listing = not report_like(own) and not (
             re.search(r"(?:19|20)\d{2}", own) and int((context or {}).get("report_links") or 0) < 2)
         if origin is None and column and context is not None and listing:
             origin = response.url
@@ -277,13 +298,13 @@ class PortalSpider(scrapy.Spider):
                 href = node.get("href") or node.get("src") or node.get("data")
                 if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                     continue
-                anchor = _SPACES.sub(" ", " ".join(node.xpath(".//text()"))).strip() or None
+                anchor = _SPACES.sub(" ", " ".join(node.itertext())).strip() or None
                 title = node.get("title")
                 try:
                     url = urljoin(response.url, href.strip())
                 except ValueError:
                     continue
-                if looks_like_report_title(anchor) or looks_like_report_title(title):
+                if report_like(anchor) or report_like(title):
                     reports += 1
                 request = self._follow(response, scrapy.Request(url, meta={"nb_origin": origin}), anchor, title,
                                        column=column, context=context)
@@ -292,7 +313,7 @@ class PortalSpider(scrapy.Spider):
         for adapter, request in adapter_requests(response, declared=self.declared):
             stats.inc_value(f"nianbao/discovery/adapter/{adapter}")
             stats.inc_value(host_stat(host, f"adapter/{adapter}"))
-            if looks_like_report_title(request.meta.get("nb_anchor")):
+            if report_like(request.meta.get("nb_anchor")):
                 reports += 1
             request.meta["nb_origin"] = origin
             follow = self._follow(response, request, request.meta.get("nb_anchor"), None, column=column,
@@ -468,7 +489,7 @@ class PortalSpider(scrapy.Spider):
             for request in lists.requests(answer):
                 if request.meta.get("nb_list"):
                     continue  # the pager was clicked through; its pages' rows are in `fetched` already
-                if looks_like_report_title(request.meta.get("nb_anchor")) and response.meta.get("nb_origin"):
+                if report_like(request.meta.get("nb_anchor")) and response.meta.get("nb_origin"):
                     self.fruitful.add(response.meta["nb_origin"])
                 follow = self._follow(response, request, request.meta.get("nb_anchor"), None, column=True,
                                       context=context)
@@ -516,40 +537,39 @@ class PortalSpider(scrapy.Spider):
         self.scheduled[urlsplit(response.url).netloc.lower()] += len(urls)
         self.crawler.stats.inc_value("nianbao/siteserver/articles")
         item.revalidation = response.meta.get("nb_incremental")  # page 1's mark, not the last page's
-        pending = [(number, url) for number, url in enumerate(urls, start=2)]
-        yield self._part_request(response.meta, item, [], pending)
+        yield self._part_request(response.meta, ArticleChain(item, tuple(enumerate(urls, start=2))))
 
-    def _part_request(self, meta: dict[str, Any], article: FetchedResponse, parts: list[FetchedResponse],
-                      pending: list[tuple[int, str]]) -> scrapy.Request:
-        (number, url), rest = pending[0], pending[1:]
+    def _part_request(self, meta: dict[str, Any], chain: ArticleChain) -> scrapy.Request:
+        """The request for the chain's next page (the one `chain.page` numbers)."""
+        article = chain.article
         return scrapy.Request(
-            url, callback=self.parse_part, errback=self.on_part_error, dont_filter=True, priority=PART_PRIORITY,
+            chain.pending[0][1], callback=self.parse_part, errback=self.on_part_error, dont_filter=True,
+            priority=PART_PRIORITY, cb_kwargs={"chain": chain},
             meta={"seed": meta.get("seed"), "referrer": article.final_url or article.url, "anchor_text": None,
                   "nb_score": meta.get("nb_score", 0), "nb_cold": meta.get("nb_cold", 0), "nb_column": False,
-                  "nb_article": article, "nb_parts": parts, "nb_pending": rest, "nb_page": number,
                   "depth_reset": True},  # never dropped by DEPTH_LIMIT: page 1 waits for every part
         )
 
-    def _next_part(self, meta: dict[str, Any], part: FetchedResponse) -> Iterator[Any]:
+    def _next_part(self, meta: dict[str, Any], chain: ArticleChain, part: FetchedResponse) -> Iterator[Any]:
         """The request for the article's next page, or, after its last page, page 1 with all parts."""
-        article: FetchedResponse = meta["nb_article"]
-        part.page, part.depth = meta["nb_page"], article.depth
-        parts = [*meta["nb_parts"], part]
-        if meta["nb_pending"]:
-            yield self._part_request(meta, article, parts, meta["nb_pending"])
+        article = chain.article
+        part.page, part.depth = chain.page, article.depth
+        chain = chain.with_part(part)
+        if chain.pending:
+            yield self._part_request(meta, chain)
             return
-        article.parts = parts
-        self.crawler.stats.inc_value("nianbao/siteserver/pages", len(parts) + 1)
+        article.parts = list(chain.parts)
+        self.crawler.stats.inc_value("nianbao/siteserver/pages", len(chain.parts) + 1)
         yield article
 
-    def parse_part(self, response: Response) -> Iterator[Any]:
+    def parse_part(self, response: Response, chain: ArticleChain) -> Iterator[Any]:
         """A later page of a split article: kept as a part of it; its own links are followed."""
-        response.meta["depth"] = response.meta["nb_article"].depth  # its links are as deep as page 1's
+        response.meta["depth"] = chain.article.depth  # its links are as deep as page 1's
         part = self._item(response)
         antibot = response.meta.get("nb_antibot")
         if antibot:
             part.error = f"AntiBot: {antibot}"
-        yield from self._next_part(response.meta, part)
+        yield from self._next_part(response.meta, chain, part)
         if not antibot and isinstance(response, TextResponse) and is_html(response):
             context = page_context(response.selector, response.url)
             yield from self._links(response, context, self._is_report_column(response, context))
@@ -566,7 +586,7 @@ class PortalSpider(scrapy.Spider):
             part = self._failed_item(request, failure)
             if failure.check(IgnoreRequest):
                 part.unfetched = True  # not asked for in this run: nothing to record
-        yield from self._next_part(request.meta, part)
+        yield from self._next_part(request.meta, request.cb_kwargs["chain"], part)
 
     def _part_seen_first(self, response: Response, first: str) -> Iterator[scrapy.Request]:
         """A later page reached before its page 1 (another link, a revalidation): no item of its own;

@@ -6,10 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
+from crawler.spiders.portal import ArticleChain, PortalSpider
 from demo_site.platforms import make_record
 from demo_site.server import DemoServer
 from demo_site.site import Site
+from pipelines.items import FetchedResponse
 from tests.crawler.helpers import FAST, corpus_dump, nianbao, query
 
 pytestmark = pytest.mark.slow
@@ -105,3 +111,33 @@ def test_missing_last_page_still_gives_a_document_with_the_error(tmp_path: Path)
     record = _record(data, doc_id)
     assert record["year"] == 2020
     assert all(v is None for row in record["review_litigation"].values() for v in row.values())
+
+
+def _response(url: str, html: str, request: scrapy.Request) -> HtmlResponse:
+    return HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8", request=request)
+
+
+def test_the_chain_travels_in_cb_kwargs_and_hands_page_one_on_with_its_parts() -> None:
+    """In-process: page 1 asks for page 2 with an `ArticleChain`; page 2 for page 3; page 3 (failed) ends
+    the chain, and page 1 comes out once with both later pages as numbered parts."""
+    crawler = get_crawler(PortalSpider, {"NIANBAO_BROWSER_ACTIVE": False})
+    spider = PortalSpider.from_crawler(crawler, urls="http://x.gov.cn/")
+    pager = '<a href="346_2.html">2</a> <a href="346_3.html">末页</a>'
+    first = scrapy.Request("http://x.gov.cn/contents/12/346.html", meta={"depth": 2, "nb_score": 4.0})
+    out = list(spider.parse(_response(first.url, f"<html><body>{pager}</body></html>", first)))
+    [second] = [r for r in out if isinstance(r, scrapy.Request) and r.callback == spider.parse_part]
+    chain = second.cb_kwargs["chain"]
+    assert isinstance(chain, ArticleChain) and chain.page == 2 and chain.parts == ()
+    assert second.url == "http://x.gov.cn/contents/12/346_2.html"
+    assert not {"nb_article", "nb_parts", "nb_pending", "nb_page"} & set(second.meta)  # no chain in meta
+    assert not [r for r in out if isinstance(r, FetchedResponse)]  # page 1 waits for its parts
+    out = list(spider.parse_part(_response(second.url, f"<html><body>{pager}</body></html>", second), chain))
+    [third] = [r for r in out if isinstance(r, scrapy.Request) and r.callback == spider.parse_part]
+    assert third.cb_kwargs["chain"].page == 3 and len(third.cb_kwargs["chain"].parts) == 1
+    failure = Failure(ConnectionRefusedError("refused"))
+    failure.request = third  # type: ignore[attr-defined]
+    [article] = list(spider.on_part_error(failure))
+    assert article.url == first.url and article.depth == 2
+    assert [(p.page, p.url, p.depth) for p in article.parts] == [(2, second.url, 2), (3, third.url, 2)]
+    assert article.parts[1].error and article.parts[1].status is None
+    assert crawler.stats.get_value("nianbao/siteserver/pages") == 3

@@ -153,6 +153,27 @@ def test_page_context_reads_crumbs_publisher_and_site_name() -> None:
     assert ctx["is_news"] and ctx["report_links"] == 1 and ctx["h1"] == "标题"
 
 
+def test_page_context_reads_nested_crumbs_once_in_document_order() -> None:
+    # what `//*[contains(@class,'crumb') or …]//text()` selects: a marked element inside another marked one
+    # adds no text twice, comments add none, and an id naming `position` marks crumbs too
+    sel = Selector(text="""<html><body><div class="crumb">首页<span class="location">&gt;政务公开<!-- 注释 -->
+    </span>&gt;年报</div><p id="nav-position">&gt;云溪区教育局</p><div class="source-info"><span class="info">
+    来源：</span>云溪区教育局</div></body></html>""")
+    ctx = page_context(sel)
+    assert ctx["crumbs"] == ["首页", "政务公开", "年报", "云溪区教育局"]
+    assert ctx["breadcrumb_agency"] == "云溪区教育局" and ctx["publisher"] == "云溪区教育局"
+
+
+def test_report_titles_and_link_scores_are_remembered() -> None:
+    from crawler.discovery.scoring import report_like
+
+    report_like.cache_clear()
+    assert report_like("XX局2019年政府信息公开工作年度报告") and not report_like("新闻中心")
+    assert report_like("新闻中心") is False and report_like.cache_info().hits == 1
+    first = score_link("http://a/zwgk/zfxxgknb/index.html", "政府信息公开年报")
+    assert score_link("http://a/zwgk/zfxxgknb/index.html", "政府信息公开年报") is first
+
+
 # ---------------------------------------------------------------- adapters
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.siteserver import siteserver_page_urls
+from crawler.discovery.siteserver import siteserver_page_urls
 from pipelines.text.ocr import ocr_engine
 from pipelines.textify import join_pages, textify
 from tests.text.builders import FORMS, NEEDS_SOFFICE, build_form, soffice

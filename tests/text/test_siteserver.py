@@ -1,4 +1,4 @@
-from pipelines.siteserver import siteserver_page_urls, strip_siteserver_markers
+from pipelines.siteserver import strip_siteserver_markers
 from pipelines.textify import DocumentText, join_pages, textify
 
 
@@ -7,17 +7,6 @@ def test_markers_removed_in_all_forms():
     out = strip_siteserver_markers(html)
     assert "SITESERVER" not in out
     assert out.replace("<p></p>", "") == "一二三四"
-
-
-def test_page_urls_in_order_with_gaps_filled():
-    html = '<a href="346_2.html">2</a> <a href="/contents/12/346_4.html">末页</a> <a href="347_2.html">other</a>'
-    assert siteserver_page_urls(html, "http://x.gov.cn/contents/12/346.html") == [
-        "http://x.gov.cn/contents/12/346_2.html",
-        "http://x.gov.cn/contents/12/346_3.html",
-        "http://x.gov.cn/contents/12/346_4.html",
-    ]
-    assert siteserver_page_urls('<a href="346.html">上一页</a>', "http://x/c/346_2.html") == []
-    assert siteserver_page_urls("<p>no links</p>", "http://x/c/346.html") == []
 
 
 def test_join_pages_keeps_order_and_strips_markers():
@@ -31,32 +20,6 @@ def test_join_pages_keeps_order_and_strips_markers():
     assert joined.quality["pages"] == 3
     assert join_pages([]).error
     assert isinstance(join_pages([DocumentText("html", "x")]), DocumentText)
-
-
-def test_split_article_pages_only_for_page_one_of_an_article():
-    from pipelines.siteserver import MAX_ARTICLE_PAGES, page_number, split_article_pages
-
-    pager = '<a href="346_2.html">2</a> <a href="346_3.html">下一页</a>'
-    assert split_article_pages(pager, "http://x/contents/12/346.html") == [
-        "http://x/contents/12/346_2.html", "http://x/contents/12/346_3.html"]
-    assert split_article_pages(pager, "http://x/contents/12/346_2.html") == []  # a later page
-    # lists paginate the same way: never joined
-    assert split_article_pages('<a href="index_2.html">下一页</a>', "http://x/zfxxgknb/index.html") == []
-    assert split_article_pages('<a href="12_2.html">下一页</a>', "http://x/channels/12.html") == []
-    # an implausible page count is a list or a trap, not one article
-    many = f'<a href="346_{MAX_ARTICLE_PAGES + 5}.html">末页</a>'
-    assert split_article_pages(many, "http://x/contents/12/346.html") == []
-    assert (page_number("http://x/c/346_3.html"), page_number("http://x/c/346.html")) == (3, 1)
-
-
-def test_first_page_of_a_later_page():
-    from pipelines.siteserver import first_page_of
-
-    assert first_page_of('<a href="346.html">上一页</a>', "http://x/c/346_2.html") == "http://x/c/346.html"
-    assert first_page_of('<a href="/c/346_3.html">3</a>', "http://x/c/346_2.html") == "http://x/c/346.html"
-    assert first_page_of('<a href="347.html">other</a>', "http://x/c/346_2.html") is None
-    assert first_page_of('<a href="346_2.html">2</a>', "http://x/c/346.html") is None  # page 1 itself
-    assert first_page_of('<a href="index.html">1</a>', "http://x/list/index_2.html") is None
 
 
 def _page(n: int, body: str):
