@@ -13,6 +13,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from pipelines.limits import OverCap, bound_pdfminer_streams, note_cut
 from pipelines.text.common import failure_message, garbage_ratio, normalize_text
@@ -115,7 +116,7 @@ def _walk(items, marks: _Marks) -> None:
 def _text_rotation(marks: _Marks) -> int:
     """The direction most of the page's characters run in, when it is not left to right: a
     landscape table printed sideways on a portrait page, or a page upside down."""
-    counts = Counter(c[5] for c in marks.chars)
+    counts = Counter(map(itemgetter(5), marks.chars))
     direction, n = counts.most_common(1)[0] if counts else (0, 0)
     return direction if n > 0.5 * len(marks.chars) else 0
 
@@ -137,11 +138,11 @@ def _oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph],
     rules: list[Rule] = []
     hrules: list[HRule] = []
     if rotation:
-        boxes = [(*_rotate_box(x0, y0, x1, y1, rotation), text) for x0, y0, x1, y1, text, _d in marks.chars]
+        boxes = [(*_rotate_box(x0, y0, x1, y1, rotation), text, d) for x0, y0, x1, y1, text, d in marks.chars]
         shapes = [(*_rotate_box(x0, y0, x1, y1, rotation), is_rect) for x0, y0, x1, y1, is_rect in marks.shapes]
     else:
         boxes, shapes = marks.chars, marks.shapes
-    chars = [Glyph(box[0], box[2], height - box[3], height - box[1], box[4]) for box in boxes]
+    chars = [Glyph(x0, x1, height - y1, height - y0, text) for x0, y0, x1, y1, text, _d in boxes]
     for x0, y0, x1, y1, is_rect in shapes:
         w, h = x1 - x0, y1 - y0
         if w <= 2.5 and h > 4:
@@ -213,35 +214,53 @@ def _pdfium_pages(pdf, errors: list[str], budget: _Budget) -> list[_Page]:
     return pages
 
 
-_STREAM = re.compile(rb"stream\r?\n")
 _DEFLATE_MAX_RATIO = 1032  # deflate cannot unpack one byte into more than about 1032
+_INFLATE_STEP = 8192  # compressed bytes per step: at most about 8 MB of output held at once
 
 
 def _stream_over_cap(body: bytes) -> bool:
     """Does a stream of this PDF unpack to more than NIANBAO_MAX_UNPACKED_MB? Only streams long enough
-    to exceed the cap at deflate's largest ratio are inflated (in 1 MB steps, never held), so a normal
-    PDF costs a scan for the keyword."""
-    import zlib
-
+    to exceed the cap at deflate's largest ratio are inflated (a step at a time, never held), so a
+    normal PDF costs a scan for the keyword; a large embedded font costs its inflation (about 20 ms
+    for a 3.4 MB TrueType font, which pdfium inflates again)."""
     from pipelines.limits import limits
 
     cap = limits().unpacked_bytes
     shortest = cap // _DEFLATE_MAX_RATIO
-    for match in _STREAM.finditer(body):
-        start = match.end()
+    view = memoryview(body)
+    at = body.find(b"stream")
+    while at >= 0:
+        start = at + 6  # `stream` then CRLF or LF; `endstream` is found here too, and skipped as short
+        if body.startswith(b"\r\n", start):
+            start += 2
+        elif body.startswith(b"\n", start):
+            start += 1
+        else:
+            at = body.find(b"stream", start)
+            continue
         end = body.find(b"endstream", start)
         end = len(body) if end < 0 else end
-        if end - start <= shortest:
-            continue
-        inflater, data, total = zlib.decompressobj(), body[start:end], 0
-        try:
-            while data and total <= cap and not inflater.eof:  # bytes after the end of the Flate data are left
-                total += len(inflater.decompress(data, 2**20))
-                data = inflater.unconsumed_tail
-        except zlib.error:
-            continue  # not Flate (or not readable as such): pdfium decodes it as it would anyway
-        if total > cap:
+        if end - start > shortest and _inflates_past(view[start:end], cap):
             return True
+        at = body.find(b"stream", start)  # from here: what looked like a stream may hold the real one
+    return False
+
+
+def _inflates_past(data: memoryview, cap: int) -> bool:
+    """Whether Flate `data` unpacks to more than `cap` bytes (data that is not Flate does not)."""
+    import zlib
+
+    inflater, total = zlib.decompressobj(), 0
+    try:
+        for at in range(0, len(data), _INFLATE_STEP):
+            # bytes after the end of the Flate data are left in `unused_data`
+            total += len(inflater.decompress(data[at:at + _INFLATE_STEP]))
+            if total > cap:
+                return True
+            if inflater.eof:
+                return False
+    except zlib.error:
+        return False  # not Flate (or not readable as such): pdfium decodes it as it would anyway
     return False
 
 

@@ -259,6 +259,7 @@ def _path(lib: _Bare, obj: _Handle, ctm: Matrix, marks: Marks, points: tuple) ->
     moveto, bezierto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
     x, y, xp, yp = points
     a, b, c, d, e, f = ctm
+    shapes = marks.shapes
     subpath: list[tuple[float, float]] = []
     bezier = 0
     for i in range(lib.FPDFPath_CountSegments(obj)):
@@ -274,23 +275,27 @@ def _path(lib: _Bare, obj: _Handle, ctm: Matrix, marks: Marks, points: tuple) ->
         point = (a * px + c * py + e, b * px + d * py + f)
         if kind == moveto:
             if len(subpath) > 1:
-                _subpath(subpath, marks)
+                shapes.append(_subpath_box(subpath))
             subpath = [point]
             bezier = 0
         else:
             subpath.append(point)
     if len(subpath) > 1:
-        _subpath(subpath, marks)
+        shapes.append(_subpath_box(subpath))
 
 
-def _subpath(points: list[tuple[float, float]], marks: Marks) -> None:
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    is_rect = False
+def _subpath_box(points: list[tuple[float, float]]) -> tuple[float, float, float, float, bool]:
+    """The box of a subpath's points, and whether it is a rectangle (four axis-aligned corners, closed)."""
     if len(points) == 5 and points[0] == points[4]:
         (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = points
         is_rect = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
-    marks.shapes.append((min(xs), min(ys), max(xs), max(ys), is_rect))
+        return (min(x0, x1, x2, x3), min(y0, y1, y2, y3), max(x0, x1, x2, x3), max(y0, y1, y2, y3), is_rect)
+    if len(points) == 2:
+        (x0, y0), (x1, y1) = points
+        # min() and max() of two, written out (hot): the same values, NaN and signed zeros included
+        return (x1 if x1 < x0 else x0, y1 if y1 < y0 else y0, x1 if x1 > x0 else x0, y1 if y1 > y0 else y0, False)
+    xs, ys = zip(*points, strict=True)
+    return min(xs), min(ys), max(xs), max(ys), False
 
 
 def read_page(pdf, index: int, marks: Marks) -> float:
