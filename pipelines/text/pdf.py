@@ -444,81 +444,116 @@ def join_page_lines(pages: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+_NOT_READ = ("unread", "overcap")  # pages left when the budget ran out, or cut as decompression bombs
+
+
+@dataclass
+class _Ocr:
+    """OCR of the pages without a usable text layer, within the PDF's budget of time and OCR pages."""
+
+    budget: _Budget
+    errors: list[str]
+    engine: str | None | bool = False  # False: not looked up yet; None: no engine installed
+    tried: int = 0
+    pages: list[dict] = field(default_factory=list)  # per OCRed page: number, engine, mean and min confidence
+
+    @staticmethod
+    def wanted(page: _Page) -> bool:
+        return page.source not in _NOT_READ and (page.chars < OCR_MIN_CHARS or page.cid > 0.3)
+
+    def read(self, pdf, index: int, page: _Page) -> _Page:
+        """Page `index` OCRed; `page` itself when there is no engine, OCR fails or reads nothing; an
+        "unread" page when the budget has run out."""
+        from pipelines.text.ocr import missing_engine_message, ocr_engine
+
+        if self.engine is False:
+            self.engine = ocr_engine()
+        if self.engine is None:
+            self.errors.append(f"page {index + 1}: no text layer and {missing_engine_message()}")
+            return page
+        if self.tried >= self.budget.ocr_pages or self.budget.spent():
+            return _Page([], 0, 0.0, page.images, [], "unread")
+        self.tried += 1
+        try:
+            ocred = _ocr_page(pdf, index, self.engine)
+        except Exception as exc:  # noqa: BLE001
+            self.errors.append(f"page {index + 1}: OCR failed ({failure_message(exc)})")
+            return page
+        if not ocred.chars:
+            return page
+        self.pages.append({"page": index + 1, "engine": ocred.source, "mean": ocred.ocr_conf, "min": ocred.ocr_min})
+        return ocred
+
+
+def _ocr_scans(body: bytes, pages: list[_Page], pdf, ocr: _Ocr):
+    """The pages without a usable text layer replaced by their OCR, in order; returns the pdfium
+    document, opened here when pdfium did not read the pages."""
+    for i, page in enumerate(pages):
+        if _Ocr.wanted(page):
+            pdf = pdf or _open_pdfium(body, ocr.errors)
+            if pdf is not None and i < len(pdf):
+                pages[i] = ocr.read(pdf, i, page)
+    return pdf
+
+
+def _unmapped(pages: list[_Page]) -> int:
+    """Pages whose first reading had unmapped glyphs (pdfium's, or pdfminer's `(cid:NNN)`)."""
+    return sum(1 for page in pages if page.source not in _NOT_READ
+               and (page.unmapped or (page.source == "pdfminer" and page.cid > CID_RETRY_RATIO)))
+
+
+def _quality(pages: list[_Page], unmapped: int, ocr_pages: list[dict]) -> dict:
+    """The audit figures of one PDF (see the README's *PDF text*)."""
+    used = Counter(page.source for page in pages if page.source not in _NOT_READ)
+    q: dict = {"pages": len(pages), "pages_by_extractor": dict(used)}
+    turned = sum(1 for page in pages if page.rotation)
+    if turned:
+        q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
+    unread = sum(1 for page in pages if page.source == "unread")
+    if unread:
+        q["unread_pages"] = unread  # pages left when the PDF's budget ran out
+    if unmapped:
+        q["unmapped_pages"] = unmapped  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
+    if ocr_pages:
+        confs = [p["mean"] or 0.0 for p in ocr_pages]
+        q["ocr_confidence"] = round(sum(confs) / len(confs), 2)  # mean of the pages' means, 0..100
+        q["ocr_confidence_min"] = min(p["min"] or 0.0 for p in ocr_pages)  # the least sure word or box
+        q["ocr_pages"] = len(confs)
+        q["ocr_engine"] = "+".join(sorted({p["engine"] for p in ocr_pages}))
+        q["ocr_page_confidence"] = ocr_pages  # per OCRed page: number, engine, mean and min confidence
+    return q
+
+
 def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
-    """Text of one PDF. Errors (encrypted, corrupt, truncated, unreadable pages, a budget used up) are
-    recorded in `error`, with whatever text could be recovered."""
+    """Text of one PDF: read (pdfium, pdfminer where it fails), scans OCRed, pages joined. Errors
+    (encrypted, corrupt, truncated, unreadable pages, a budget used up) are recorded in `error`,
+    with whatever text could be recovered."""
     errors: list[str] = []
     budget = _Budget.from_env()
     if not body or b"%PDF" not in body[:1024]:
         return PdfText("", "none", 0, "not a PDF (no %PDF header)")
-    truncated = b"%%EOF" not in body[-2048:]
-    if truncated:
+    if b"%%EOF" not in body[-2048:]:
         errors.append("truncated PDF: no %%EOF at the end of the file")
     pages, pdf = _read_pages(body, errors, budget)
-    if pages is None or (not pages):
+    if not pages:  # no page could be read: as many failed pages as pdfium counts, for OCR
         pdf = pdf or _open_pdfium(body, errors)
         if pdf is None:
             return PdfText("", "none", 0, "; ".join(dict.fromkeys(errors)) or "unreadable PDF")
         pages = [_Page([], 0, 1.0, 0, [], "failed") for _ in range(len(pdf))]
         if any("encrypted" in e for e in errors):
             errors = [e for e in errors if "encrypted" not in e]
-    used: Counter[str] = Counter()
-    confs: list[float] = []
-    ocr_pages: list[dict] = []
-    engine: str | None | bool = False  # not looked up yet
-    ocr_tried = 0
-    unreadable = 0
-    for i, page in enumerate(pages):
-        if page.source in ("unread", "overcap"):
-            continue
-        if page.unmapped or (page.source == "pdfminer" and page.cid > CID_RETRY_RATIO):
-            unreadable += 1
-        if ocr and (page.chars < OCR_MIN_CHARS or page.cid > 0.3):
-            pdf = pdf or _open_pdfium(body, errors)
-            if pdf is not None and i < len(pdf):
-                from pipelines.text.ocr import missing_engine_message, ocr_engine
-
-                if engine is False:
-                    engine = ocr_engine()
-                if engine is None:
-                    errors.append(f"page {i + 1}: no text layer and {missing_engine_message()}")
-                elif ocr_tried >= budget.ocr_pages or budget.spent():
-                    pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
-                    continue
-                else:
-                    ocr_tried += 1
-                    try:
-                        ocred = _ocr_page(pdf, i, engine)
-                        if ocred.chars:
-                            pages[i] = page = ocred
-                            confs.append(ocred.ocr_conf or 0.0)
-                            ocr_pages.append({"page": i + 1, "engine": ocred.source, "mean": ocred.ocr_conf,
-                                              "min": ocred.ocr_min})
-                    except Exception as exc:  # noqa: BLE001
-                        errors.append(f"page {i + 1}: OCR failed ({failure_message(exc)})")
-        used[page.source] += 1
+    unmapped = _unmapped(pages)
+    scans = _Ocr(budget, errors)
+    if ocr:
+        pdf = _ocr_scans(body, pages, pdf, scans)
     if pdf is not None:
         pdf.close()
-    unread = sum(1 for page in pages if page.source == "unread")
-    if unread:
-        errors.append(f"{unread} of {len(pages)} pages not read: {budget.describe()}")
+    q = _quality(pages, unmapped, scans.pages)
+    if q.get("unread_pages"):
+        errors.append(f"{q['unread_pages']} of {len(pages)} pages not read: {budget.describe()}")
     text = normalize_text(join_page_lines(_drop_furniture([p.lines for p in pages])))
-    sources = [s for s in ("pdfminer", "pdfium", "rapidocr", "tesseract") if used.get(s)]
-    extractor = "+".join(sources) or "none"
-    q = {"pages": len(pages), "pages_by_extractor": dict(used)}
-    turned = sum(1 for page in pages if page.rotation)
-    if turned:
-        q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
-    if unread:
-        q["unread_pages"] = unread  # pages left when the PDF's budget ran out
-    if unreadable:
-        q["unmapped_pages"] = unreadable  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
-    if confs:
-        q["ocr_confidence"] = round(sum(confs) / len(confs), 2)  # mean of the pages' means, 0..100
-        q["ocr_confidence_min"] = min(p["min"] or 0.0 for p in ocr_pages)  # the least sure word or box
-        q["ocr_pages"] = len(confs)
-        q["ocr_engine"] = "+".join(sorted({p["engine"] for p in ocr_pages}))
-        q["ocr_page_confidence"] = ocr_pages  # per OCRed page: number, engine, mean and min confidence
+    used = q["pages_by_extractor"]
+    extractor = "+".join(s for s in ("pdfminer", "pdfium", "rapidocr", "tesseract") if used.get(s)) or "none"
     if not text.strip() and not errors:
         errors.append("no text: the PDF has no text layer that could be read")
     return PdfText(text, extractor, len(pages), "; ".join(dict.fromkeys(errors)) or None, q)
