@@ -63,7 +63,10 @@ def build_corpus(out: Path, files: int, copies: int, office: int = 0) -> list[Pa
     texts = [render_report_text(json.loads(g.read_text(encoding="utf-8")), "tabs") for g in gold]
     if not texts:
         raise SystemExit(f"no gold records under {ROOT.parent / 'shared' / 'spec' / 'gold'}")
-    prose = "本机关认真贯彻落实《中华人民共和国政府信息公开条例》，扎实推进政府信息公开工作，不断提升公开质量和实效。" * 6
+    prose = (
+        "本机关认真贯彻落实《中华人民共和国政府信息公开条例》，扎实推进政府信息公开工作，不断提升公开质量和实效。"
+        * 6
+    )
     paths = []
     for i in range(files):
         parts = [texts[(i + k) % len(texts)] + "\n" + prose for k in range(copies)]
@@ -179,8 +182,12 @@ def run_pdftotext(paths: list[Path], loops: int) -> float | None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for _ in range(loops):
         for p in paths:
-            subprocess.run([exe, "-layout", "-enc", "UTF-8", str(p), "-"], check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [exe, "-layout", "-enc", "UTF-8", str(p), "-"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -206,8 +213,14 @@ LIMIT = "pypdfium2 plain text (the limit)"
 GOAL_RATIO, GOAL_PAGES = 2.0, 150.0  # issue 18: within 2x of pdfium's plain text, >= 150 pages/s per core
 
 
-def compare(title: str, paths: list[Path], loops: int, repeat: int, skip: set[str],
-            readers: list[tuple[str, object]] = READERS) -> dict[str, list[float]]:
+def compare(
+    title: str,
+    paths: list[Path],
+    loops: int,
+    repeat: int,
+    skip: set[str],
+    readers: list[tuple[str, object]] = READERS,
+) -> dict[str, list[float]]:
     """Every reader `repeat` times over `paths` (each file `loops` times), interleaved so that load
     on the machine falls on all of them alike; prints pages per CPU-second, ratios and the goal."""
     pages = sum(page_count(p) for p in paths) * loops
@@ -226,7 +239,9 @@ def compare(title: str, paths: list[Path], loops: int, repeat: int, skip: set[st
                 secs, rss = run_single(fn, paths, loops)
                 peaks[name] = max(peaks.get(name, 0.0), rss)
             runs[name].append(pages / secs)
-    print(f"\n{title}: {pages} pages per run ({len(paths)} PDFs x {loops}), {repeat} runs, pages per CPU-second")
+    print(
+        f"\n{title}: {pages} pages per run ({len(paths)} PDFs x {loops}), {repeat} runs, pages per CPU-second"
+    )
     ours_runs = runs[OURS]
     for name, rates in runs.items():
         best, med = max(rates), statistics.median(rates)
@@ -237,8 +252,10 @@ def compare(title: str, paths: list[Path], loops: int, repeat: int, skip: set[st
         slower = statistics.median(r / o for r, o in zip(runs[LIMIT], ours_runs, strict=True))
         ours_med = statistics.median(ours_runs)
         met = "met" if slower <= GOAL_RATIO and ours_med >= GOAL_PAGES else "not met"
-        print(f"  goal (issue 18): within {GOAL_RATIO:g}x of plain text and >= {GOAL_PAGES:g} pages/CPU-s: "
-              f"{slower:.2f}x, {ours_med:.0f} pages/CPU-s, {met}")
+        print(
+            f"  goal (issue 18): within {GOAL_RATIO:g}x of plain text and >= {GOAL_PAGES:g} pages/CPU-s: "
+            f"{slower:.2f}x, {ours_med:.0f} pages/CPU-s, {met}"
+        )
     return runs
 
 
@@ -251,14 +268,21 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--real-loops", type=int, default=5, help="times each real PDF is read per run")
     ap.add_argument("--quick", action="store_true", help="1 run, no pdfminer extract_text, no parallel run")
-    ap.add_argument("--baseline-checkout", type=Path, metavar="DIR",
-                    help="another nianbao checkout whose extract_pdf is timed in the same run (before/after)")
+    ap.add_argument(
+        "--baseline-checkout",
+        type=Path,
+        metavar="DIR",
+        help="another nianbao checkout whose extract_pdf is timed in the same run (before/after)",
+    )
     args = ap.parse_args()
     readers = list(READERS)
     if args.baseline_checkout:
         if not (args.baseline_checkout / "pipelines" / "text" / "pdf.py").is_file():
             raise SystemExit(f"{args.baseline_checkout}: not a nianbao checkout (no pipelines/text/pdf.py)")
-        readers.insert(3, (f"nianbao extract_pdf at {args.baseline_checkout.name}", str(args.baseline_checkout.resolve())))
+        readers.insert(
+            3,
+            (f"nianbao extract_pdf at {args.baseline_checkout.name}", str(args.baseline_checkout.resolve())),
+        )
     repeat = 1 if args.quick else args.repeat
     skip = {"pdfminer extract_text (in-process)"} if args.quick else set()
     with tempfile.TemporaryDirectory(prefix="bench_pdf-") as tmp:
@@ -270,9 +294,11 @@ def main() -> int:
         paths = build_corpus(Path(tmp), args.files, args.copies, office)
         pages = sum(page_count(p) for p in paths)
         office_pages = sum(page_count(p) for p in paths if p.name.startswith("office_"))
-        print(f"corpus: {len(paths)} PDFs, {pages} pages ({args.files} reportlab PDFs with CID font STSong-Light "
-              f"and ruled tables, {pages - office_pages} pages; {office} LibreOffice PDFs from DOCX, "
-              f"{office_pages} pages); {os.cpu_count()} CPUs, {args.workers} workers")
+        print(
+            f"corpus: {len(paths)} PDFs, {pages} pages ({args.files} reportlab PDFs with CID font STSong-Light "
+            f"and ruled tables, {pages - office_pages} pages; {office} LibreOffice PDFs from DOCX, "
+            f"{office_pages} pages); {os.cpu_count()} CPUs, {args.workers} workers"
+        )
         real = sorted(REALDOCS.glob("*.pdf"))
         if real:
             print("real: " + ", ".join(f"{p.name} ({page_count(p)} pages)" for p in real))
@@ -283,9 +309,11 @@ def main() -> int:
         if not args.quick:
             t_one, one_peaks = run_pool(ours, paths, 1)
             t_par, par_peaks = run_pool(ours, paths, args.workers)
-            print(f"\ngenerated, wall clock: nianbao 1 process {pages / t_one:.1f} pages/s "
-                  f"(peak RSS {max(one_peaks.values()):.0f} MiB), {args.workers} processes {pages / t_par:.1f} pages/s "
-                  f"(peak RSS/worker {max(par_peaks.values()):.0f} MiB)")
+            print(
+                f"\ngenerated, wall clock: nianbao 1 process {pages / t_one:.1f} pages/s "
+                f"(peak RSS {max(one_peaks.values()):.0f} MiB), {args.workers} processes {pages / t_par:.1f} pages/s "
+                f"(peak RSS/worker {max(par_peaks.values()):.0f} MiB)"
+            )
     return 0
 
 

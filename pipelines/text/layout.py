@@ -70,7 +70,8 @@ class Table:
         crossings = self._crossings.get(merge)
         if crossings is None:
             crossings = self._crossings[merge] = [
-                _Crossings([r for r in self.rules if lo - merge <= r.x <= hi + merge]) for lo, hi in self.spans[1:-1]
+                _Crossings([r for r in self.rules if lo - merge <= r.x <= hi + merge])
+                for lo, hi in self.spans[1:-1]
             ]
         return [not c.crosses(yc) for c in crossings]
 
@@ -97,8 +98,9 @@ COLUMN_MIN = 3.0
 """Rules closer than this (pt) are one column edge."""
 
 
-def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0,
-                      chain: bool = False) -> list[Table]:
+def tables_from_rules(
+    rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0, chain: bool = False
+) -> list[Table]:
     """Group vertical rules whose vertical extents overlap into tables; each table's column
     boundaries are the distinct x positions of its rules, its row boundaries the horizontal rules
     that cross it. With `chain` (PDF text), rules in a chain of steps up to max(merge, COLUMN_MIN)
@@ -122,7 +124,9 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
         # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column
         clusters: list[list[float]] = []
         for x in sorted(r.x for r in g):
-            if clusters and (x - clusters[-1][-1] <= max(merge, COLUMN_MIN) if chain else x - clusters[-1][0] <= merge):
+            if clusters and (
+                x - clusters[-1][-1] <= max(merge, COLUMN_MIN) if chain else x - clusters[-1][0] <= merge
+            ):
                 clusters[-1].append(x)
             else:
                 clusters.append([x])
@@ -131,8 +135,13 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
         if len(xs) >= 2:
             top, bottom = min(r.top for r in g), max(r.bottom for r in g)
             ys: list[float] = []
-            for y in sorted(h.y for h in hrules or () if top - merge <= h.y <= bottom + merge
-                            and h.x0 <= xs[0] + merge * 2 and h.x1 >= xs[0] + merge):
+            for y in sorted(
+                h.y
+                for h in hrules or ()
+                if top - merge <= h.y <= bottom + merge
+                and h.x0 <= xs[0] + merge * 2
+                and h.x1 >= xs[0] + merge
+            ):
                 if not ys or y - ys[-1] > merge:
                     ys.append(y)
             tables.append(Table(top, bottom, xs, ys, g, spans))
@@ -156,8 +165,10 @@ def _group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 g_height = 0.1
             overlap = (g_bottom if g_bottom < bottom else bottom) - (g_top if g_top > top else top)
             gap = (g_top + g_bottom) / 2 - centre
-            if (overlap >= 0.5 * (height if height < g_height else g_height)
-                    and (gap if gap >= 0 else -gap) < reach):
+            if (
+                overlap >= 0.5 * (height if height < g_height else g_height)
+                and (gap if gap >= 0 else -gap) < reach
+            ):
                 line.append(g)
                 continue
         line = [g]
@@ -246,7 +257,9 @@ def _concat(a: str, b: str) -> str:
     return a + " " + b
 
 
-def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[HRule] | None = None) -> list[str]:
+def assemble(
+    glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[HRule] | None = None
+) -> list[str]:
     """Text lines of one page, top to bottom; table rows as tab-separated cells. Inside a ruled
     table, the text lines of one row band (a cell's text wrapped over several lines) become one row."""
     glyphs = [g for g in glyphs if g.text and g.text.strip()]

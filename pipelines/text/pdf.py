@@ -69,21 +69,27 @@ class _Budget:
 
     @classmethod
     def from_env(cls) -> _Budget:
-        return cls(_env_number(PDF_SECONDS_ENV, PDF_SECONDS), int(_env_number(OCR_MAX_PAGES_ENV, OCR_MAX_PAGES)))
+        return cls(
+            _env_number(PDF_SECONDS_ENV, PDF_SECONDS), int(_env_number(OCR_MAX_PAGES_ENV, OCR_MAX_PAGES))
+        )
 
     def spent(self) -> bool:
         return time.monotonic() - self.start > self.seconds
 
     def describe(self) -> str:
-        return (f"the budget of one PDF ({self.seconds:g} s, {PDF_SECONDS_ENV}; {self.ocr_pages} OCR pages, "
-                f"{OCR_MAX_PAGES_ENV}) ran out; raise it and run `nianbao reprocess --kind pdf`")
+        return (
+            f"the budget of one PDF ({self.seconds:g} s, {PDF_SECONDS_ENV}; {self.ocr_pages} OCR pages, "
+            f"{OCR_MAX_PAGES_ENV}) ran out; raise it and run `nianbao reprocess --kind pdf`"
+        )
 
 
 def _env_number(name: str, default: float) -> float:
     try:
         return float(os.environ.get(name, default))
     except ValueError:
-        logging.getLogger(__name__).warning("%s=%r is not a number; using %s", name, os.environ[name], default)
+        logging.getLogger(__name__).warning(
+            "%s=%r is not a number; using %s", name, os.environ[name], default
+        )
         return default
 
 
@@ -121,7 +127,9 @@ def _text_rotation(marks: _Marks) -> int:
     return direction if n > 0.5 * len(marks.chars) else 0
 
 
-def _rotate_box(x0: float, y0: float, x1: float, y1: float, rotation: int) -> tuple[float, float, float, float]:
+def _rotate_box(
+    x0: float, y0: float, x1: float, y1: float, rotation: int
+) -> tuple[float, float, float, float]:
     """A box turned by -`rotation` degrees, so that text running in that direction runs left to right."""
     if rotation == 90:
         return y0, -x1, y1, -x0
@@ -139,7 +147,9 @@ def _oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph],
     hrules: list[HRule] = []
     if rotation:
         boxes = [(*_rotate_box(x0, y0, x1, y1, rotation), text, d) for x0, y0, x1, y1, text, d in marks.chars]
-        shapes = [(*_rotate_box(x0, y0, x1, y1, rotation), is_rect) for x0, y0, x1, y1, is_rect in marks.shapes]
+        shapes = [
+            (*_rotate_box(x0, y0, x1, y1, rotation), is_rect) for x0, y0, x1, y1, is_rect in marks.shapes
+        ]
     else:
         boxes, shapes = marks.chars, marks.shapes
     chars = [Glyph(x0, x1, height - y1, height - y0, text) for x0, y0, x1, y1, text, _d in boxes]
@@ -191,8 +201,16 @@ def _page_from_marks(marks: _Marks, height: float, source: str) -> _Page:
     rotation = _text_rotation(marks)
     chars, rules, hrules = _oriented(marks, rotation, height)
     lines = assemble(chars, rules, hrules)
-    return _Page(lines, len(chars), garbage_ratio("\n".join(lines)), marks.images, rules, source, hrules=hrules,
-                 rotation=rotation)
+    return _Page(
+        lines,
+        len(chars),
+        garbage_ratio("\n".join(lines)),
+        marks.images,
+        rules,
+        source,
+        hrules=hrules,
+        rotation=rotation,
+    )
 
 
 def _pdfium_pages(pdf, errors: list[str], budget: _Budget) -> list[_Page]:
@@ -254,7 +272,7 @@ def _inflates_past(data: memoryview, cap: int) -> bool:
     try:
         for at in range(0, len(data), _INFLATE_STEP):
             # bytes after the end of the Flate data are left in `unused_data`
-            total += len(inflater.decompress(data[at:at + _INFLATE_STEP]))
+            total += len(inflater.decompress(data[at : at + _INFLATE_STEP]))
             if total > cap:
                 return True
             if inflater.eof:
@@ -272,8 +290,11 @@ def _read_pages(body: bytes, errors: list[str], budget: _Budget) -> tuple[list[_
     # pdfium inflates streams in C with no cap: a Flate bomb is left to pdfminer's bounded reader
     pdf = None if _stream_over_cap(body) else _open_pdfium(body, opening)
     pages = _pdfium_pages(pdf, errors, budget) if pdf is not None else None
-    redo = None if pages is None else {i for i, p in enumerate(pages)
-                                       if p.source == "failed" or p.cid > CID_RETRY_RATIO}
+    redo = (
+        None
+        if pages is None
+        else {i for i, p in enumerate(pages) if p.source == "failed" or p.cid > CID_RETRY_RATIO}
+    )
     if redo is None or redo:
         mined = _pdfminer_pages(body, errors if pages is None else [], budget, redo)
         if pages is None:
@@ -286,13 +307,19 @@ def _read_pages(body: bytes, errors: list[str], budget: _Budget) -> tuple[list[_
             other = mined[i] if mined and i < len(mined) else None
             if other is not None and other.source == "unread":  # the budget ran out before the re-read
                 pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
-            elif other is not None and other.source == "pdfminer" and (page.source == "failed" or other.cid <= page.cid):
+            elif (
+                other is not None
+                and other.source == "pdfminer"
+                and (page.source == "failed" or other.cid <= page.cid)
+            ):
                 other.unmapped = page.unmapped
                 pages[i] = other
     return pages, pdf
 
 
-def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget, only: set[int] | None = None) -> list[_Page] | None:
+def _pdfminer_pages(
+    body: bytes, errors: list[str], budget: _Budget, only: set[int] | None = None
+) -> list[_Page] | None:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfinterp import PDFResourceManager
@@ -341,7 +368,9 @@ def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget, only: set[i
                 errors.append(f"page {i + 1}: pdfminer failed ({type(exc).__name__}: {exc})")
                 pages.append(_Page([], 0, 0.0, 0, [], "failed"))
     except Exception as exc:  # noqa: BLE001 - a broken page tree: keep the pages read so far
-        errors.append(f"corrupt PDF: page tree unreadable after {len(pages)} page(s) ({type(exc).__name__}: {exc})")
+        errors.append(
+            f"corrupt PDF: page tree unreadable after {len(pages)} page(s) ({type(exc).__name__}: {exc})"
+        )
     return pages
 
 
@@ -368,8 +397,17 @@ def _ocr_page(pdf, index: int, engine: str) -> _Page:
     finally:
         page.close()
     result = ocr_upright(image, OCR_DPI, engine=engine)
-    return _Page(result.lines, result.words, 0.0, 1, [], result.engine, ocr_conf=result.confidence,
-                 ocr_min=result.min_confidence, rotation=result.rotation)
+    return _Page(
+        result.lines,
+        result.words,
+        0.0,
+        1,
+        [],
+        result.engine,
+        ocr_conf=result.confidence,
+        ocr_min=result.min_confidence,
+        rotation=result.rotation,
+    )
 
 
 def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
@@ -407,8 +445,11 @@ def _repeats(row: str, header: str) -> bool:
         return True
     from difflib import SequenceMatcher
 
-    return (len(row) >= 8 and re.findall(r"\d+", row) == re.findall(r"\d+", header)
-            and SequenceMatcher(None, row, header).ratio() >= 0.85)
+    return (
+        len(row) >= 8
+        and re.findall(r"\d+", row) == re.findall(r"\d+", header)
+        and SequenceMatcher(None, row, header).ratio() >= 0.85
+    )
 
 
 def join_page_lines(pages: list[list[str]]) -> str:
@@ -431,7 +472,12 @@ def join_page_lines(pages: list[list[str]]) -> str:
             # continuation: skip the table's header rows if the new page repeats them (in order)
             header = [_norm_row(r) for r in prev_rows[:6]]
             k = 0
-            while k < len(lines) and k < len(header) and "\t" in lines[k] and _repeats(_norm_row(lines[k]), header[k]):
+            while (
+                k < len(lines)
+                and k < len(header)
+                and "\t" in lines[k]
+                and _repeats(_norm_row(lines[k]), header[k])
+            ):
                 k += 1
             lines = lines[k:]
             while out and not out[-1].strip():
@@ -481,7 +527,9 @@ class _Ocr:
             return page
         if not ocred.chars:
             return page
-        self.pages.append({"page": index + 1, "engine": ocred.source, "mean": ocred.ocr_conf, "min": ocred.ocr_min})
+        self.pages.append(
+            {"page": index + 1, "engine": ocred.source, "mean": ocred.ocr_conf, "min": ocred.ocr_min}
+        )
         return ocred
 
 
@@ -498,8 +546,12 @@ def _ocr_scans(body: bytes, pages: list[_Page], pdf, ocr: _Ocr):
 
 def _unmapped(pages: list[_Page]) -> int:
     """Pages whose first reading had unmapped glyphs (pdfium's, or pdfminer's `(cid:NNN)`)."""
-    return sum(1 for page in pages if page.source not in _NOT_READ
-               and (page.unmapped or (page.source == "pdfminer" and page.cid > CID_RETRY_RATIO)))
+    return sum(
+        1
+        for page in pages
+        if page.source not in _NOT_READ
+        and (page.unmapped or (page.source == "pdfminer" and page.cid > CID_RETRY_RATIO))
+    )
 
 
 def _quality(pages: list[_Page], unmapped: int, ocr_pages: list[dict]) -> dict:
