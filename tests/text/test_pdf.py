@@ -229,3 +229,18 @@ def test_ocr_stops_at_its_page_limit(monkeypatch):
     assert doc.quality["ocr_pages"] == 1 and doc.quality["unread_pages"] == doc.quality["pages"] - 1 >= 1
     assert "NIANBAO_OCR_MAX_PAGES" in doc.error
     assert "收到和处理政府信息公开申请情况" in doc.text  # the first page was read
+
+
+def test_bomb_check_finds_a_stream_inside_what_looked_like_one(monkeypatch):
+    """The word `stream` in a comment before a Flate bomb starts a span (up to the next `endstream`)
+    that holds the bomb's own stream. That span is not Flate; the bomb inside it is still found."""
+    from pipelines.text.pdf import _stream_over_cap
+    from tests.hostile import corpus
+
+    for name, value in corpus.HOSTILE_LIMITS.items():
+        monkeypatch.setenv(name, value)
+    bomb = corpus.pdf_flate_bomb()
+    header = bomb.index(b"\n") + 1
+    body = bomb[:header] + b"% a comment that says stream\n" + bomb[header:]
+    assert _stream_over_cap(body) is True
+    assert _stream_over_cap(b"%PDF-1.4\n% a comment that says stream\n" + corpus.pdf_plain()[header:]) is False
