@@ -9,6 +9,8 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _WS_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\r\n\u00a0\u3000]+(?=[{_CJK}])")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _CID = re.compile(r"\(cid:\d+\)")
+_SPACES = re.compile(r"\s+")
+_GARBAGE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\ufffd\ue000-\uf8ff]")  # controls that are not spaces
 
 
 def is_cjk(ch: str) -> bool:
@@ -53,12 +55,12 @@ def cid_ratio(text: str) -> float:
 
 def garbage_ratio(text: str) -> float:
     """Share of unreadable output: `(cid:NNN)` tokens, control characters, U+FFFD and private-use
-    characters (what a font without a usable ToUnicode map gives)."""
+    characters (what a font without a usable ToUnicode map gives), among the non-space characters
+    (counted by regular expressions: `\\s` is `str.isspace`)."""
     cids = len(_CID.findall(text))
     rest = _CID.sub("", text) if cids else text
-    chars = [c for c in rest if not c.isspace()]
-    bad = sum(1 for c in chars if ord(c) < 0x20 or c == "\ufffd" or 0xE000 <= ord(c) <= 0xF8FF or c == "\x7f")
-    total = cids + len(chars)
+    bad = len(_GARBAGE.findall(rest))
+    total = cids + len(_SPACES.sub("", rest))
     return round((cids + bad) / total, 4) if total else 0.0
 
 

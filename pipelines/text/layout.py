@@ -10,8 +10,9 @@ which is what makes it fast.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from pipelines.text.common import is_cjk
 
@@ -59,24 +60,47 @@ class Table:
     ys: list[float] = field(default_factory=list)  # row boundaries (horizontal rules), top to bottom
     rules: list[Rule] = field(default_factory=list)  # the vertical rules, to tell merged cells apart
     spans: list[tuple[float, float]] = field(default_factory=list)  # x extent of each boundary's rules
+    _crossings: dict[float, list[_Crossings]] = field(default_factory=dict, repr=False, compare=False)
 
     def open_edges(self, yc: float, merge: float = 2.0) -> list[bool]:
         """For each inner column boundary, whether no rule crosses height `yc` there (the cells
         on both sides are one merged cell on this line)."""
         if not self.rules or len(self.spans) != len(self.xs):
             return [False] * max(0, len(self.xs) - 2)
-        return [
-            not any(lo - merge <= r.x <= hi + merge and r.top - 1 <= yc <= r.bottom + 1 for r in self.rules)
-            for lo, hi in self.spans[1:-1]
-        ]
+        crossings = self._crossings.get(merge)
+        if crossings is None:
+            crossings = self._crossings[merge] = [
+                _Crossings([r for r in self.rules if lo - merge <= r.x <= hi + merge])
+                for lo, hi in self.spans[1:-1]
+            ]
+        return [not c.crosses(yc) for c in crossings]
+
+
+class _Crossings:
+    """The vertical extents (1 pt of slack each way) of the rules at one column boundary, sorted so
+    that whether any of them crosses a height is two look-ups (hot: once per boundary per row)."""
+
+    __slots__ = ("reach", "tops")
+
+    def __init__(self, rules: list[Rule]) -> None:
+        spans = sorted((r.top - 1, r.bottom + 1) for r in rules)
+        self.tops = [top for top, _bottom in spans]
+        self.reach: list[float] = []  # the lowest bottom among the spans up to each one
+        for _top, bottom in spans:
+            self.reach.append(bottom if not self.reach or bottom > self.reach[-1] else self.reach[-1])
+
+    def crosses(self, y: float) -> bool:
+        i = bisect_right(self.tops, y)
+        return i > 0 and self.reach[i - 1] >= y
 
 
 COLUMN_MIN = 3.0
 """Rules closer than this (pt) are one column edge."""
 
 
-def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0,
-                      chain: bool = False) -> list[Table]:
+def tables_from_rules(
+    rules: list[Rule], hrules: list[HRule] | None = None, merge: float = 2.0, chain: bool = False
+) -> list[Table]:
     """Group vertical rules whose vertical extents overlap into tables; each table's column
     boundaries are the distinct x positions of its rules, its row boundaries the horizontal rules
     that cross it. With `chain` (PDF text), rules in a chain of steps up to max(merge, COLUMN_MIN)
@@ -100,7 +124,9 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
         # (310.0, 311.0, 312.1) are one column boundary, not a thin empty column
         clusters: list[list[float]] = []
         for x in sorted(r.x for r in g):
-            if clusters and (x - clusters[-1][-1] <= max(merge, COLUMN_MIN) if chain else x - clusters[-1][0] <= merge):
+            if clusters and (
+                x - clusters[-1][-1] <= max(merge, COLUMN_MIN) if chain else x - clusters[-1][0] <= merge
+            ):
                 clusters[-1].append(x)
             else:
                 clusters.append([x])
@@ -109,8 +135,13 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
         if len(xs) >= 2:
             top, bottom = min(r.top for r in g), max(r.bottom for r in g)
             ys: list[float] = []
-            for y in sorted(h.y for h in hrules or () if top - merge <= h.y <= bottom + merge
-                            and h.x0 <= xs[0] + merge * 2 and h.x1 >= xs[0] + merge):
+            for y in sorted(
+                h.y
+                for h in hrules or ()
+                if top - merge <= h.y <= bottom + merge
+                and h.x0 <= xs[0] + merge * 2
+                and h.x1 >= xs[0] + merge
+            ):
                 if not ys or y - ys[-1] > merge:
                     ys.append(y)
             tables.append(Table(top, bottom, xs, ys, g, spans))
@@ -119,25 +150,42 @@ def tables_from_rules(rules: list[Rule], hrules: list[HRule] | None = None, merg
 
 def _group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
     """Glyphs grouped into text lines: a glyph joins the current line when its vertical extent lies
-    mostly inside the line's (so low punctuation such as 、。， stays on its line)."""
-    glyphs = sorted(glyphs, key=lambda g: ((g.top + g.bottom) / 2, g.x0))  # (g.yc, g.x0), inlined: hot
+    mostly inside the line's (so low punctuation such as 、。， stays on its line). Hot: the
+    comparisons below are `min`/`max`/`abs` written out, with the line's figures kept."""
+    glyphs = sorted(glyphs, key=_yc_x0)
     lines: list[list[Glyph]] = []
-    top = bottom = 0.0
+    line: list[Glyph] = []
+    top = bottom = centre = reach = height = 0.0
     for g in glyphs:
         g_top, g_bottom = g.top, g.bottom
-        if lines:
-            overlap = min(bottom, g_bottom) - max(top, g_top)
-            if (overlap >= 0.5 * min(max(0.1, g_bottom - g_top), bottom - top)
-                    and abs((g_top + g_bottom) / 2 - (top + bottom) / 2) < 0.7 * (bottom - top)):
-                lines[-1].append(g)
+        if line:
+            # overlap >= 0.5 * min(max(0.1, g.height), line height), centres less than 0.7 lines apart
+            g_height = g_bottom - g_top
+            if not g_height > 0.1:
+                g_height = 0.1
+            overlap = (g_bottom if g_bottom < bottom else bottom) - (g_top if g_top > top else top)
+            gap = (g_top + g_bottom) / 2 - centre
+            if (
+                overlap >= 0.5 * (height if height < g_height else g_height)
+                and (gap if gap >= 0 else -gap) < reach
+            ):
+                line.append(g)
                 continue
-        lines.append([g])
+        line = [g]
+        lines.append(line)
         top, bottom = g_top, g_bottom
-    return [sorted(line, key=_x0) for line in lines]
+        height, centre = bottom - top, (top + bottom) / 2
+        reach = 0.7 * height
+    for line in lines:
+        line.sort(key=_x0)
+    return lines
 
 
-def _x0(g: Glyph) -> float:
-    return g.x0
+def _yc_x0(g: Glyph) -> tuple[float, float]:
+    return (g.top + g.bottom) / 2, g.x0
+
+
+_x0 = attrgetter("x0")
 
 
 def _median(values: list[float]) -> float:
@@ -175,13 +223,17 @@ def _cells(line: list[Glyph], xs: list[float], open_edges: list[bool] | None = N
     A cell merged over several columns on this line (`open_edges`: no rule between them) is one
     cell: its text goes to the first column of the span and the others stay empty, so a justified
     or spread label is not cut into pieces and the columns after it keep their positions."""
-    before = [g for g in line if (g.x0 + g.x1) / 2 < xs[0]]
-    after = [g for g in line if (g.x0 + g.x1) / 2 > xs[-1]]
+    before: list[Glyph] = []
+    after: list[Glyph] = []
     cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
     first, last = xs[0], xs[-1]
     for g in line:
         xc = (g.x0 + g.x1) / 2
-        if first <= xc <= last:
+        if xc < first:
+            before.append(g)
+        elif xc > last:
+            after.append(g)
+        elif first <= xc:  # inside the table (and not NaN)
             i = bisect_left(xs, xc, 1) - 1  # the first column whose right rule is at or past xc
             if open_edges:  # a cell merged over columns: its text goes to the first column of the span
                 while i > 0 and open_edges[i - 1]:
@@ -205,7 +257,9 @@ def _concat(a: str, b: str) -> str:
     return a + " " + b
 
 
-def assemble(glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[HRule] | None = None) -> list[str]:
+def assemble(
+    glyphs: list[Glyph], rules: list[Rule] | None = None, hrules: list[HRule] | None = None
+) -> list[str]:
     """Text lines of one page, top to bottom; table rows as tab-separated cells. Inside a ruled
     table, the text lines of one row band (a cell's text wrapped over several lines) become one row."""
     glyphs = [g for g in glyphs if g.text and g.text.strip()]

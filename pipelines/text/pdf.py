@@ -12,6 +12,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from pipelines.limits import OverCap, bound_pdfminer_streams, limits, note_cut
 from pipelines.text.common import failure_message, garbage_ratio, normalize_text
@@ -74,8 +75,10 @@ class _Budget:
         return time.monotonic() - self.start > self.seconds
 
     def describe(self) -> str:
-        return (f"the budget of one PDF ({self.seconds:g} s, {PDF_SECONDS_ENV}; {self.ocr_pages} OCR pages, "
-                f"{OCR_MAX_PAGES_ENV}) ran out; raise it and run `nianbao reprocess --kind pdf`")
+        return (
+            f"the budget of one PDF ({self.seconds:g} s, {PDF_SECONDS_ENV}; {self.ocr_pages} OCR pages, "
+            f"{OCR_MAX_PAGES_ENV}) ran out; raise it and run `nianbao reprocess --kind pdf`"
+        )
 
 
 @dataclass
@@ -107,12 +110,14 @@ def _walk(items, marks: _Marks) -> None:
 def _text_rotation(marks: _Marks) -> int:
     """The direction most of the page's characters run in, when it is not left to right: a
     landscape table printed sideways on a portrait page, or a page upside down."""
-    counts = Counter(c[5] for c in marks.chars)
+    counts = Counter(map(itemgetter(5), marks.chars))
     direction, n = counts.most_common(1)[0] if counts else (0, 0)
     return direction if n > 0.5 * len(marks.chars) else 0
 
 
-def _rotate_box(x0: float, y0: float, x1: float, y1: float, rotation: int) -> tuple[float, float, float, float]:
+def _rotate_box(
+    x0: float, y0: float, x1: float, y1: float, rotation: int
+) -> tuple[float, float, float, float]:
     """A box turned by -`rotation` degrees, so that text running in that direction runs left to right."""
     if rotation == 90:
         return y0, -x1, y1, -x0
@@ -129,11 +134,13 @@ def _oriented(marks: _Marks, rotation: int, height: float) -> tuple[list[Glyph],
     rules: list[Rule] = []
     hrules: list[HRule] = []
     if rotation:
-        boxes = [(*_rotate_box(x0, y0, x1, y1, rotation), text) for x0, y0, x1, y1, text, _d in marks.chars]
-        shapes = [(*_rotate_box(x0, y0, x1, y1, rotation), is_rect) for x0, y0, x1, y1, is_rect in marks.shapes]
+        boxes = [(*_rotate_box(x0, y0, x1, y1, rotation), text, d) for x0, y0, x1, y1, text, d in marks.chars]
+        shapes = [
+            (*_rotate_box(x0, y0, x1, y1, rotation), is_rect) for x0, y0, x1, y1, is_rect in marks.shapes
+        ]
     else:
         boxes, shapes = marks.chars, marks.shapes
-    chars = [Glyph(box[0], box[2], height - box[3], height - box[1], box[4]) for box in boxes]
+    chars = [Glyph(x0, x1, height - y1, height - y0, text) for x0, y0, x1, y1, text, _d in boxes]
     for x0, y0, x1, y1, is_rect in shapes:
         w, h = x1 - x0, y1 - y0
         if w <= 2.5 and h > 4:
@@ -182,8 +189,16 @@ def _page_from_marks(marks: _Marks, height: float, source: str) -> _Page:
     rotation = _text_rotation(marks)
     chars, rules, hrules = _oriented(marks, rotation, height)
     lines = assemble(chars, rules, hrules)
-    return _Page(lines, len(chars), garbage_ratio("\n".join(lines)), marks.images, rules, source, hrules=hrules,
-                 rotation=rotation)
+    return _Page(
+        lines,
+        len(chars),
+        garbage_ratio("\n".join(lines)),
+        marks.images,
+        rules,
+        source,
+        hrules=hrules,
+        rotation=rotation,
+    )
 
 
 def _pdfium_pages(pdf, errors: list[str], budget: _Budget) -> list[_Page]:
@@ -205,35 +220,53 @@ def _pdfium_pages(pdf, errors: list[str], budget: _Budget) -> list[_Page]:
     return pages
 
 
-_STREAM = re.compile(rb"stream\r?\n")
 _DEFLATE_MAX_RATIO = 1032  # deflate cannot unpack one byte into more than about 1032
+_INFLATE_STEP = 8192  # compressed bytes per step: at most about 8 MB of output held at once
 
 
 def _stream_over_cap(body: bytes) -> bool:
     """Does a stream of this PDF unpack to more than NIANBAO_MAX_UNPACKED_MB? Only streams long enough
-    to exceed the cap at deflate's largest ratio are inflated (in 1 MB steps, never held), so a normal
-    PDF costs a scan for the keyword."""
-    import zlib
-
+    to exceed the cap at deflate's largest ratio are inflated (a step at a time, never held), so a
+    normal PDF costs a scan for the keyword; a large embedded font costs its inflation (about 20 ms
+    for a 3.4 MB TrueType font, which pdfium inflates again)."""
     from pipelines.limits import limits
 
     cap = limits().unpacked_bytes
     shortest = cap // _DEFLATE_MAX_RATIO
-    for match in _STREAM.finditer(body):
-        start = match.end()
+    view = memoryview(body)
+    at = body.find(b"stream")
+    while at >= 0:
+        start = at + 6  # `stream` then CRLF or LF; `endstream` is found here too, and skipped as short
+        if body.startswith(b"\r\n", start):
+            start += 2
+        elif body.startswith(b"\n", start):
+            start += 1
+        else:
+            at = body.find(b"stream", start)
+            continue
         end = body.find(b"endstream", start)
         end = len(body) if end < 0 else end
-        if end - start <= shortest:
-            continue
-        inflater, data, total = zlib.decompressobj(), body[start:end], 0
-        try:
-            while data and total <= cap and not inflater.eof:  # bytes after the end of the Flate data are left
-                total += len(inflater.decompress(data, 2**20))
-                data = inflater.unconsumed_tail
-        except zlib.error:
-            continue  # not Flate (or not readable as such): pdfium decodes it as it would anyway
-        if total > cap:
+        if end - start > shortest and _inflates_past(view[start:end], cap):
             return True
+        at = body.find(b"stream", start)  # from here: what looked like a stream may hold the real one
+    return False
+
+
+def _inflates_past(data: memoryview, cap: int) -> bool:
+    """Whether Flate `data` unpacks to more than `cap` bytes (data that is not Flate does not)."""
+    import zlib
+
+    inflater, total = zlib.decompressobj(), 0
+    try:
+        for at in range(0, len(data), _INFLATE_STEP):
+            # bytes after the end of the Flate data are left in `unused_data`
+            total += len(inflater.decompress(data[at : at + _INFLATE_STEP]))
+            if total > cap:
+                return True
+            if inflater.eof:
+                return False
+    except zlib.error:
+        return False  # not Flate (or not readable as such): pdfium decodes it as it would anyway
     return False
 
 
@@ -245,8 +278,11 @@ def _read_pages(body: bytes, errors: list[str], budget: _Budget) -> tuple[list[_
     # pdfium inflates streams in C with no cap: a Flate bomb is left to pdfminer's bounded reader
     pdf = None if _stream_over_cap(body) else _open_pdfium(body, opening)
     pages = _pdfium_pages(pdf, errors, budget) if pdf is not None else None
-    redo = None if pages is None else {i for i, p in enumerate(pages)
-                                       if p.source == "failed" or p.cid > CID_RETRY_RATIO}
+    redo = (
+        None
+        if pages is None
+        else {i for i, p in enumerate(pages) if p.source == "failed" or p.cid > CID_RETRY_RATIO}
+    )
     if redo is None or redo:
         mined = _pdfminer_pages(body, errors if pages is None else [], budget, redo)
         if pages is None:
@@ -259,13 +295,19 @@ def _read_pages(body: bytes, errors: list[str], budget: _Budget) -> tuple[list[_
             other = mined[i] if mined and i < len(mined) else None
             if other is not None and other.source == "unread":  # the budget ran out before the re-read
                 pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
-            elif other is not None and other.source == "pdfminer" and (page.source == "failed" or other.cid <= page.cid):
+            elif (
+                other is not None
+                and other.source == "pdfminer"
+                and (page.source == "failed" or other.cid <= page.cid)
+            ):
                 other.unmapped = page.unmapped
                 pages[i] = other
     return pages, pdf
 
 
-def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget, only: set[int] | None = None) -> list[_Page] | None:
+def _pdfminer_pages(
+    body: bytes, errors: list[str], budget: _Budget, only: set[int] | None = None
+) -> list[_Page] | None:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfinterp import PDFResourceManager
@@ -314,7 +356,9 @@ def _pdfminer_pages(body: bytes, errors: list[str], budget: _Budget, only: set[i
                 errors.append(f"page {i + 1}: pdfminer failed ({type(exc).__name__}: {exc})")
                 pages.append(_Page([], 0, 0.0, 0, [], "failed"))
     except Exception as exc:  # noqa: BLE001 - a broken page tree: keep the pages read so far
-        errors.append(f"corrupt PDF: page tree unreadable after {len(pages)} page(s) ({type(exc).__name__}: {exc})")
+        errors.append(
+            f"corrupt PDF: page tree unreadable after {len(pages)} page(s) ({type(exc).__name__}: {exc})"
+        )
     return pages
 
 
@@ -341,8 +385,17 @@ def _ocr_page(pdf, index: int, engine: str) -> _Page:
     finally:
         page.close()
     result = ocr_upright(image, OCR_DPI, engine=engine)
-    return _Page(result.lines, result.words, 0.0, 1, [], result.engine, ocr_conf=result.confidence,
-                 ocr_min=result.min_confidence, rotation=result.rotation)
+    return _Page(
+        result.lines,
+        result.words,
+        0.0,
+        1,
+        [],
+        result.engine,
+        ocr_conf=result.confidence,
+        ocr_min=result.min_confidence,
+        rotation=result.rotation,
+    )
 
 
 def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
@@ -380,8 +433,11 @@ def _repeats(row: str, header: str) -> bool:
         return True
     from difflib import SequenceMatcher
 
-    return (len(row) >= 8 and re.findall(r"\d+", row) == re.findall(r"\d+", header)
-            and SequenceMatcher(None, row, header).ratio() >= 0.85)
+    return (
+        len(row) >= 8
+        and re.findall(r"\d+", row) == re.findall(r"\d+", header)
+        and SequenceMatcher(None, row, header).ratio() >= 0.85
+    )
 
 
 def join_page_lines(pages: list[list[str]]) -> str:
@@ -404,7 +460,12 @@ def join_page_lines(pages: list[list[str]]) -> str:
             # continuation: skip the table's header rows if the new page repeats them (in order)
             header = [_norm_row(r) for r in prev_rows[:6]]
             k = 0
-            while k < len(lines) and k < len(header) and "\t" in lines[k] and _repeats(_norm_row(lines[k]), header[k]):
+            while (
+                k < len(lines)
+                and k < len(header)
+                and "\t" in lines[k]
+                and _repeats(_norm_row(lines[k]), header[k])
+            ):
                 k += 1
             lines = lines[k:]
             while out and not out[-1].strip():
@@ -417,81 +478,122 @@ def join_page_lines(pages: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+_NOT_READ = ("unread", "overcap")  # pages left when the budget ran out, or cut as decompression bombs
+
+
+@dataclass
+class _Ocr:
+    """OCR of the pages without a usable text layer, within the PDF's budget of time and OCR pages."""
+
+    budget: _Budget
+    errors: list[str]
+    engine: str | None | bool = False  # False: not looked up yet; None: no engine installed
+    tried: int = 0
+    pages: list[dict] = field(default_factory=list)  # per OCRed page: number, engine, mean and min confidence
+
+    @staticmethod
+    def wanted(page: _Page) -> bool:
+        return page.source not in _NOT_READ and (page.chars < OCR_MIN_CHARS or page.cid > 0.3)
+
+    def read(self, pdf, index: int, page: _Page) -> _Page:
+        """Page `index` OCRed; `page` itself when there is no engine, OCR fails or reads nothing; an
+        "unread" page when the budget has run out."""
+        from pipelines.text.ocr import missing_engine_message, ocr_engine
+
+        if self.engine is False:
+            self.engine = ocr_engine()
+        if self.engine is None:
+            self.errors.append(f"page {index + 1}: no text layer and {missing_engine_message()}")
+            return page
+        if self.tried >= self.budget.ocr_pages or self.budget.spent():
+            return _Page([], 0, 0.0, page.images, [], "unread")
+        self.tried += 1
+        try:
+            ocred = _ocr_page(pdf, index, self.engine)
+        except Exception as exc:  # noqa: BLE001
+            self.errors.append(f"page {index + 1}: OCR failed ({failure_message(exc)})")
+            return page
+        if not ocred.chars:
+            return page
+        self.pages.append(
+            {"page": index + 1, "engine": ocred.source, "mean": ocred.ocr_conf, "min": ocred.ocr_min}
+        )
+        return ocred
+
+
+def _ocr_scans(body: bytes, pages: list[_Page], pdf, ocr: _Ocr):
+    """The pages without a usable text layer replaced by their OCR, in order; returns the pdfium
+    document, opened here when pdfium did not read the pages."""
+    for i, page in enumerate(pages):
+        if _Ocr.wanted(page):
+            pdf = pdf or _open_pdfium(body, ocr.errors)
+            if pdf is not None and i < len(pdf):
+                pages[i] = ocr.read(pdf, i, page)
+    return pdf
+
+
+def _unmapped(pages: list[_Page]) -> int:
+    """Pages whose first reading had unmapped glyphs (pdfium's, or pdfminer's `(cid:NNN)`)."""
+    return sum(
+        1
+        for page in pages
+        if page.source not in _NOT_READ
+        and (page.unmapped or (page.source == "pdfminer" and page.cid > CID_RETRY_RATIO))
+    )
+
+
+def _quality(pages: list[_Page], unmapped: int, ocr_pages: list[dict]) -> dict:
+    """The audit figures of one PDF (see the README's *PDF text*)."""
+    used = Counter(page.source for page in pages if page.source not in _NOT_READ)
+    q: dict = {"pages": len(pages), "pages_by_extractor": dict(used)}
+    turned = sum(1 for page in pages if page.rotation)
+    if turned:
+        q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
+    unread = sum(1 for page in pages if page.source == "unread")
+    if unread:
+        q["unread_pages"] = unread  # pages left when the PDF's budget ran out
+    if unmapped:
+        q["unmapped_pages"] = unmapped  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
+    if ocr_pages:
+        confs = [p["mean"] or 0.0 for p in ocr_pages]
+        q["ocr_confidence"] = round(sum(confs) / len(confs), 2)  # mean of the pages' means, 0..100
+        q["ocr_confidence_min"] = min(p["min"] or 0.0 for p in ocr_pages)  # the least sure word or box
+        q["ocr_pages"] = len(confs)
+        q["ocr_engine"] = "+".join(sorted({p["engine"] for p in ocr_pages}))
+        q["ocr_page_confidence"] = ocr_pages  # per OCRed page: number, engine, mean and min confidence
+    return q
+
+
 def extract_pdf(body: bytes, *, ocr: bool = True) -> PdfText:
-    """Text of one PDF. Errors (encrypted, corrupt, truncated, unreadable pages, a budget used up) are
-    recorded in `error`, with whatever text could be recovered."""
+    """Text of one PDF: read (pdfium, pdfminer where it fails), scans OCRed, pages joined. Errors
+    (encrypted, corrupt, truncated, unreadable pages, a budget used up) are recorded in `error`,
+    with whatever text could be recovered."""
     errors: list[str] = []
     budget = _Budget.from_env()
     if not body or b"%PDF" not in body[:1024]:
         return PdfText("", "none", 0, "not a PDF (no %PDF header)")
-    truncated = b"%%EOF" not in body[-2048:]
-    if truncated:
+    if b"%%EOF" not in body[-2048:]:
         errors.append("truncated PDF: no %%EOF at the end of the file")
     pages, pdf = _read_pages(body, errors, budget)
-    if pages is None or (not pages):
+    if not pages:  # no page could be read: as many failed pages as pdfium counts, for OCR
         pdf = pdf or _open_pdfium(body, errors)
         if pdf is None:
             return PdfText("", "none", 0, "; ".join(dict.fromkeys(errors)) or "unreadable PDF")
         pages = [_Page([], 0, 1.0, 0, [], "failed") for _ in range(len(pdf))]
         if any("encrypted" in e for e in errors):
             errors = [e for e in errors if "encrypted" not in e]
-    used: Counter[str] = Counter()
-    confs: list[float] = []
-    ocr_pages: list[dict] = []
-    engine: str | None | bool = False  # not looked up yet
-    ocr_tried = 0
-    unreadable = 0
-    for i, page in enumerate(pages):
-        if page.source in ("unread", "overcap"):
-            continue
-        if page.unmapped or (page.source == "pdfminer" and page.cid > CID_RETRY_RATIO):
-            unreadable += 1
-        if ocr and (page.chars < OCR_MIN_CHARS or page.cid > 0.3):
-            pdf = pdf or _open_pdfium(body, errors)
-            if pdf is not None and i < len(pdf):
-                from pipelines.text.ocr import missing_engine_message, ocr_engine
-
-                if engine is False:
-                    engine = ocr_engine()
-                if engine is None:
-                    errors.append(f"page {i + 1}: no text layer and {missing_engine_message()}")
-                elif ocr_tried >= budget.ocr_pages or budget.spent():
-                    pages[i] = _Page([], 0, 0.0, page.images, [], "unread")
-                    continue
-                else:
-                    ocr_tried += 1
-                    try:
-                        ocred = _ocr_page(pdf, i, engine)
-                        if ocred.chars:
-                            pages[i] = page = ocred
-                            confs.append(ocred.ocr_conf or 0.0)
-                            ocr_pages.append({"page": i + 1, "engine": ocred.source, "mean": ocred.ocr_conf,
-                                              "min": ocred.ocr_min})
-                    except Exception as exc:  # noqa: BLE001
-                        errors.append(f"page {i + 1}: OCR failed ({failure_message(exc)})")
-        used[page.source] += 1
+    unmapped = _unmapped(pages)
+    scans = _Ocr(budget, errors)
+    if ocr:
+        pdf = _ocr_scans(body, pages, pdf, scans)
     if pdf is not None:
         pdf.close()
-    unread = sum(1 for page in pages if page.source == "unread")
-    if unread:
-        errors.append(f"{unread} of {len(pages)} pages not read: {budget.describe()}")
+    q = _quality(pages, unmapped, scans.pages)
+    if q.get("unread_pages"):
+        errors.append(f"{q['unread_pages']} of {len(pages)} pages not read: {budget.describe()}")
     text = normalize_text(join_page_lines(_drop_furniture([p.lines for p in pages])))
-    sources = [s for s in ("pdfminer", "pdfium", "rapidocr", "tesseract") if used.get(s)]
-    extractor = "+".join(sources) or "none"
-    q = {"pages": len(pages), "pages_by_extractor": dict(used)}
-    turned = sum(1 for page in pages if page.rotation)
-    if turned:
-        q["turned_pages"] = turned  # pages whose text ran sideways or upside down, read turned upright
-    if unread:
-        q["unread_pages"] = unread  # pages left when the PDF's budget ran out
-    if unreadable:
-        q["unmapped_pages"] = unreadable  # pages where pdfminer gave (cid:NNN) / unmapped glyphs
-    if confs:
-        q["ocr_confidence"] = round(sum(confs) / len(confs), 2)  # mean of the pages' means, 0..100
-        q["ocr_confidence_min"] = min(p["min"] or 0.0 for p in ocr_pages)  # the least sure word or box
-        q["ocr_pages"] = len(confs)
-        q["ocr_engine"] = "+".join(sorted({p["engine"] for p in ocr_pages}))
-        q["ocr_page_confidence"] = ocr_pages  # per OCRed page: number, engine, mean and min confidence
+    used = q["pages_by_extractor"]
+    extractor = "+".join(s for s in ("pdfminer", "pdfium", "rapidocr", "tesseract") if used.get(s)) or "none"
     if not text.strip() and not errors:
         errors.append("no text: the PDF has no text layer that could be read")
     return PdfText(text, extractor, len(pages), "; ".join(dict.fromkeys(errors)) or None, q)

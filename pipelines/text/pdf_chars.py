@@ -43,10 +43,21 @@ class _Bare:
     def __init__(self) -> None:
         from pypdfium2_raw.bindings import _libs  # the loaded libpdfium (ctypesgen's table)
 
-        lib = ctypes.CDLL(_libs["pdfium"]._name)  # a handle of our own: pypdfium2's prototypes stay as they are
-        for name in ("FPDFText_GetLooseCharBox", "FPDFText_GetCharOrigin", "FPDFText_IsGenerated", "FPDFPage_CountObjects",
-                     "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix", "FPDFPath_CountSegments",
-                     "FPDFPathSegment_GetType", "FPDFPathSegment_GetPoint", "FPDFFormObj_CountObjects"):
+        lib = ctypes.CDLL(
+            _libs["pdfium"]._name
+        )  # a handle of our own: pypdfium2's prototypes stay as they are
+        for name in (
+            "FPDFText_GetLooseCharBox",
+            "FPDFText_GetCharOrigin",
+            "FPDFText_IsGenerated",
+            "FPDFPage_CountObjects",
+            "FPDFPageObj_GetType",
+            "FPDFPageObj_GetMatrix",
+            "FPDFPath_CountSegments",
+            "FPDFPathSegment_GetType",
+            "FPDFPathSegment_GetPoint",
+            "FPDFFormObj_CountObjects",
+        ):
             setattr(self, name, getattr(lib, name))
         for name in ("FPDFPage_GetObject", "FPDFPath_GetPathSegment", "FPDFFormObj_GetObject"):
             fn = getattr(lib, name)
@@ -84,8 +95,14 @@ def _mul(m1: Matrix, m0: Matrix) -> Matrix:
     """`m1` then `m0` (pdfminer's `mult_matrix` order)."""
     a1, b1, c1, d1, e1, f1 = m1
     a0, b0, c0, d0, e0, f0 = m0
-    return (a0 * a1 + c0 * b1, b0 * a1 + d0 * b1, a0 * c1 + c0 * d1, b0 * c1 + d0 * d1,
-            a0 * e1 + c0 * f1 + e0, b0 * e1 + d0 * f1 + f0)
+    return (
+        a0 * a1 + c0 * b1,
+        b0 * a1 + d0 * b1,
+        a0 * c1 + c0 * d1,
+        b0 * c1 + d0 * d1,
+        a0 * e1 + c0 * f1 + e0,
+        b0 * e1 + d0 * f1 + f0,
+    )
 
 
 def page_ctm(mediabox: tuple[float, float, float, float], rotation: int) -> Matrix:
@@ -136,7 +153,11 @@ def read_chars(textpage, ctm: Matrix, marks: Marks) -> None:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     rect_p, ox_p, oy_p = (_VOID_P(ctypes.addressof(v)) for v in (rect, ox, oy))
     page_p = _address(handle)
-    loose_box, origin, is_generated = lib.FPDFText_GetLooseCharBox, lib.FPDFText_GetCharOrigin, lib.FPDFText_IsGenerated
+    loose_box, origin, is_generated = (
+        lib.FPDFText_GetLooseCharBox,
+        lib.FPDFText_GetCharOrigin,
+        lib.FPDFText_IsGenerated,
+    )
     a, b, c, d, e, f = ctm
     upright = ctm[:4] == (1, 0, 0, 1)
     # pdfium's loose box against its origin -> pdfminer's box against the origin; the same for every
@@ -189,13 +210,21 @@ class _Metrics:
     __slots__ = ("descent", "direction", "height", "tight", "vertical")
 
     def __init__(self, descent: float, height: float, direction: int, tight: bool, vertical: bool) -> None:
-        self.descent, self.height, self.direction, self.tight, self.vertical = descent, height, direction, tight, vertical
+        self.descent, self.height, self.direction, self.tight, self.vertical = (
+            descent,
+            height,
+            direction,
+            tight,
+            vertical,
+        )
 
 
 _MISSING = _Metrics(0.0, 0.0, 0, False, False)
 
 
-def _metrics(handle, index: int, loose_width: float, a: float, b: float, c: float, d: float) -> _Metrics | None:
+def _metrics(
+    handle, index: int, loose_width: float, a: float, b: float, c: float, d: float
+) -> _Metrics | None:
     matrix = pdfium_c.FS_MATRIX()
     if not pdfium_c.FPDFText_GetMatrix(handle, index, ctypes.byref(matrix)):
         return None
@@ -218,8 +247,9 @@ def _metrics(handle, index: int, loose_width: float, a: float, b: float, c: floa
 
 def _tight_box(handle, index: int) -> tuple[float, float, float, float] | None:
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    if not pdfium_c.FPDFText_GetCharBox(handle, index, ctypes.byref(left), ctypes.byref(right),
-                                        ctypes.byref(bottom), ctypes.byref(top)):
+    if not pdfium_c.FPDFText_GetCharBox(
+        handle, index, ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top)
+    ):
         return None
     return left.value, right.value, bottom.value, top.value
 
@@ -238,7 +268,11 @@ def _objects(lib: _Bare, objects: list[_Handle], ctm: Matrix, marks: Marks) -> N
     x, y = ctypes.c_float(), ctypes.c_float()
     points = (x, y, _VOID_P(ctypes.addressof(x)), _VOID_P(ctypes.addressof(y)))
     get_type, get_matrix = lib.FPDFPageObj_GetType, lib.FPDFPageObj_GetMatrix
-    path_kind, image_kind, form_kind = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM
+    path_kind, image_kind, form_kind = (
+        pdfium_c.FPDF_PAGEOBJ_PATH,
+        pdfium_c.FPDF_PAGEOBJ_IMAGE,
+        pdfium_c.FPDF_PAGEOBJ_FORM,
+    )
     for obj in objects:
         kind = get_type(obj)
         if kind == path_kind:
@@ -248,17 +282,26 @@ def _objects(lib: _Bare, objects: list[_Handle], ctm: Matrix, marks: Marks) -> N
             marks.images += 1
         elif kind == form_kind and get_matrix(obj, fs_p):
             inner = _mul((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f), ctm)
-            _objects(lib, [lib.FPDFFormObj_GetObject(obj, i) for i in range(lib.FPDFFormObj_CountObjects(obj))],
-                     inner, marks)
+            _objects(
+                lib,
+                [lib.FPDFFormObj_GetObject(obj, i) for i in range(lib.FPDFFormObj_CountObjects(obj))],
+                inner,
+                marks,
+            )
 
 
 def _path(lib: _Bare, obj: _Handle, ctm: Matrix, marks: Marks, points: tuple) -> None:
     """One path object's subpaths. pdfium closes a subpath with an explicit point back to its start
     (as pdfminer reads `h`), so the end points alone give pdfminer's boxes."""
-    get_segment, get_type, get_point = lib.FPDFPath_GetPathSegment, lib.FPDFPathSegment_GetType, lib.FPDFPathSegment_GetPoint
+    get_segment, get_type, get_point = (
+        lib.FPDFPath_GetPathSegment,
+        lib.FPDFPathSegment_GetType,
+        lib.FPDFPathSegment_GetPoint,
+    )
     moveto, bezierto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
     x, y, xp, yp = points
     a, b, c, d, e, f = ctm
+    shapes = marks.shapes
     subpath: list[tuple[float, float]] = []
     bezier = 0
     for i in range(lib.FPDFPath_CountSegments(obj)):
@@ -274,23 +317,35 @@ def _path(lib: _Bare, obj: _Handle, ctm: Matrix, marks: Marks, points: tuple) ->
         point = (a * px + c * py + e, b * px + d * py + f)
         if kind == moveto:
             if len(subpath) > 1:
-                _subpath(subpath, marks)
+                shapes.append(_subpath_box(subpath))
             subpath = [point]
             bezier = 0
         else:
             subpath.append(point)
     if len(subpath) > 1:
-        _subpath(subpath, marks)
+        shapes.append(_subpath_box(subpath))
 
 
-def _subpath(points: list[tuple[float, float]], marks: Marks) -> None:
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    is_rect = False
+def _subpath_box(points: list[tuple[float, float]]) -> tuple[float, float, float, float, bool]:
+    """The box of a subpath's points, and whether it is a rectangle (four axis-aligned corners, closed)."""
     if len(points) == 5 and points[0] == points[4]:
         (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = points
-        is_rect = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
-    marks.shapes.append((min(xs), min(ys), max(xs), max(ys), is_rect))
+        is_rect = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
+            y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+        )
+        return (min(x0, x1, x2, x3), min(y0, y1, y2, y3), max(x0, x1, x2, x3), max(y0, y1, y2, y3), is_rect)
+    if len(points) == 2:
+        (x0, y0), (x1, y1) = points
+        # min() and max() of two, written out (hot): the same values, NaN and signed zeros included
+        return (
+            x1 if x1 < x0 else x0,
+            y1 if y1 < y0 else y0,
+            x1 if x1 > x0 else x0,
+            y1 if y1 > y0 else y0,
+            False,
+        )
+    xs, ys = zip(*points, strict=True)
+    return min(xs), min(ys), max(xs), max(ys), False
 
 
 def read_page(pdf, index: int, marks: Marks) -> float:

@@ -14,7 +14,10 @@ from tests.text.builders import FONT, _register_font, scanned_pdf, text_pdf, tur
 
 TABLE = "\n".join(
     ["收到和处理政府信息公开申请情况", "项目\t自然人\t商业企业\t总计"]
-    + [f"{i}.第{i}类申请的处理结果说明文字较长需要在单元格内换行显示\t{i}\t{i * 2}\t{i * 3}" for i in range(1, 31)]
+    + [
+        f"{i}.第{i}类申请的处理结果说明文字较长需要在单元格内换行显示\t{i}\t{i * 2}\t{i * 3}"
+        for i in range(1, 31)
+    ]
     + ["五、存在的主要问题及改进情况", "无。"]
 )
 
@@ -28,9 +31,11 @@ def test_table_split_over_pages_is_joined_without_repeated_header():
     assert rows.count("项目\t自然人\t商业企业\t总计") == 1  # repeated header rows dropped
     assert len(rows) == 31
     for i in range(1, 31):  # wrapped label cells stay in their row, rows stay in order, no gaps
-        assert rows[i] == f"{i}.第{i}类申请的处理结果说明文字较长需要在单元格内换行显示\t{i}\t{i * 2}\t{i * 3}"
+        assert (
+            rows[i] == f"{i}.第{i}类申请的处理结果说明文字较长需要在单元格内换行显示\t{i}\t{i * 2}\t{i * 3}"
+        )
     start = lines.index(rows[0])
-    assert all("\t" in ln for ln in lines[start:start + 31])  # no blank line or furniture inside the table
+    assert all("\t" in ln for ln in lines[start : start + 31])  # no blank line or furniture inside the table
     assert "某某区人民政府信息公开" not in doc.text and "- 2 -" not in doc.text
 
 
@@ -117,7 +122,9 @@ def test_sideways_and_upside_down_scans_are_read_upright(angle, engine, monkeypa
     assert doc.extractor == engine and doc.quality["turned_pages"] == 1
     assert doc.quality["ocr_confidence"] >= 80
     assert "项目\t自然人\t商业企业\t总计" in doc.text
-    rows = [i for i in range(1, 13) if re.search(rf"^{i}\.第{i}类申请.*\t{i}\t{2 * i}\t{3 * i}$", doc.text, re.M)]
+    rows = [
+        i for i in range(1, 13) if re.search(rf"^{i}\.第{i}类申请.*\t{i}\t{2 * i}\t{3 * i}$", doc.text, re.M)
+    ]
     assert len(rows) >= 11
 
 
@@ -221,3 +228,20 @@ def test_ocr_stops_at_its_page_limit(monkeypatch):
     assert doc.quality["ocr_pages"] == 1 and doc.quality["unread_pages"] == doc.quality["pages"] - 1 >= 1
     assert "NIANBAO_OCR_MAX_PAGES" in doc.error
     assert "收到和处理政府信息公开申请情况" in doc.text  # the first page was read
+
+
+def test_bomb_check_finds_a_stream_inside_what_looked_like_one(monkeypatch):
+    """The word `stream` in a comment before a Flate bomb starts a span (up to the next `endstream`)
+    that holds the bomb's own stream. That span is not Flate; the bomb inside it is still found."""
+    from pipelines.text.pdf import _stream_over_cap
+    from tests.hostile import corpus
+
+    for name, value in corpus.HOSTILE_LIMITS.items():
+        monkeypatch.setenv(name, value)
+    bomb = corpus.pdf_flate_bomb()
+    header = bomb.index(b"\n") + 1
+    body = bomb[:header] + b"% a comment that says stream\n" + bomb[header:]
+    assert _stream_over_cap(body) is True
+    assert (
+        _stream_over_cap(b"%PDF-1.4\n% a comment that says stream\n" + corpus.pdf_plain()[header:]) is False
+    )
