@@ -7,7 +7,7 @@ in the crawl process where their CPU time can be taken. It wraps, for the length
 - parse: `pipelines.parse.parse_text` (the report extractor);
 - store: `storage.db.Storage.run` (every database transaction) and the storing pipelines'
   `process_item` (raw blobs, fetch rows, reports, url states);
-- dedup: `crawler.cli.dedup_cmd.run_dedup` (after the crawl).
+- dedup: `dedup.service.run_dedup` (after the crawl).
 Each is timed by the thread's CPU clock, outermost call only (a transaction inside a storing
 pipeline counts once). fetch is the rest of the process's CPU time from engine start to spider close:
 Scrapy's engine, downloads, the spider's discovery and scheduling. Nothing is changed but timed.
@@ -33,7 +33,7 @@ WRAPPED = [
     ("pipelines.store_raw", "StoreRawPipeline", "process_item", "store"),
     ("pipelines.reports", "ReportPipeline", "process_item", "store"),
     ("crawler.incremental", "IncrementalPipeline", "process_item", "store"),
-    ("crawler.cli.dedup_cmd", None, "run_dedup", "dedup"),
+    ("dedup.service", None, "run_dedup", "dedup"),
 ]
 
 

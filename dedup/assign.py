@@ -126,15 +126,9 @@ class Assigner:
 
     def _record(self, new: Incoming, placement: Placement) -> int:
         """Record the document's row in the index; it becomes its version's canonical copy if best."""
-        doc = new.doc
         row = self.index.append(
             DocRow(
-                doc_id=doc.doc_id,
-                url=doc.url,
-                raw_sha256=doc.raw_sha256,
-                fetched_at=doc.fetched_at,
-                source_kind=doc.source_kind,
-                checks_ok=doc.checks_ok,
+                doc=new.doc,
                 facts=new.facts,
                 stats=new.stats,
                 stub=new.stub,

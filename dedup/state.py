@@ -21,7 +21,7 @@ import numpy as np
 from dedup import store
 from dedup.canonical import CanonicalKey, checks_rank, source_rank
 from dedup.decide import EMPTY_STATS, ReportFacts, StatVector
-from dedup.document import MatchKind
+from dedup.document import DedupDocument, MatchKind
 from dedup.index import LSHIndex
 from dedup.keys import ReportKeyIndex, report_key, url_key
 
@@ -55,14 +55,10 @@ class Placement:
 
 @dataclass(frozen=True)
 class DocRow:
-    """One document as the index keeps it, and its placement."""
+    """What the index records of one document: its identifiers (from `doc`; not its text), facts,
+    features, and placement."""
 
-    doc_id: str
-    url: str
-    raw_sha256: str
-    fetched_at: str
-    source_kind: str
-    checks_ok: bool | None
+    doc: DedupDocument
     facts: ReportFacts  # normalised agency, year, template
     stats: StatVector
     stub: bool
@@ -118,15 +114,15 @@ class Rows:
     def append(self, row: DocRow) -> int:
         """Add the document's row (and its lookups); returns its number."""
         n = len(self.doc_ids)
-        facts, placement = row.facts, row.placement
+        doc, facts, placement = row.doc, row.facts, row.placement
         for name, value in (
             ("version", placement.version),
             ("agency", self.agency_id(facts.agency)),
             ("year", facts.year or 0),
             ("template", TEMPLATES.index(facts.template)),
             ("n_stats", len(row.stats)),
-            ("checks", checks_rank(row.checks_ok)),
-            ("source", source_rank(row.source_kind)),
+            ("checks", checks_rank(doc.checks_ok)),
+            ("source", source_rank(doc.source_kind)),
             ("match", MATCHES.index(placement.match)),
             ("matched", placement.matched),
             ("similarity", placement.similarity),
@@ -135,14 +131,14 @@ class Rows:
         ):
             self.columns[name].append(value)
         self.signatures.append(row.signature)
-        self.doc_ids.append(row.doc_id)
-        self.urls.append(row.url)
-        self.shas.append(row.raw_sha256)
-        self.fetched.append(row.fetched_at)
-        self.kinds.append(row.source_kind)
-        self.by_doc[row.doc_id] = n
-        if row.raw_sha256:
-            self.by_sha.setdefault(row.raw_sha256, n)
+        self.doc_ids.append(doc.doc_id)
+        self.urls.append(doc.url)
+        self.shas.append(doc.raw_sha256)
+        self.fetched.append(doc.fetched_at)
+        self.kinds.append(doc.source_kind)
+        self.by_doc[doc.doc_id] = n
+        if doc.raw_sha256:
+            self.by_sha.setdefault(doc.raw_sha256, n)
         if row.has_text:
             self.by_text.setdefault(row.text_hash, n)
         return n

@@ -343,7 +343,7 @@ def _crawl(stopper: StopController, seed_list: list[Seed], settings: Settings, j
             typer.echo(resume_hint, err=True)
             raise typer.Exit(code=EXIT_INTERRUPTED)
         if dedup:
-            from crawler.cli.dedup_cmd import run_dedup
+            from dedup.service import run_dedup
 
             merged = run_dedup(storage, storage.config.data_dir / "dedup")
             say(f"dedup: {merged.reports} report(s) in {merged.clusters} cluster(s), "
