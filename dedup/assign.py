@@ -26,6 +26,7 @@ point: a report found on another report's page is never merged by the link.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,7 +199,7 @@ class Assigner:
             return Placement(version, MatchKind.REVISION, row, similarity)
         return None
 
-    def _candidates(self, new: Incoming, lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, float]]:
+    def _candidates(self, new: Incoming, lo: np.ndarray, hi: np.ndarray) -> Iterator[tuple[int, float]]:
         """(row, similarity) of the LSH candidates similar enough and of a year that may match, most
         similar first (at most `max_candidates` looked at)."""
         index = self.index
@@ -207,12 +208,13 @@ class Assigner:
             index.lsh.stats.capped += 1
             ids = ids[np.argsort(-counts, kind="stable")[: self.max_candidates]]
         if not len(ids):
-            return []
+            return
         sims = (index.rows.signatures.take(ids) == new.signature[None, :]).mean(axis=1)
         keep = sims >= self.decider.near_threshold
         keep[keep] = self.decider.years_may_match(new.facts.year, index.rows.columns["year"].take(ids[keep]))
         ids, sims = ids[keep], sims[keep]
-        return [(int(ids[k]), float(sims[k])) for k in np.lexsort((ids, -sims)).tolist()]
+        for k in np.lexsort((ids, -sims)).tolist():
+            yield int(ids[k]), float(sims[k])
 
     def _agreeing_version(self, stats: StatVector, row: int) -> int | None:
         """The version of `row`'s cluster whose statistics agree with `stats`: `row`'s own first."""
