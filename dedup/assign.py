@@ -48,7 +48,7 @@ from dedup.state import TEMPLATES, DedupIndex, DocRow, Placement, url_keys
 from extractor.agency import agencies_compatible, normalise_agency
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Incoming:
     """A document being assigned, with its features and what the policy derives from them."""
 
@@ -95,7 +95,7 @@ class Assigner:
             placement = Placement(self.index.clusters.new_version(cluster), MatchKind.NEW)
         row = self._record(new, placement)
         if not (new.stub and (lone or placement.match is MatchKind.POINTER)):
-            self._register_key(row, placement.matched)
+            self._register_key(new, placement)
         if new.stub:
             self.index.register_stub(row, new.own_urls)
         elif new.pages:
@@ -143,13 +143,17 @@ class Assigner:
         self._crown_if_best(row, placement.version)
         return row
 
-    def _register_key(self, row: int, matched: int) -> None:
-        """File the row's cluster under its (agency, year), unless the row it matched had the same key
-        (registered already)."""
-        rows = self.index.rows
-        key = rows.report_key(row)
-        if key is not None and not (matched >= 0 and rows.report_key(matched) == key):
-            self.index.keys.register(key, self.index.cluster_of_row(row))
+    def _register_key(self, new: Incoming, placement: Placement) -> None:
+        """File the recorded document's cluster under its (agency, year), unless the row it matched has
+        the same (registered already)."""
+        rows, (agency, year) = self.index.rows, (new.facts.agency, new.facts.year)
+        aid = rows.agency_ids.get(agency) if agency else None
+        if aid is None or not year:
+            return
+        key = report_key(aid, year)
+        if placement.matched >= 0 and rows.report_key(placement.matched) == key:
+            return
+        self.index.keys.register(key, self.index.clusters.version_cluster[placement.version])
 
     # ---------------------------------------------------------------- canonical copy
     def _crown_if_best(self, row: int, version: int) -> None:

@@ -43,7 +43,7 @@ ROW_COLUMNS = (  # rows.npz
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Placement:
     """Where the policy puts a document: a version, how it got there, the row it matched and how closely."""
 
@@ -53,7 +53,7 @@ class Placement:
     similarity: float = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DocRow:
     """What the index records of one document: its identifiers (from `doc`; not its text), facts,
     features, and placement."""
