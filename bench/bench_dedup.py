@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -172,55 +173,44 @@ class Corpus:
                 stats=stats,
                 checks_ok=True,
             )
-            batch = [
-                DedupDocument(
-                    f"d{made}",
-                    text,
-                    source_kind="html",
-                    fetched_at=fetched,
-                    url=f"http://c{city}.gov.cn/{a}/{year}.html",
-                    raw_sha256=f"h{made}",
-                    **base,
-                )
-            ]
-            if rng.random() < 0.5:
+            first = DedupDocument(
+                f"d{made}",
+                text,
+                source_kind="html",
+                fetched_at=fetched,
+                url=f"http://c{city}.gov.cn/{a}/{year}.html",
+                raw_sha256=f"h{made}",
+                **base,
+            )
+            batch = [first]
+            if rng.random() < 0.5:  # the PDF copy
                 batch.append(
-                    DedupDocument(
-                        f"d{made}p",
-                        self.pdf_like(text, agency),
+                    replace(
+                        first,
+                        doc_id=f"d{made}p",
+                        text=self.pdf_like(text, agency),
                         source_kind="pdf",
-                        fetched_at=fetched,
                         url=f"http://c{city}.gov.cn/{a}/{year}.pdf",
                         raw_sha256=f"h{made}p",
-                        **{**base, "checks_ok": None},
+                        checks_ok=None,
                     )
                 )
-            if rng.random() < 0.2:
-                batch.append(
-                    DedupDocument(
-                        f"d{made}m",
-                        text,
-                        source_kind="html",
-                        fetched_at=fetched,
-                        url=f"http://mirror.cn/{a}/{year}.html",
-                        raw_sha256=f"h{made}",
-                        **base,
-                    )
-                )
+            if rng.random() < 0.2:  # a byte-identical mirror
+                batch.append(replace(first, doc_id=f"d{made}m", url=f"http://mirror.cn/{a}/{year}.html"))
             revision = rng.random() < 0.05
             if revision:
                 stats2 = json.loads(json.dumps(stats))
                 stats2["active"]["行政许可"]["decisions"] += 1
                 old = str(stats["active"]["行政许可"]["decisions"])
                 batch.append(
-                    DedupDocument(
-                        f"d{made}r",
-                        text.replace("\n" + old + "\n", "\n" + str(int(old) + 1) + "\n"),
-                        source_kind="html",
+                    replace(
+                        first,
+                        doc_id=f"d{made}r",
+                        text=text.replace("\n" + old + "\n", "\n" + str(int(old) + 1) + "\n"),
                         fetched_at=f"{year + 1}-06-01T00:00:00",
                         url=f"http://c{city}.gov.cn/{a}/{year}-rev.html",
                         raw_sha256=f"h{made}r",
-                        **{**base, "stats": stats2},
+                        stats=stats2,
                     )
                 )
             for i, d in enumerate(batch):

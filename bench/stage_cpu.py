@@ -8,7 +8,7 @@ in the crawl process where their CPU time can be taken. It wraps, for the length
 - store: `storage.db.Storage.run` (every database transaction), the storing pipelines'
   `process_item` (fetch rows, reports, url states) and `storage.blobs.RawStore.put` (raw blobs, written
   in a worker thread: each thread's time counted);
-- dedup: `crawler.cli.dedup_cmd.run_dedup` (after the crawl).
+- dedup: `dedup.service.run_dedup` (after the crawl).
 Each is timed by the thread's CPU clock, outermost call in its thread only (a transaction inside a storing
 pipeline counts once). fetch is the rest of the process's CPU time from engine start to spider close:
 Scrapy's engine, downloads, the spider's discovery and scheduling. Nothing is changed but timed.
@@ -35,7 +35,7 @@ WRAPPED = [
     ("pipelines.store_raw", "StoreRawPipeline", "process_item", "store"),
     ("pipelines.reports", "ReportPipeline", "process_item", "store"),
     ("pipelines.incremental", "IncrementalPipeline", "process_item", "store"),
-    ("crawler.cli.dedup_cmd", None, "run_dedup", "dedup"),
+    ("dedup.service", None, "run_dedup", "dedup"),
 
     ("storage.blobs", "RawStore", "put", "store"),  # in a worker thread, called by StoreRawPipeline
     ("pipelines.store_raw", None, "sniff_kind", "store"),

@@ -514,7 +514,7 @@ def finish(storage: Storage, outcome: RunOutcome, options: CrawlOptions) -> None
         typer.echo(options.resume_hint, err=True)
         raise typer.Exit(code=EXIT_INTERRUPTED)
     if options.dedup:
-        from crawler.cli.dedup_cmd import run_dedup
+        from dedup.service import run_dedup
 
         merged = run_dedup(storage, storage.config.data_dir / "dedup")
         say(

@@ -140,7 +140,7 @@ def test_pointer_indexes_survive_save_and_reopen(tmp_path):
     assert first[0].cluster_id == first[1].cluster_id
     dd.save()
     reopened = Deduplicator.open(tmp_path / "dedup")
-    assert isinstance(reopened.stub_urls.sorted_keys, np.memmap) and len(reopened.stub_urls) == 1  # http = https
+    assert isinstance(reopened.index.stub_urls.sorted_keys, np.memmap) and len(reopened.index.stub_urls) == 1  # http = https
     moved = reopened.add(pdf)  # the notice leaves the government's report for the PDF found on it
     assert reopened.cluster_of("notice") == moved.cluster_id != reopened.cluster_of("gov")
     assert reopened.cluster_of("gov") == first[1].cluster_id  # the id written to the database stays valid
@@ -151,7 +151,7 @@ def test_pointer_indexes_survive_save_and_reopen(tmp_path):
     assert [third.assignment(d.doc_id) for d in portal_case()] == [
         reopened.assignment(d.doc_id) for d in portal_case()
     ]
-    assert len(third.found_on) == 1
+    assert len(third.index.found_on) == 1
     # an unrelated stub-only cluster emptied by a move is no cluster any more
     fourth = Deduplicator.open(None)
     fourth.add(stub("lone", None, 2020, NOTICE))

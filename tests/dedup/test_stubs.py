@@ -145,7 +145,7 @@ def test_key_index_survives_save_and_reopen(tmp_path, pdf, seed):
     dd.add(make_doc("other", load_seed("001")[0], load_seed("001")[1]))
     dd.save()
     reopened = Deduplicator.open(tmp_path / "dedup")
-    assert len(reopened.keys) == 2 and isinstance(reopened.keys.sorted_keys, np.memmap)
+    assert len(reopened.index.keys) == 2 and isinstance(reopened.index.keys.sorted_keys, np.memmap)
     adopted = reopened.add(pdf)  # found through the memory-mapped key index
     assert (adopted.cluster_id, adopted.match) == (stub.cluster_id, MatchKind.KEY)
     assert reopened.canonical(stub.cluster_id) == "pdf-1"
