@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.distributed.helpers import multi_host, start_worker, write_seeds  # noqa: E402
+from tests.support.workers import multi_host, start_worker, write_seeds  # noqa: E402
 
 PG = os.environ.get("NIANBAO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

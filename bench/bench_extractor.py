@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from demo_site.render import TEXT_STYLES, render_report_html, render_report_text  # noqa: E402
 from extractor import EXTRACTOR_VERSION, extract_report  # noqa: E402
 from extractor.tables import document_from_html, document_from_text  # noqa: E402
-from tests.extractor.records import make_record  # noqa: E402
+from tests.support.records import make_record  # noqa: E402
 
 
 def corpus(n_docs: int) -> list[tuple[str, str]]:

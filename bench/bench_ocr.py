@@ -49,7 +49,7 @@ def _cpu() -> float:
 def sources(seeds: int) -> list[tuple[str, bytes, dict]]:
     """(name, PDF bytes, gold record) of the documents to scan."""
     from demo_site.render import render_report_text
-    from tests.text.builders import text_pdf
+    from tests.support.documents import text_pdf
 
     out = []
     real = SHARED / "realdocs"
@@ -85,7 +85,7 @@ def main() -> int:
     ap.add_argument("--misses", action="store_true", help="print the fields each run got wrong")
     ap.add_argument("--json", type=Path, help="write every run's figures to this file")
     args = ap.parse_args()
-    from tests.text.builders import jpeg_pdf, pdftoppm_jpegs
+    from tests.support.documents import jpeg_pdf, pdftoppm_jpegs
 
     docs = sources(args.seeds)
     if not docs:

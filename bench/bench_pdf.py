@@ -57,7 +57,7 @@ def build_corpus(out: Path, files: int, copies: int, office: int = 0) -> list[Pa
     """Report PDFs made from the gold records, `copies` reports per file: `files` drawn by reportlab,
     then `office` exported by LibreOffice from DOCX."""
     from demo_site.render import render_report_text
-    from tests.text.builders import convert_with_soffice, docx_bytes, text_pdf
+    from tests.support.documents import convert_with_soffice, docx_bytes, text_pdf
 
     gold = sorted((ROOT.parent / "shared" / "spec" / "gold").glob("*.json"))
     texts = [render_report_text(json.loads(g.read_text(encoding="utf-8")), "tabs") for g in gold]
@@ -286,7 +286,7 @@ def main() -> int:
     repeat = 1 if args.quick else args.repeat
     skip = {"pdfminer extract_text (in-process)"} if args.quick else set()
     with tempfile.TemporaryDirectory(prefix="bench_pdf-") as tmp:
-        from tests.text.builders import soffice
+        from tests.support.documents import soffice
 
         office = args.office if soffice() else 0
         if args.office and not office:

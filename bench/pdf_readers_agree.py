@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def corpus(quick: bool) -> Iterator[tuple[str, bytes]]:
     from bench.bench_pdf import REALDOCS, build_corpus
-    from tests.text.builders import build_form, soffice, text_pdf, turned_pdf
+    from tests.support.documents import build_form, soffice, text_pdf, turned_pdf
 
     for path in sorted(REALDOCS.glob("*.pdf")):
         yield "real/" + path.name, path.read_bytes()
@@ -46,7 +46,7 @@ def corpus(quick: bool) -> Iterator[tuple[str, bytes]]:
     for seed_id in seed_ids():
         seed = load_seed(seed_id)
         yield f"seed/{seed_id}", render_report_pdf(seed.gold, seed.prose, "标题", seed.headings)
-    from tests.text.test_pdf import TABLE
+    from tests.support.documents import TABLE
 
     upright = text_pdf(TABLE, rows_per_page=9, header="某某区人民政府信息公开")
     yield "table/upright", upright

@@ -7,43 +7,14 @@ except in CI (CI=true), where they fail instead.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+from tests.support.services import PG_HOST, PG_PORT, REDIS_HOST, REDIS_PORT, require_services
+
 PG_BASE_URL = os.environ.get("NIANBAO_TEST_PG_URL", f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (bind to port 0 and read it back)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
-_SERVICES = {"postgres": (PG_HOST, PG_PORT), "redis": (REDIS_HOST, REDIS_PORT)}
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    for marker, (host, port) in _SERVICES.items():
-        if item.get_closest_marker(marker) is None or _answers(host, port):
-            continue
-        reason = f"{marker} not answering on {host}:{port}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: {marker} tests must run)", pytrace=False)
-        pytest.skip(reason)
 
 
 @pytest.fixture
@@ -103,3 +74,8 @@ def redis_url() -> Iterator[str]:
         admin.delete(key)
         db.close()
         admin.close()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (or fail, in CI) a test marked for PostgreSQL or Redis when that server does not answer."""
+    require_services(item)

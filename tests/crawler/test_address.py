@@ -10,7 +10,7 @@ import pytest
 
 from crawler.address import AddressPolicy, address_problem, allowed_networks, literal_address
 from demo_site.server import serve
-from tests.crawler.helpers import FAST, nianbao, query
+from tests.support.crawls import FAST, nianbao, query
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 
 from demo_site import truth
 from demo_site.server import serve
-from tests.crawler.helpers import FAST, corpus_dump, crawl_popen, nianbao, query
+from tests.support.crawls import FAST, corpus_dump, crawl_popen, nianbao, query
 
 pytestmark = pytest.mark.slow
 

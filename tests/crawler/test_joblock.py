@@ -18,7 +18,7 @@ from demo_site.site import Behaviour
 from storage.config import resolve_storage
 from storage.db import Storage
 from storage.models import JobLock, utcnow
-from tests.crawler.helpers import FAST, crawl_popen, nianbao, query
+from tests.support.crawls import FAST, crawl_popen, nianbao, query
 
 
 @pytest.fixture

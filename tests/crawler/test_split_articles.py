@@ -16,7 +16,7 @@ from demo_site.platforms import make_record
 from demo_site.server import DemoServer
 from demo_site.site import Site
 from pipelines.items import FetchedResponse
-from tests.crawler.helpers import FAST, corpus_dump, nianbao, query
+from tests.support.crawls import FAST, corpus_dump, nianbao, query
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from demo_site.server import serve
-from tests.crawler.helpers import FAST
+from tests.support.crawls import FAST
 
 COUNTING_CRAWL = """
 import atexit, json, sys

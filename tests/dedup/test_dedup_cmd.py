@@ -15,7 +15,7 @@ from storage.config import resolve_storage
 from storage.db import Storage
 from storage.models import Report
 from storage.records import link_document_fetch, record_fetch, upsert_document, upsert_report
-from tests.dedup.conftest import damage_like_pdf, load_seed, previous_year, revised, twin_of
+from tests.support.dedup_documents import damage_like_pdf, load_seed, previous_year, revised, twin_of
 
 
 def _store(storage: Storage, name: str, text: str, record: dict, kind: str, url: str, when: datetime,

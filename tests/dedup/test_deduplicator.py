@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from dedup import Deduplicator, MatchKind
-from tests.dedup.conftest import load_seed, make_doc, notice, previous_year, revised, twin_of
+from tests.support.dedup_documents import load_seed, make_doc, notice, previous_year, revised, twin_of
 
 
 def test_html_pdf_docx_copies_are_one_report(report_copies):

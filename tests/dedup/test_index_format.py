@@ -4,7 +4,7 @@ and goes on from there: the on-disk format (`dedup.store`) is a contract.
 `data/index-format3/` was written by the deduplicator as it was before its state and policy were split
 (commit b745474) from `saved_corpus()`:
 
-    PYTHONPATH=<that checkout> python tests/dedup/test_index_format.py tests/dedup/data/index-format3
+    PYTHONPATH=<that checkout> python tests/dedup/test_index_format.py tests/fixtures/dedup/index-format3
 
 A change of format bumps `store.FORMAT` (a stored index is then rebuilt) and rewrites the fixture.
 """
@@ -17,9 +17,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from dedup import DedupDocument, Deduplicator, MatchKind, store
-from tests.dedup.conftest import damage_like_pdf, load_seed, make_doc, notice, previous_year, revised, twin_of
+from tests.support.dedup_documents import (
+    damage_like_pdf,
+    load_seed,
+    make_doc,
+    notice,
+    previous_year,
+    revised,
+    twin_of,
+)
 
-FIXTURE = Path(__file__).parent / "data" / "index-format3"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dedup" / "index-format3"
 PORTAL = "http://www.yunxi.gov.cn/xxgk/2021/notice-edu.html"
 
 

@@ -15,7 +15,7 @@ import pytest
 from dedup import DedupDocument, Deduplicator, MatchKind
 from dedup.keys import canonical_url, url_key
 from extractor.agency import publisher_of
-from tests.dedup.conftest import load_seed, make_doc, notice
+from tests.support.dedup_documents import load_seed, make_doc, notice
 
 SITE = "http://www.yunxi.gov.cn"
 NOTICE = f"{SITE}/xxgk/2021/notice-edu.html"

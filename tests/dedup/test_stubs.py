@@ -13,7 +13,7 @@ from dedup import Deduplicator, DedupParams, MatchKind
 from dedup.canonical import CanonicalKey, source_rank
 from dedup.decide import ReportFacts, is_stub
 from dedup.keys import ReportKeyIndex, report_key
-from tests.dedup.conftest import load_seed, make_doc, notice, previous_year, twin_of
+from tests.support.dedup_documents import load_seed, make_doc, notice, previous_year, twin_of
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import demo_site
 from demo_site.run_demo import compare, nianbao_command
-from tests.conftest import free_port
+from tests.support.services import free_port
 
 
 def test_demo_site_command_serves_until_interrupted() -> None:

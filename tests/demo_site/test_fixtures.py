@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import free_port
+from tests.support.services import free_port
 
 
 def test_free_port_is_bindable() -> None:
@@ -58,13 +58,13 @@ def test_redis_url_is_an_empty_claimed_database(redis_url: str) -> None:
 def test_service_markers_skip_locally_and_fail_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
-    import tests.conftest as shared
+    from tests.support import services
 
-    monkeypatch.setitem(shared._SERVICES, "postgres", ("127.0.0.1", free_port()))  # nothing listens there
+    monkeypatch.setitem(services._SERVICES, "postgres", ("127.0.0.1", free_port()))  # nothing listens there
     item = types.SimpleNamespace(get_closest_marker=lambda name: object() if name == "postgres" else None)
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="postgres not answering"):
-        shared.pytest_runtest_setup(item)
+        services.require_services(item)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
-        shared.pytest_runtest_setup(item)
+        services.require_services(item)

@@ -10,7 +10,7 @@ import pytest
 
 from demo_site.server import DemoServer
 from demo_site.site import Behaviour, load_site
-from tests.conftest import free_port
+from tests.support.services import free_port
 
 REPORT = "/zwgk/xxgk/zfxxgknb/202101/t20210105_1385126.html"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from demo_site.render import render_report_html, render_report_text
-from tests.extractor.records import make_record
+from tests.support.records import make_record
 
 NIANBAO = Path(sys.executable).with_name("nianbao")
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from extractor import extract_report
-from tests.extractor.conftest import assert_spec_scores_100
+from tests.support.records import misses
+from tests.support.spec import assert_spec_scores_100
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 GOLDS = sorted(CORPUS.glob("*.json"))
@@ -22,36 +23,6 @@ def document_of(gold: Path) -> Path:
 def extract_file(path: Path) -> dict:
     body = path.read_text(encoding="utf-8")
     return extract_report(html=body) if path.suffix == ".html" else extract_report(body)
-
-
-def leaves(obj, path=()):
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            if key != "checks":
-                yield from leaves(value, (*path, key))
-    else:
-        yield path, obj
-
-
-def misses(gold: dict, out: dict) -> list[str]:
-    """Fields of `gold` that `out` gets wrong (the semantics of the spec's score_record.py)."""
-    wrong = []
-    gold = dict(gold)
-    legacy = gold.pop("legacy", None)
-    for path, want in leaves(gold):
-        got = out
-        for key in path:
-            got = got.get(key, KeyError) if isinstance(got, dict) else KeyError
-        if not (got == want or (isinstance(got, int | float) and isinstance(want, int | float)
-                                and not isinstance(got, bool) and abs(got - want) < 1e-6)):
-            wrong.append(f"{'.'.join(path)}: want {want!r}, got {got!r}")
-    if legacy is not None:
-        rows = {(r["label"], r["parent"], r["unit"]): r["value"] for r in out.get("legacy") or []}
-        wrong += [f"legacy {r['label']}" for r in legacy if rows.get((r["label"], r["parent"], r["unit"]), "?")
-                  != r["value"]]
-    elif out.get("legacy"):
-        wrong.append("legacy: want null")
-    return wrong
 
 
 def test_corpus_is_big_and_varied():

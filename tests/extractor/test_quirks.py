@@ -11,8 +11,8 @@ import pytest
 from extractor import extract_report
 from extractor.requests import _row_score
 from extractor.tables import GLUED, unglue
-from tests.extractor.conftest import assert_spec_scores_100
-from tests.extractor.test_corpus import misses
+from tests.support.records import misses
+from tests.support.spec import assert_spec_scores_100
 
 QUIRKS = Path(__file__).resolve().parents[1] / "fixtures" / "quirks"
 GOLDS = sorted(QUIRKS.glob("*.json"))

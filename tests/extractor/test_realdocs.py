@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.extractor.conftest import SCORER, SHARED
+from tests.support.spec import SCORER, SHARED
 
 REALDOCS = SHARED / "realdocs"
 NAMES = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.extractor.conftest import SHARED
+from tests.support.spec import SHARED
 
 REALDOCS = SHARED / "realdocs"
 IDENTITY = ("is_report", "agency", "year", "published", "template")

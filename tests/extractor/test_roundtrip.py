@@ -16,7 +16,7 @@ from demo_site.render import (
 )
 from extractor import extract_report
 from extractor.schema import REQUEST_COLUMN_KEYS, empty_active, empty_requests, empty_review
-from tests.extractor.records import AGENCIES, LEGACY_ROWS, comparable
+from tests.support.records import AGENCIES, LEGACY_ROWS, comparable
 
 SETTINGS = settings(max_examples=int(os.environ.get("NIANBAO_HYPOTHESIS_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from extractor import EXTRACTOR_VERSION, extract_report
-from tests.extractor.conftest import GOLD, SCORER, SEEDS, require_shared
+from tests.support.spec import GOLD, SCORER, SEEDS, require_shared
 
 
 def test_seeds_score_100_percent_with_the_spec_scorer(tmp_path):

@@ -11,7 +11,7 @@ from extractor.legacy import read_legacy
 from extractor.metadata import find_agency, find_published, find_year, parse_date, title_lines
 from extractor.normalise import clean_lines, parse_value, squash, to_wan_yuan
 from extractor.tables import document_from_html, document_from_text, fit, identity_score
-from tests.extractor.records import comparable, make_record
+from tests.support.records import comparable, make_record
 
 
 @pytest.mark.parametrize(

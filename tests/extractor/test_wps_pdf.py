@@ -9,8 +9,8 @@ import pytest
 
 from extractor import extract_report
 from extractor.schema import REQUEST_COLUMN_KEYS, REVIEW_FIELDS, REVIEW_GROUPS
-from tests.extractor.test_corpus import misses
-from tests.text.wps_pdf import LINE, Cell, Grid, report_pdf
+from tests.support.records import misses
+from tests.support.wps_pdf import LINE, Cell, Grid, report_pdf
 
 pytest.importorskip("reportlab")
 

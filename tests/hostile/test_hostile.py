@@ -14,9 +14,9 @@ import pytest
 
 from crawler.discovery.urls import trap_reason
 from crawler.spiders.portal import _SKIPPED
-from tests.crawler.helpers import FAST, NIANBAO, query
-from tests.hostile import server as hostile
-from tests.hostile.corpus import HOSTILE_LIMITS, TEXT_CAP, hostile_samples
+from tests.support import hostile_site as hostile
+from tests.support.crawls import FAST, NIANBAO, query
+from tests.support.hostile_corpus import HOSTILE_LIMITS, TEXT_CAP, hostile_samples
 
 pytestmark = pytest.mark.slow
 MEMORY_CAP_KB = int(HOSTILE_LIMITS["NIANBAO_PARSE_MEMORY_MB"]) * 1024

@@ -24,7 +24,7 @@ from pipelines.store_raw import StoreRawPipeline
 from pipelines.textify import DocumentText
 from storage.db import Storage
 from storage.models import Document, DocumentFetch, Report
-from tests.text.builders import portal_page, report_body_html, text_pdf
+from tests.support.documents import portal_page, report_body_html, text_pdf
 
 
 @pytest.fixture

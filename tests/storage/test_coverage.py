@@ -19,29 +19,9 @@ from storage.config import resolve_storage
 from storage.coverage import build_ledger, deadline, is_government
 from storage.db import Storage
 from storage.models import Report
-from tests.storage.demo_corpus import BASE, page_date, store_demo_corpus
+from tests.support.demo_corpus import BASE, expected_cells, store_demo_corpus
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def expected_cells() -> dict[tuple[str, int], str]:
-    """What the ledger must say, worked out from the site's own description (truth)."""
-    reports = truth(BASE).reports
-    years = range(min(r.year for r in reports), max(r.year for r in reports) + 1)
-    agencies = {r.agency for r in reports} | {"云溪区人民政府"}  # the seed's agency
-    out = {}
-    for agency in agencies:
-        for year in years:
-            found = [r for r in reports if r.agency == agency and r.year == year]
-            if not found:
-                out[(agency, year)] = "missing"
-                continue
-            shown = found[0].published or page_date(found[0].url)  # the report's date, else its page's
-            published = date.fromisoformat(shown) if shown else None
-            government = agency.endswith("人民政府")
-            limit = date(year + 1, 3, 31) if year < 2019 or government else date(year + 1, 1, 31)
-            out[(agency, year)] = "unknown" if published is None else ("late" if published > limit else "found")
-    return out
 
 
 def test_deadlines_follow_the_regulations() -> None:

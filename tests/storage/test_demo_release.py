@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from demo_site.server import serve
-from tests.crawler.helpers import FAST, nianbao
-from tests.storage.test_coverage import expected_cells
-from tests.storage.test_export_schema import schema_of
+from tests.support.crawls import FAST, nianbao
+from tests.support.demo_corpus import expected_cells
+from tests.support.exports import schema_of
 
 pytestmark = pytest.mark.slow
 

@@ -3,8 +3,6 @@ report keys survive a rebuilt database; the codebook in the repository is the sc
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +16,8 @@ from storage.db import Storage
 from storage.export import FORMATS, export_rows, flatten, report_key, write_export
 from storage.models import Report
 from storage.schema import COLUMN_NAMES, COLUMNS
-from tests.storage.demo_corpus import store_demo_corpus
+from tests.support.demo_corpus import store_demo_corpus
+from tests.support.exports import schema_of
 
 REPO = Path(__file__).resolve().parents[2]
 STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n",
@@ -37,35 +36,6 @@ def _export_all(storage: Storage, out: Path, **kw: bool) -> dict[str, Path]:
         paths[fmt] = out / f"corpus.{fmt}"
         assert write_export(rows, paths[fmt], fmt) == len(rows)
     return paths
-
-
-def schema_of(paths: dict[str, Path]) -> dict[str, object]:
-    """What a reader of each file sees as its schema (names, order, types)."""
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    with paths["csv"].open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle))
-    lines = [json.loads(line) for line in paths["jsonl"].read_text(encoding="utf-8").splitlines()]
-    json_keys = {tuple(line) for line in lines}
-    json_types = {}
-    for line in lines:
-        for key, value in line.items():
-            if value is not None:
-                json_types.setdefault(key, set()).add(type(value).__name__)
-    parquet = pq.read_schema(paths["parquet"])
-    with pd.io.stata.StataReader(paths["dta"]) as reader:
-        stata = reader.variable_labels()
-        stata_types = tuple(reader.read().dtypes.astype(str))
-    return {
-        "csv": tuple(header),
-        "jsonl": json_keys,
-        "jsonl_types": {k: sorted(v) for k, v in json_types.items()},
-        "parquet": [(f.name, str(f.type)) for f in parquet],
-        "parquet_meta": {f.name: f.metadata for f in parquet},
-        "dta": tuple(stata.items()),
-        "dta_types": stata_types,
-    }
 
 
 def test_columns_are_unique_and_safe_names_valid_for_stata_and_r() -> None:
