@@ -240,15 +240,12 @@ def field_completeness(ledger: Ledger) -> list[tuple[str, str, int, int]]:
 def write_ledger(ledger: Ledger, out: str | Path, fmt: str) -> int:
     """The ledger as CSV or Parquet (written atomically); returns the number of rows."""
     import csv
-    import os
-    import tempfile
+
+    from storage.files import atomic_output
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     rows = [cell.as_row() for cell in ledger.cells]
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_output(out) as tmp:
         if fmt == "csv":
             with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.DictWriter(handle, fieldnames=COVERAGE_COLUMNS)
@@ -263,13 +260,9 @@ def write_ledger(ledger: Ledger, out: str | Path, fmt: str) -> int:
                      "published": pa.date32(), "deadline": pa.date32(), "removed_at": pa.timestamp("us", tz="UTC")}
             schema = pa.schema([pa.field(name, types.get(name, pa.string())) for name in COVERAGE_COLUMNS])
             values = {name: [_parquet(name, row[name]) for row in rows] for name in COVERAGE_COLUMNS}
-            pq.write_table(pa.table(values, schema=schema), tmp)
+            pq.write_table(pa.table(values, schema=schema), str(tmp))
         else:
             raise ValueError(f"unknown ledger format {fmt!r} (csv or parquet)")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return len(rows)
 
 

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from extractor.agency import normalise_agency
+from storage.files import atomic_output
 from storage.models import Document, DocumentFetch, Fetch, Report, Site
 from storage.schema import COLUMNS, SCHEMA_VERSION, Column
 
@@ -241,27 +241,13 @@ def write_export(rows: Iterable[dict[str, Any]], out: str | os.PathLike[str], fm
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_output(out) as tmp:
         flat_rows = (flatten(row) for row in rows)
         if fmt == "csv":
             count = _write_csv(flat_rows, Path(tmp), safe_names=safe_names)
         else:
             count = _WRITERS[fmt](flat_rows, Path(tmp))
-        make_readable(Path(tmp))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return count
-
-
-def make_readable(path: Path) -> None:
-    """The mode a plainly created file gets (mkstemp makes it 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    path.chmod(0o666 & ~umask)
 
 
 def text_value(column: Column, value: Any) -> str:

@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.blobs import RawStore
-from storage.export import make_readable
+from storage.files import atomic_output
 from storage.models import Fetch
 
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -117,47 +116,39 @@ def write_warc(session: Session, raw: RawStore, out: str | os.PathLike[str], *, 
         select(Fetch).where(Fetch.sha256.is_not(None), Fetch.status.is_not(None))
         .order_by(Fetch.fetched_at, Fetch.id)
     ).all()
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
     first_seen: dict[str, tuple[str, str]] = {}
     responses = revisits = skipped = 0
-    try:
-        with open(tmp, "wb") as handle:
-            writer = WARCWriter(handle, gzip=True, warc_version="1.1")
-            info = {"software": "nianbao", "format": "WARC File Format 1.1",
-                    "description": "raw captures of 政府信息公开工作年度报告 crawls; payloads byte-exact from the "
-                                   "raw store, HTTP header blocks rebuilt from the headers kept"}
-            writer.write_record(writer.create_warcinfo_record(out.name, info))
-            for fetch in fetches:
-                try:
-                    body = raw.get(fetch.sha256)
-                except (FileNotFoundError, OSError):
-                    skipped += 1
-                    continue
-                date = warc_date(fetch.fetched_at)
-                request = writer.create_warc_record(
-                    fetch.url, "request", payload=io.BytesIO(b""), length=0,
-                    http_headers=_request_headers(fetch), warc_headers_dict={"WARC-Date": date})
-                http = _http_headers(fetch, body)
-                if fetch.sha256 in first_seen:
-                    uri, when = first_seen[fetch.sha256]
-                    record = writer.create_revisit_record(
-                        fetch.url, _sha1_b32(body), uri, when, http_headers=http,
-                        warc_headers_dict={"WARC-Date": date, "WARC-Profile": REVISIT_PROFILE})
-                    revisits += 1
-                else:
-                    record = writer.create_warc_record(
-                        fetch.url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
-                        warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": _sha1_b32(body)})
-                    first_seen[fetch.sha256] = (fetch.url, date)
-                    responses += 1
-                writer.write_record(request)
-                writer.write_record(record)
-        make_readable(Path(tmp))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as tmp, open(tmp, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True, warc_version="1.1")
+        info = {"software": "nianbao", "format": "WARC File Format 1.1",
+                "description": "raw captures of 政府信息公开工作年度报告 crawls; payloads byte-exact from the "
+                               "raw store, HTTP header blocks rebuilt from the headers kept"}
+        writer.write_record(writer.create_warcinfo_record(out.name, info))
+        for fetch in fetches:
+            try:
+                body = raw.get(fetch.sha256)
+            except (FileNotFoundError, OSError):
+                skipped += 1
+                continue
+            date = warc_date(fetch.fetched_at)
+            request = writer.create_warc_record(
+                fetch.url, "request", payload=io.BytesIO(b""), length=0,
+                http_headers=_request_headers(fetch), warc_headers_dict={"WARC-Date": date})
+            http = _http_headers(fetch, body)
+            if fetch.sha256 in first_seen:
+                uri, when = first_seen[fetch.sha256]
+                record = writer.create_revisit_record(
+                    fetch.url, _sha1_b32(body), uri, when, http_headers=http,
+                    warc_headers_dict={"WARC-Date": date, "WARC-Profile": REVISIT_PROFILE})
+                revisits += 1
+            else:
+                record = writer.create_warc_record(
+                    fetch.url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
+                    warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": _sha1_b32(body)})
+                first_seen[fetch.sha256] = (fetch.url, date)
+                responses += 1
+            writer.write_record(request)
+            writer.write_record(record)
     index = out.with_suffix("").with_suffix(".cdxj") if out.name.endswith(".warc.gz") else out.with_suffix(".cdxj")
     lines = cdxj_lines(out)
     index.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
@@ -213,18 +204,10 @@ def write_wacz(warc: Path, session: Session) -> Path:
     package = {"profile": "data-package", "wacz_version": "1.1.1", "title": warc.name,
                "software": "nianbao", "created": warc_date(datetime.now(UTC).replace(microsecond=0)),
                "resources": [_file_entry(name, data) for name, data in files.items()]}
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w") as archive:
-            for name, data in files.items():
-                compress = zipfile.ZIP_STORED if name.startswith("archive/") else zipfile.ZIP_DEFLATED
-                archive.writestr(name, data, compress_type=compress)
-            archive.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2),
-                             compress_type=zipfile.ZIP_DEFLATED)
-        make_readable(Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target) as tmp, zipfile.ZipFile(tmp, "w") as archive:
+        for name, data in files.items():
+            compress = zipfile.ZIP_STORED if name.startswith("archive/") else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=compress)
+        archive.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2),
+                         compress_type=zipfile.ZIP_DEFLATED)
     return target
