@@ -8,21 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from extractor import extract_report
 from tests.support.records import misses
-from tests.support.spec import assert_spec_scores_100
+from tests.support.spec import assert_spec_scores_100, extract_fixture, fixture_document
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 GOLDS = sorted(CORPUS.glob("*.json"))
-
-
-def document_of(gold: Path) -> Path:
-    return next(p for p in CORPUS.glob(gold.stem + ".*") if p.suffix != ".json")
-
-
-def extract_file(path: Path) -> dict:
-    body = path.read_text(encoding="utf-8")
-    return extract_report(html=body) if path.suffix == ".html" else extract_report(body)
 
 
 def test_corpus_is_big_and_varied():
@@ -34,7 +24,7 @@ def test_corpus_is_big_and_varied():
     styles = Counter()
     for gold in GOLDS:
         for style in ("cells_per_line", "tabs", "pipes", "markdown", "page_broken", "html"):
-            if f"_{style}" in gold.stem or (style == "html" and document_of(gold).suffix == ".html"):
+            if f"_{style}" in gold.stem or (style == "html" and fixture_document(gold).suffix == ".html"):
                 styles[style] += 1
     assert all(styles[s] >= 3 for s in ("cells_per_line", "tabs", "pipes", "markdown", "page_broken", "html")), styles
 
@@ -42,16 +32,16 @@ def test_corpus_is_big_and_varied():
 @pytest.mark.parametrize("gold_path", GOLDS, ids=[g.stem for g in GOLDS])
 def test_document_extracts_to_its_gold(gold_path):
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
-    out = extract_file(document_of(gold_path))
+    out = extract_fixture(fixture_document(gold_path))
     assert misses(gold, out) == []
 
 
 def test_corpus_scores_100_percent_with_the_spec_scorer(tmp_path):
-    assert_spec_scores_100(GOLDS, lambda g: extract_file(document_of(g)), tmp_path)
+    assert_spec_scores_100(GOLDS, lambda g: extract_fixture(fixture_document(g)), tmp_path)
 
 
 def test_broken_identities_are_flagged_not_fixed():
-    out = extract_file(CORPUS / "hand_broken_identities_2021.txt")
+    out = extract_fixture(CORPUS / "hand_broken_identities_2021.txt")
     failing = {c["name"] for c in out["checks"] if not c["ok"]}
     assert "review_litigation.review" in failing
     assert "requests.balance.natural_person" in failing
@@ -63,7 +53,7 @@ def test_broken_identities_are_flagged_not_fixed():
 
 
 def test_cut_off_table_gives_nulls_not_zeros():
-    out = extract_file(CORPUS / "hand_cut_off_table_2019.txt")
+    out = extract_fixture(CORPUS / "hand_cut_off_table_2019.txt")
     assert set(out["requests"]["total"].values()) == {None}
     assert set(out["review_litigation"]["review"].values()) == {None}
     assert None not in out["requests"]["denied_internal_affairs"].values()

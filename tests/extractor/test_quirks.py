@@ -12,19 +12,10 @@ from extractor import extract_report
 from extractor.requests import _row_score
 from extractor.tables import GLUED, unglue
 from tests.support.records import misses
-from tests.support.spec import assert_spec_scores_100
+from tests.support.spec import assert_spec_scores_100, extract_fixture, fixture_document
 
 QUIRKS = Path(__file__).resolve().parents[1] / "fixtures" / "quirks"
 GOLDS = sorted(QUIRKS.glob("*.json"))
-
-
-def _document(gold: Path) -> Path:
-    return next(p for p in QUIRKS.glob(gold.stem + ".*") if p.suffix != ".json")
-
-
-def _extract(path: Path) -> dict:
-    body = path.read_text(encoding="utf-8")
-    return extract_report(html=body) if path.suffix == ".html" else extract_report(body)
 
 
 def test_fixtures_are_what_the_builder_makes():
@@ -40,15 +31,15 @@ def test_fixtures_are_what_the_builder_makes():
 @pytest.mark.parametrize("gold_path", GOLDS, ids=[g.stem for g in GOLDS])
 def test_quirk_fixture_extracts_to_its_gold(gold_path):
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
-    assert misses(gold, _extract(_document(gold_path))) == []
+    assert misses(gold, extract_fixture(fixture_document(gold_path))) == []
 
 
 def test_quirk_fixtures_score_100_percent_with_the_spec_scorer(tmp_path):
-    assert_spec_scores_100(GOLDS, lambda g: _extract(_document(g)), tmp_path)
+    assert_spec_scores_100(GOLDS, lambda g: extract_fixture(fixture_document(g)), tmp_path)
 
 
 def test_ambiguous_glued_cells_are_null_and_flagged():
-    out = _extract(QUIRKS / "quirk_glued_cells_2021.txt")
+    out = extract_fixture(QUIRKS / "quirk_glued_cells_2021.txt")
     flagged = {c["name"] for c in out["checks"] if not c["ok"]}
     assert {"cells.glued.active.normative_documents", "cells.glued.requests.new"} <= flagged
     assert out["active"]["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}
@@ -68,7 +59,7 @@ def test_unglue_keeps_only_unique_cuts():
 
 
 def test_bracketed_instructions_are_not_labels_or_data():
-    out = _extract(QUIRKS / "quirk_instruction_labels_2019.txt")
+    out = extract_fixture(QUIRKS / "quirk_instruction_labels_2019.txt")
     assert out["active"]["licensing"] == {"prev_items": 9, "change": -2, "decisions": 57}
     assert out["active"]["extra"] == [{"block": "（一）", "label": "其他主动公开文件", "values": [140, 72, 310]}]
     assert all(-8 not in e["values"] for e in out["active"]["extra"])

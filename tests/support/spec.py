@@ -38,3 +38,16 @@ def assert_spec_scores_100(golds, extract, folder: Path) -> None:  # noqa: ANN00
     result = subprocess.run([sys.executable, str(SCORER), *args], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-3000:]
     assert result.stdout.splitlines()[-1].endswith("(100.0%)")
+
+
+def fixture_document(gold: Path) -> Path:
+    """The document beside a fixture's gold record (same stem, any other suffix)."""
+    return next(p for p in gold.parent.glob(gold.stem + ".*") if p.suffix != ".json")
+
+
+def extract_fixture(path: Path) -> dict:
+    """The extractor's record of one fixture document (HTML read as HTML, anything else as text)."""
+    from extractor import extract_report
+
+    body = path.read_text(encoding="utf-8")
+    return extract_report(html=body) if path.suffix == ".html" else extract_report(body)
