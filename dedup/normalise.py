@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from extractor.schema import SECTION_HEADINGS
+
 # SiteServer CMS pagination markers that survive text extraction.
 SITESERVER_MARKER = re.compile(r"\[\s*SITESERVER_PAGE\s*\]", re.IGNORECASE)
 
@@ -214,12 +216,7 @@ TEMPLATE_PHRASES: tuple[str, ...] = (
     "政府信息公开情况统计表",
     "中华人民共和国政府信息公开条例",
     "政府信息公开条例",
-    "一、总体情况",
-    "二、主动公开政府信息情况",
-    "三、收到和处理政府信息公开申请情况",
-    "四、政府信息公开行政复议、行政诉讼情况",
-    "五、存在的主要问题及改进情况",
-    "六、其他需要报告的事项",
+    *SECTION_HEADINGS,
     "政府信息公开工作存在的主要问题及改进情况",
     "因政府信息公开工作被申请行政复议、提起行政诉讼情况",
     "第二十条第（一）项",
