@@ -103,6 +103,7 @@ class Assigner:
             self._rehome_stubs(row, new.pages)
 
     def _incoming(self, doc: DedupDocument, batch: FeatureBatch, j: int) -> Incoming:
+        """The document with its features (row `j` of the batch), facts and stub and link status."""
         facts = ReportFacts(
             normalise_agency(doc.agency),
             doc.year or None,
