@@ -10,6 +10,7 @@ Playwright launches the system executable (`NIANBAO_BROWSER_EXECUTABLE`, else th
 from __future__ import annotations
 
 import importlib.util
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,34 @@ def configure_browser(settings: Settings) -> str:
     settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", 2, priority="cmdline")
     settings.set("NIANBAO_BROWSER_ACTIVE", True, priority="cmdline")
     _driver_in_its_own_session()
+    _one_line_when_the_driver_goes()
     return message
+
+
+DRIVER_GONE = "Connection closed while reading from the driver"
+
+
+class DriverGoneFilter(logging.Filter):
+    """Playwright's driver closing while the browser starts (a stop during the launch, a driver that
+    died) is one warning line, not a traceback from Scrapy's signal dispatch: pages that need the
+    browser are not rendered in this run, and the crawl goes on or stops as it was asked to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and DRIVER_GONE in str(error):
+            record.msg, record.args = "browser: Playwright's driver closed while starting (%s); no page is rendered", (
+                str(error).splitlines()[0],)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def _one_line_when_the_driver_goes() -> None:
+    """Install `DriverGoneFilter` on the logger of Scrapy's signal dispatch (where scrapy-playwright's
+    launch, an engine_started handler, reports its errors), once per process."""
+    signal_logger = logging.getLogger("scrapy.utils.signal")
+    if not any(isinstance(f, DriverGoneFilter) for f in signal_logger.filters):
+        signal_logger.addFilter(DriverGoneFilter())
 
 
 def _driver_in_its_own_session() -> None:

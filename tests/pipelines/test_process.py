@@ -62,7 +62,7 @@ class Crawl:
 
     def process(self, item: FetchedResponse, monkeypatch: pytest.MonkeyPatch) -> tuple[FetchedResponse, int]:
         """The item through the three pipelines; the transactions the Document and Report steps used."""
-        item = self.raw.process_item(item)
+        item = asyncio.run(self.raw.process_item(item))  # the raw body is written off the reactor thread
         with monkeypatch.context() as patch:
             patch.setattr(Storage, "run", self.counted)
             self.transactions = 0
