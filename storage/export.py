@@ -240,7 +240,6 @@ def write_export(rows: Iterable[dict[str, Any]], out: str | os.PathLike[str], fm
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(out) as tmp:
         flat_rows = (flatten(row) for row in rows)
         if fmt == "csv":

@@ -111,7 +111,6 @@ def write_warc(session: Session, raw: RawStore, out: str | os.PathLike[str], *, 
     from warcio.warcwriter import WARCWriter
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     fetches = session.scalars(
         select(Fetch).where(Fetch.sha256.is_not(None), Fetch.status.is_not(None))
         .order_by(Fetch.fetched_at, Fetch.id)
