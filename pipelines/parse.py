@@ -145,16 +145,26 @@ def _start_ignoring_stop_signals(process: Any) -> None:
     from multiprocessing import spawn
 
     launcher = _python_ignoring_stop_signals()
-    if launcher is None:
-        process.start()
-        return
     with _LAUNCH_LOCK:
+        if launcher is None:
+            process.start()
+            return
         previous = spawn.get_executable()
         spawn.set_executable(launcher)
         try:
             process.start()
         finally:
             spawn.set_executable(previous)
+
+
+def stop_launching_workers(timeout: float = 10.0) -> None:
+    """For a process about to exit at once: let a worker being started finish its start, start no more.
+
+    A spawned worker reads its start-up data from a pipe its parent writes just after launching it;
+    a parent that exits in between leaves a worker that dies printing an `EOFError` traceback, and one
+    not yet listed among the parent's children, so nobody kills it. After this returns, every worker
+    is fully started and listed (`multiprocessing.active_children`). The lock is never released."""
+    _LAUNCH_LOCK.acquire(timeout=timeout)
 
 
 def _lower_priority(niceness: int) -> None:

@@ -30,7 +30,11 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def kill_workers() -> None:
-    """Kill this process's multiprocessing children (the parse pool) and reap them."""
+    """Kill this process's multiprocessing children (the parse pool) and reap them, a worker being
+    started included (it is let finish its start first)."""
+    from pipelines.parse import stop_launching_workers
+
+    stop_launching_workers()
     for child in multiprocessing.active_children():
         with contextlib.suppress(OSError):
             os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]

@@ -1,0 +1,376 @@
+/* The two loops of `pipelines.text.pdf_chars` that run once per character and once per path point,
+ * compiled: the same pdfium calls and the same arithmetic as the Python loops beside them (doubles,
+ * in the same order, no fused multiply-add), so that both give identical marks.
+ *
+ * pdfium is not linked here: the caller passes the addresses of the pdfium functions that pypdfium2
+ * has loaded (`ctypes.cast(fn, c_void_p).value`), and the handles as integers. What the Python loops
+ * decide once per font (`_metrics`, `_tight_box`) stays in Python and is called back.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+
+typedef struct { float left, top, right, bottom; } RectF;   /* FS_RECTF */
+typedef struct { float a, b, c, d, e, f; } MatrixF;         /* FS_MATRIX */
+
+typedef int (*LooseBoxFn)(void *, int, RectF *);
+typedef int (*OriginFn)(void *, int, double *, double *);
+typedef int (*IsGeneratedFn)(void *, int);
+typedef void *(*TextObjectFn)(void *, int);
+typedef int (*CountFn)(void *);
+typedef void *(*ObjectAtFn)(void *, int);
+typedef void *(*FormObjectAtFn)(void *, unsigned long);
+typedef int (*TypeFn)(void *);
+typedef int (*MatrixFn)(void *, MatrixF *);
+typedef int (*PointFn)(void *, float *, float *);
+
+static void *address(PyObject *value) {
+    return value == Py_None ? NULL : PyLong_AsVoidPtr(value);
+}
+
+/* ---------------------------------------------------------------- characters */
+
+typedef struct {
+    int known;        /* 0: not looked up; 1: metrics; 2: None (the character is left out) */
+    double descent, height;
+    int tight, vertical;
+    PyObject *direction;   /* a Python int, owned */
+} Metrics;
+
+typedef struct { long long top, bottom; Metrics m; } ByKey;
+typedef struct { void *object; Metrics m; } ByObject;
+
+typedef struct {
+    ByKey *keys; Py_ssize_t nkeys, capkeys;
+    ByObject *objects; Py_ssize_t nobjects, capobjects;
+} MetricsCache;
+
+static void cache_free(MetricsCache *cache) {
+    for (Py_ssize_t i = 0; i < cache->nkeys; i++) Py_XDECREF(cache->keys[i].m.direction);
+    for (Py_ssize_t i = 0; i < cache->nobjects; i++) Py_XDECREF(cache->objects[i].m.direction);
+    PyMem_Free(cache->keys);
+    PyMem_Free(cache->objects);
+}
+
+static int metrics_from(PyObject *value, Metrics *m) {
+    /* a `_Metrics` (or None) returned by the Python `_metrics` into `m`; -1 on error */
+    if (value == Py_None) { m->known = 2; m->direction = NULL; return 0; }
+    PyObject *descent = PyObject_GetAttrString(value, "descent");
+    PyObject *height = PyObject_GetAttrString(value, "height");
+    PyObject *direction = PyObject_GetAttrString(value, "direction");
+    PyObject *tight = PyObject_GetAttrString(value, "tight");
+    PyObject *vertical = PyObject_GetAttrString(value, "vertical");
+    int ok = descent && height && direction && tight && vertical;
+    if (ok) {
+        m->descent = PyFloat_AsDouble(descent);
+        m->height = PyFloat_AsDouble(height);
+        m->tight = PyObject_IsTrue(tight);
+        m->vertical = PyObject_IsTrue(vertical);
+        ok = !PyErr_Occurred() && m->tight >= 0 && m->vertical >= 0;
+    }
+    Py_XDECREF(descent); Py_XDECREF(height); Py_XDECREF(tight); Py_XDECREF(vertical);
+    if (!ok) { Py_XDECREF(direction); return -1; }
+    m->direction = direction;  /* owned by the cache entry */
+    m->known = 1;
+    return 0;
+}
+
+static int push(void **items, Py_ssize_t *n, Py_ssize_t *cap, size_t size) {
+    if (*n < *cap) return 0;
+    Py_ssize_t grown = *cap ? *cap * 2 : 16;
+    void *more = PyMem_Realloc(*items, grown * size);
+    if (!more) { PyErr_NoMemory(); return -1; }
+    *items = more; *cap = grown;
+    return 0;
+}
+
+static inline double min2(double p, double q) { return q < p ? q : p; }  /* Python's min(p, q) */
+static inline double max2(double p, double q) { return q > p ? q : p; }  /* Python's max(p, q) */
+
+static PyObject *append_char(PyObject *out, double x0, double y0, double x1, double y1, Py_UCS4 ch,
+                             PyObject *direction) {
+    PyObject *text = PyUnicode_FromOrdinal((int)ch);
+    if (!text) return NULL;
+    PyObject *row = Py_BuildValue("(ddddNO)", x0, y0, x1, y1, text, direction);
+    if (!row) return NULL;
+    int failed = PyList_Append(out, row);
+    Py_DECREF(row);
+    return failed ? NULL : out;
+}
+
+/* read_chars(fns, page, handle, text, ctm, metrics_of, tight_box_of, out)
+ *   fns: (GetLooseCharBox, GetCharOrigin, IsGenerated, GetTextObject) addresses
+ *   page: the text page's address; handle: the pypdfium2 text page handle (passed back to Python)
+ *   metrics_of(handle, i, loose_width, a, b, c, d) -> _Metrics | None; tight_box_of(handle, i) -> box | None
+ */
+static PyObject *read_chars(PyObject *self, PyObject *args) {
+    PyObject *fns, *page_obj, *handle, *text, *metrics_of, *tight_box_of, *out;
+    double a, b, c, d, e, f;
+    if (!PyArg_ParseTuple(args, "O!OOU(dddddd)OOO!", &PyTuple_Type, &fns, &page_obj, &handle, &text,
+                          &a, &b, &c, &d, &e, &f, &metrics_of, &tight_box_of, &PyList_Type, &out))
+        return NULL;
+    if (PyTuple_GET_SIZE(fns) != 4) { PyErr_SetString(PyExc_ValueError, "four function addresses"); return NULL; }
+    LooseBoxFn loose_box = (LooseBoxFn)address(PyTuple_GET_ITEM(fns, 0));
+    OriginFn origin = (OriginFn)address(PyTuple_GET_ITEM(fns, 1));
+    IsGeneratedFn is_generated = (IsGeneratedFn)address(PyTuple_GET_ITEM(fns, 2));
+    TextObjectFn text_object_of = (TextObjectFn)address(PyTuple_GET_ITEM(fns, 3));
+    void *page = address(page_obj);
+    if (PyErr_Occurred()) return NULL;
+    if (!loose_box || !origin || !is_generated || !text_object_of || !page) {
+        PyErr_SetString(PyExc_ValueError, "a null function or page address");
+        return NULL;
+    }
+    int upright = a == 1 && b == 0 && c == 0 && d == 1;
+    Py_ssize_t count = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    MetricsCache cache = {0};
+    Py_ssize_t last = -1;  /* index in cache.keys of the previous character's font */
+    PyObject *result = out;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISSPACE(ch)) {
+            if (ch == '\r' || ch == '\n' || is_generated(page, (int)i)) continue;
+        } else if (ch == 0) {
+            continue;
+        }
+        RectF rect;
+        double x, y;
+        if (!loose_box(page, (int)i, &rect) || !origin(page, (int)i, &x, &y)) continue;
+        double left = rect.left, right = rect.right, bottom = rect.bottom, top = rect.top;
+        double kt = (top - y) * 1024.0, kb = (bottom - y) * 1024.0;
+        if (!isfinite(kt) || !isfinite(kb)) {  /* as Python's int() of such a float */
+            PyErr_SetString(isnan(kt) || isnan(kb) ? PyExc_ValueError : PyExc_OverflowError,
+                            "cannot convert a character's box to an integer key");
+            result = NULL;
+            break;
+        }
+        long long key_top = (long long)kt, key_bottom = (long long)kb;  /* truncation, as int() */
+        Metrics *m = NULL;
+        if (last >= 0 && cache.keys[last].top == key_top && cache.keys[last].bottom == key_bottom) {
+            m = &cache.keys[last].m;
+        } else {
+            for (Py_ssize_t k = 0; k < cache.nkeys; k++)
+                if (cache.keys[k].top == key_top && cache.keys[k].bottom == key_bottom) { last = k; break; }
+            if (last < 0 || cache.keys[last].top != key_top || cache.keys[last].bottom != key_bottom) {
+                /* a new font or size: by its text object, else looked up in Python */
+                void *object = text_object_of(page, (int)i);
+                Metrics found = {0};
+                for (Py_ssize_t k = 0; k < cache.nobjects; k++)
+                    if (cache.objects[k].object == object) { found = cache.objects[k].m; break; }
+                if (!found.known) {
+                    PyObject *value = PyObject_CallFunction(metrics_of, "Onddddd", handle, (Py_ssize_t)i,
+                                                            right - left, a, b, c, d);
+                    if (!value || metrics_from(value, &found) < 0) { Py_XDECREF(value); result = NULL; break; }
+                    Py_DECREF(value);
+                    if (push((void **)&cache.objects, &cache.nobjects, &cache.capobjects, sizeof(ByObject)) < 0) {
+                        Py_XDECREF(found.direction); result = NULL; break;
+                    }
+                    cache.objects[cache.nobjects].object = object;
+                    cache.objects[cache.nobjects].m = found;
+                    cache.nobjects++;
+                }
+                if (push((void **)&cache.keys, &cache.nkeys, &cache.capkeys, sizeof(ByKey)) < 0) {
+                    result = NULL; break;
+                }
+                Py_XINCREF(found.direction);
+                cache.keys[cache.nkeys].top = key_top;
+                cache.keys[cache.nkeys].bottom = key_bottom;
+                cache.keys[cache.nkeys].m = found;
+                last = cache.nkeys++;
+            }
+            m = &cache.keys[last].m;
+        }
+        if (m->known == 2) continue;
+        if (m->tight) {
+            PyObject *box = PyObject_CallFunction(tight_box_of, "On", handle, (Py_ssize_t)i);
+            if (!box) { result = NULL; break; }
+            if (box == Py_None) { Py_DECREF(box); continue; }
+            int ok = PyArg_ParseTuple(box, "dddd", &left, &right, &bottom, &top);
+            Py_DECREF(box);
+            if (!ok) { result = NULL; break; }
+        } else if (m->vertical) {
+            left = x; right = x + m->height; bottom = y; top = y + m->height;
+        } else {
+            double width = right - left;
+            bottom = y + m->descent;
+            left = x; right = x + width; top = bottom + m->height;
+        }
+        PyObject *appended;
+        if (upright) {
+            appended = append_char(out, left + e, bottom + f, right + e, top + f, ch, m->direction);
+        } else {
+            double xa = a * left + c * bottom + e, xb = a * right + c * top + e;
+            double ya = b * left + d * bottom + f, yb = b * right + d * top + f;
+            appended = append_char(out, min2(xa, xb), min2(ya, yb), max2(xa, xb), max2(ya, yb), ch,
+                                   m->direction);
+        }
+        if (!appended) { result = NULL; break; }
+    }
+    cache_free(&cache);
+    if (!result) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* ---------------------------------------------------------------- paths */
+
+typedef struct {
+    CountFn count_objects; ObjectAtFn object_at; TypeFn object_type; MatrixFn matrix_of;
+    CountFn count_segments; ObjectAtFn segment_at; TypeFn segment_type; PointFn point_of;
+    CountFn count_form_objects; FormObjectAtFn form_object_at;
+    int path_kind, image_kind, form_kind, moveto, bezierto;
+    PyObject *shapes;
+    long images;
+    double *points; Py_ssize_t npoints, cappoints;  /* the subpath: x, y pairs */
+} Walk;
+
+typedef struct { double a, b, c, d, e, f; } Matrix;
+
+static Matrix mul(const MatrixF *m, const Matrix *ctm) {  /* `_mul((fs...), ctm)`: m then ctm */
+    double a1 = m->a, b1 = m->b, c1 = m->c, d1 = m->d, e1 = m->e, f1 = m->f;
+    Matrix r = {
+        ctm->a * a1 + ctm->c * b1, ctm->b * a1 + ctm->d * b1,
+        ctm->a * c1 + ctm->c * d1, ctm->b * c1 + ctm->d * d1,
+        ctm->a * e1 + ctm->c * f1 + ctm->e, ctm->b * e1 + ctm->d * f1 + ctm->f,
+    };
+    return r;
+}
+
+static int add_shape(Walk *w) {
+    /* `_subpath_box` of the subpath's points, appended to the shapes */
+    Py_ssize_t n = w->npoints;
+    double *p = w->points;
+    double x0, y0, x1, y1;
+    int is_rect = 0;
+    if (n == 5 && p[0] == p[8] && p[1] == p[9]) {
+        double ax = p[0], ay = p[1], bx = p[2], by = p[3], cx = p[4], cy = p[5], dx = p[6], dy = p[7];
+        is_rect = (ax == bx && by == cy && cx == dx && dy == ay) || (ay == by && bx == cx && cy == dy && dx == ax);
+        x0 = min2(min2(min2(ax, bx), cx), dx); y0 = min2(min2(min2(ay, by), cy), dy);
+        x1 = max2(max2(max2(ax, bx), cx), dx); y1 = max2(max2(max2(ay, by), cy), dy);
+    } else if (n == 2) {
+        x0 = p[2] < p[0] ? p[2] : p[0]; y0 = p[3] < p[1] ? p[3] : p[1];
+        x1 = p[2] > p[0] ? p[2] : p[0]; y1 = p[3] > p[1] ? p[3] : p[1];
+    } else {
+        x0 = x1 = p[0]; y0 = y1 = p[1];
+        for (Py_ssize_t k = 1; k < n; k++) {
+            x0 = min2(x0, p[2 * k]); y0 = min2(y0, p[2 * k + 1]);
+            x1 = max2(x1, p[2 * k]); y1 = max2(y1, p[2 * k + 1]);
+        }
+    }
+    PyObject *row = Py_BuildValue("(ddddO)", x0, y0, x1, y1, is_rect ? Py_True : Py_False);
+    if (!row) return -1;
+    int failed = PyList_Append(w->shapes, row);
+    Py_DECREF(row);
+    return failed ? -1 : 0;
+}
+
+static int add_point(Walk *w, double x, double y) {
+    if (w->npoints * 2 + 2 > w->cappoints) {
+        Py_ssize_t grown = w->cappoints ? w->cappoints * 2 : 64;
+        double *more = PyMem_Realloc(w->points, grown * sizeof(double));
+        if (!more) { PyErr_NoMemory(); return -1; }
+        w->points = more; w->cappoints = grown;
+    }
+    w->points[2 * w->npoints] = x;
+    w->points[2 * w->npoints + 1] = y;
+    w->npoints++;
+    return 0;
+}
+
+static int walk_path(Walk *w, void *obj, const Matrix *m) {
+    w->npoints = 0;
+    int bezier = 0;
+    int segments = w->count_segments(obj);
+    for (int i = 0; i < segments; i++) {
+        void *seg = w->segment_at(obj, i);
+        int kind = w->segment_type(seg);
+        if (kind == w->bezierto) {
+            bezier++;
+            if (bezier % 3) continue;  /* a control point */
+        }
+        float fx, fy;
+        if (!w->point_of(seg, &fx, &fy)) continue;
+        double px = fx, py = fy;
+        double x = m->a * px + m->c * py + m->e, y = m->b * px + m->d * py + m->f;
+        if (kind == w->moveto) {
+            if (w->npoints > 1 && add_shape(w) < 0) return -1;
+            w->npoints = 0;
+            bezier = 0;
+        }
+        if (add_point(w, x, y) < 0) return -1;
+    }
+    if (w->npoints > 1 && add_shape(w) < 0) return -1;
+    return 0;
+}
+
+static int walk_objects(Walk *w, void *parent, int form, const Matrix *ctm, int depth) {
+    if (depth > 400) { PyErr_SetString(PyExc_RecursionError, "forms nested more than 400 deep"); return -1; }
+    int n = form ? w->count_form_objects(parent) : w->count_objects(parent);
+    for (int i = 0; i < n; i++) {
+        void *obj = form ? w->form_object_at(parent, (unsigned long)i) : w->object_at(parent, i);
+        int kind = w->object_type(obj);
+        MatrixF fs;
+        if (kind == w->path_kind) {
+            if (w->matrix_of(obj, &fs)) {
+                Matrix m = mul(&fs, ctm);
+                if (walk_path(w, obj, &m) < 0) return -1;
+            }
+        } else if (kind == w->image_kind) {
+            w->images++;
+        } else if (kind == w->form_kind && w->matrix_of(obj, &fs)) {
+            Matrix inner = mul(&fs, ctm);
+            if (walk_objects(w, obj, 1, &inner, depth + 1) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* read_objects(fns, kinds, page, ctm, shapes) -> images
+ *   fns: (CountObjects, GetObject, PageObj_GetType, PageObj_GetMatrix, Path_CountSegments,
+ *         Path_GetPathSegment, PathSegment_GetType, PathSegment_GetPoint, FormObj_CountObjects,
+ *         FormObj_GetObject) addresses
+ *   kinds: (PAGEOBJ_PATH, PAGEOBJ_IMAGE, PAGEOBJ_FORM, SEGMENT_MOVETO, SEGMENT_BEZIERTO)
+ */
+static PyObject *read_objects(PyObject *self, PyObject *args) {
+    PyObject *fns, *page_obj, *shapes;
+    Walk w = {0};
+    Matrix ctm;
+    if (!PyArg_ParseTuple(args, "O!(iiiii)O(dddddd)O!", &PyTuple_Type, &fns, &w.path_kind, &w.image_kind,
+                          &w.form_kind, &w.moveto, &w.bezierto, &page_obj, &ctm.a, &ctm.b, &ctm.c, &ctm.d,
+                          &ctm.e, &ctm.f, &PyList_Type, &shapes))
+        return NULL;
+    if (PyTuple_GET_SIZE(fns) != 10) { PyErr_SetString(PyExc_ValueError, "ten function addresses"); return NULL; }
+    void *f[10];
+    for (int k = 0; k < 10; k++) {
+        f[k] = address(PyTuple_GET_ITEM(fns, k));
+        if (!f[k]) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null function address");
+            return NULL;
+        }
+    }
+    w.count_objects = (CountFn)f[0]; w.object_at = (ObjectAtFn)f[1]; w.object_type = (TypeFn)f[2];
+    w.matrix_of = (MatrixFn)f[3]; w.count_segments = (CountFn)f[4]; w.segment_at = (ObjectAtFn)f[5];
+    w.segment_type = (TypeFn)f[6]; w.point_of = (PointFn)f[7]; w.count_form_objects = (CountFn)f[8];
+    w.form_object_at = (FormObjectAtFn)f[9];
+    void *page = address(page_obj);
+    if (!page) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null page address");
+        return NULL;
+    }
+    w.shapes = shapes;
+    int failed = walk_objects(&w, page, 0, &ctm, 0);
+    PyMem_Free(w.points);
+    if (failed) return NULL;
+    return PyLong_FromLong(w.images);
+}
+
+static PyMethodDef methods[] = {
+    {"read_chars", read_chars, METH_VARARGS, "A text page's characters into a list (see pdf_chars.read_chars)."},
+    {"read_objects", read_objects, METH_VARARGS, "A page's path subpaths into a list; returns its image count."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pdfium_loops", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__pdfium_loops(void) { return PyModule_Create(&module); }
