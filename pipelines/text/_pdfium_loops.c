@@ -3,8 +3,8 @@
  * in the same order, no fused multiply-add), so that both give identical marks.
  *
  * pdfium is not linked here: the caller passes the addresses of the pdfium functions that pypdfium2
- * has loaded (`ctypes.cast(fn, c_void_p).value`), and the handles as integers. What the Python loops
- * decide once per font (`_metrics`, `_tight_box`) stays in Python and is called back.
+ * has loaded (`ctypes.cast(fn, c_void_p).value`), and the handles as integers. `metrics_of_char` is
+ * `pdf_chars._metrics` and the `tight` branch `pdf_chars._tight_box`, written in C.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -24,6 +24,16 @@ typedef void *(*FormObjectAtFn)(void *, unsigned long);
 typedef int (*TypeFn)(void *);
 typedef int (*MatrixFn)(void *, MatrixF *);
 typedef int (*PointFn)(void *, float *, float *);
+typedef int (*CharMatrixFn)(void *, int, MatrixF *);
+typedef double (*FontSizeFn)(void *, int);
+typedef void *(*FontOfFn)(void *);
+typedef int (*DescentFn)(void *, float, float *);
+typedef int (*CharBoxFn)(void *, int, double *, double *, double *, double *);
+
+typedef struct {  /* the pdfium functions the character loop calls */
+    LooseBoxFn loose_box; void *origin_fn; IsGeneratedFn is_generated; TextObjectFn text_object_of;
+    CharMatrixFn char_matrix; FontSizeFn font_size; FontOfFn font_of; DescentFn descent_of; CharBoxFn char_box;
+} CharFns;
 
 static void *address(PyObject *value) {
     return value == Py_None ? NULL : PyLong_AsVoidPtr(value);
@@ -53,25 +63,30 @@ static void cache_free(MetricsCache *cache) {
     PyMem_Free(cache->objects);
 }
 
-static int metrics_from(PyObject *value, Metrics *m) {
-    /* a `_Metrics` (or None) returned by the Python `_metrics` into `m`; -1 on error */
-    if (value == Py_None) { m->known = 2; m->direction = NULL; return 0; }
-    PyObject *descent = PyObject_GetAttrString(value, "descent");
-    PyObject *height = PyObject_GetAttrString(value, "height");
-    PyObject *direction = PyObject_GetAttrString(value, "direction");
-    PyObject *tight = PyObject_GetAttrString(value, "tight");
-    PyObject *vertical = PyObject_GetAttrString(value, "vertical");
-    int ok = descent && height && direction && tight && vertical;
-    if (ok) {
-        m->descent = PyFloat_AsDouble(descent);
-        m->height = PyFloat_AsDouble(height);
-        m->tight = PyObject_IsTrue(tight);
-        m->vertical = PyObject_IsTrue(vertical);
-        ok = !PyErr_Occurred() && m->tight >= 0 && m->vertical >= 0;
-    }
-    Py_XDECREF(descent); Py_XDECREF(height); Py_XDECREF(tight); Py_XDECREF(vertical);
-    if (!ok) { Py_XDECREF(direction); return -1; }
-    m->direction = direction;  /* owned by the cache entry */
+static int direction_of(double a, double b) {  /* `pdf_chars._direction` */
+    double abs_b = fabs(b);
+    return a > abs_b ? 0 : -a > abs_b ? 180 : b > 0 ? 90 : 270;
+}
+
+/* `pdf_chars._metrics`: how pdfminer boxes the characters of the font at character i; known = 2 for None */
+static int metrics_of_char(const CharFns *fns, void *page, int i, double loose_width, double a, double b,
+                           double c, double d, Metrics *m) {
+    MatrixF matrix;
+    if (!fns->char_matrix(page, i, &matrix)) { m->known = 2; m->direction = NULL; return 0; }
+    double size = fns->font_size(page, i);
+    double ma = matrix.a, mb = matrix.b, md = matrix.d;
+    int direction = direction_of(ma * a + mb * c, ma * b + mb * d);
+    void *text_object = fns->text_object_of(page, i);
+    void *font = text_object ? fns->font_of(text_object) : NULL;
+    float descent = 0.0f;
+    if (font) fns->descent_of(font, 1000.0f, &descent);
+    double height = size * md;
+    m->tight = !(ma > fabs(mb)) || height <= 0;
+    m->vertical = fabs(loose_width - size) < 0.01 && fabs(size - height) > 0.01;
+    m->descent = (double)descent * height / 1000.0;
+    m->height = height;
+    m->direction = PyLong_FromLong(direction);
+    if (!m->direction) return -1;
     m->known = 1;
     return 0;
 }
@@ -99,26 +114,33 @@ static PyObject *append_char(PyObject *out, double x0, double y0, double x1, dou
     return failed ? NULL : out;
 }
 
-/* read_chars(fns, page, handle, text, ctm, metrics_of, tight_box_of, out)
- *   fns: (GetLooseCharBox, GetCharOrigin, IsGenerated, GetTextObject) addresses
- *   page: the text page's address; handle: the pypdfium2 text page handle (passed back to Python)
- *   metrics_of(handle, i, loose_width, a, b, c, d) -> _Metrics | None; tight_box_of(handle, i) -> box | None
+/* read_chars(fns, page, text, ctm, out)
+ *   fns: the addresses of FPDFText_GetLooseCharBox, FPDFText_GetCharOrigin, FPDFText_IsGenerated,
+ *        FPDFText_GetTextObject, FPDFText_GetMatrix, FPDFText_GetFontSize, FPDFTextObj_GetFont,
+ *        FPDFFont_GetDescent, FPDFText_GetCharBox
+ *   page: the text page's address; text: its characters (FPDFText_GetText); out: the list appended to
  */
 static PyObject *read_chars(PyObject *self, PyObject *args) {
-    PyObject *fns, *page_obj, *handle, *text, *metrics_of, *tight_box_of, *out;
+    PyObject *fns, *page_obj, *text, *out;
     double a, b, c, d, e, f;
-    if (!PyArg_ParseTuple(args, "O!OOU(dddddd)OOO!", &PyTuple_Type, &fns, &page_obj, &handle, &text,
-                          &a, &b, &c, &d, &e, &f, &metrics_of, &tight_box_of, &PyList_Type, &out))
+    if (!PyArg_ParseTuple(args, "O!OU(dddddd)O!", &PyTuple_Type, &fns, &page_obj, &text, &a, &b, &c, &d, &e, &f,
+                          &PyList_Type, &out))
         return NULL;
-    if (PyTuple_GET_SIZE(fns) != 4) { PyErr_SetString(PyExc_ValueError, "four function addresses"); return NULL; }
-    LooseBoxFn loose_box = (LooseBoxFn)address(PyTuple_GET_ITEM(fns, 0));
-    OriginFn origin = (OriginFn)address(PyTuple_GET_ITEM(fns, 1));
-    IsGeneratedFn is_generated = (IsGeneratedFn)address(PyTuple_GET_ITEM(fns, 2));
-    TextObjectFn text_object_of = (TextObjectFn)address(PyTuple_GET_ITEM(fns, 3));
+    if (PyTuple_GET_SIZE(fns) != 9) { PyErr_SetString(PyExc_ValueError, "nine function addresses"); return NULL; }
+    void *fn[9];
+    for (int k = 0; k < 9; k++) {
+        fn[k] = address(PyTuple_GET_ITEM(fns, k));
+        if (!fn[k]) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null function address");
+            return NULL;
+        }
+    }
+    CharFns fns_ = {(LooseBoxFn)fn[0], fn[1], (IsGeneratedFn)fn[2], (TextObjectFn)fn[3], (CharMatrixFn)fn[4],
+                    (FontSizeFn)fn[5], (FontOfFn)fn[6], (DescentFn)fn[7], (CharBoxFn)fn[8]};
+    OriginFn origin = (OriginFn)fn[1];
     void *page = address(page_obj);
-    if (PyErr_Occurred()) return NULL;
-    if (!loose_box || !origin || !is_generated || !text_object_of || !page) {
-        PyErr_SetString(PyExc_ValueError, "a null function or page address");
+    if (!page) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null page address");
         return NULL;
     }
     int upright = a == 1 && b == 0 && c == 0 && d == 1;
@@ -131,13 +153,13 @@ static PyObject *read_chars(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < count; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
         if (Py_UNICODE_ISSPACE(ch)) {
-            if (ch == '\r' || ch == '\n' || is_generated(page, (int)i)) continue;
+            if (ch == '\r' || ch == '\n' || fns_.is_generated(page, (int)i)) continue;
         } else if (ch == 0) {
             continue;
         }
         RectF rect;
         double x, y;
-        if (!loose_box(page, (int)i, &rect) || !origin(page, (int)i, &x, &y)) continue;
+        if (!fns_.loose_box(page, (int)i, &rect) || !origin(page, (int)i, &x, &y)) continue;
         double left = rect.left, right = rect.right, bottom = rect.bottom, top = rect.top;
         double kt = (top - y) * 1024.0, kb = (bottom - y) * 1024.0;
         if (!isfinite(kt) || !isfinite(kb)) {  /* as Python's int() of such a float */
@@ -147,23 +169,19 @@ static PyObject *read_chars(PyObject *self, PyObject *args) {
             break;
         }
         long long key_top = (long long)kt, key_bottom = (long long)kb;  /* truncation, as int() */
-        Metrics *m = NULL;
-        if (last >= 0 && cache.keys[last].top == key_top && cache.keys[last].bottom == key_bottom) {
-            m = &cache.keys[last].m;
-        } else {
+        if (last < 0 || cache.keys[last].top != key_top || cache.keys[last].bottom != key_bottom) {
+            last = -1;
             for (Py_ssize_t k = 0; k < cache.nkeys; k++)
                 if (cache.keys[k].top == key_top && cache.keys[k].bottom == key_bottom) { last = k; break; }
-            if (last < 0 || cache.keys[last].top != key_top || cache.keys[last].bottom != key_bottom) {
-                /* a new font or size: by its text object, else looked up in Python */
-                void *object = text_object_of(page, (int)i);
+            if (last < 0) {  /* a new font or size: by its text object, else looked up */
+                void *object = fns_.text_object_of(page, (int)i);
                 Metrics found = {0};
                 for (Py_ssize_t k = 0; k < cache.nobjects; k++)
                     if (cache.objects[k].object == object) { found = cache.objects[k].m; break; }
                 if (!found.known) {
-                    PyObject *value = PyObject_CallFunction(metrics_of, "Onddddd", handle, (Py_ssize_t)i,
-                                                            right - left, a, b, c, d);
-                    if (!value || metrics_from(value, &found) < 0) { Py_XDECREF(value); result = NULL; break; }
-                    Py_DECREF(value);
+                    if (metrics_of_char(&fns_, page, (int)i, right - left, a, b, c, d, &found) < 0) {
+                        result = NULL; break;
+                    }
                     if (push((void **)&cache.objects, &cache.nobjects, &cache.capobjects, sizeof(ByObject)) < 0) {
                         Py_XDECREF(found.direction); result = NULL; break;
                     }
@@ -180,16 +198,11 @@ static PyObject *read_chars(PyObject *self, PyObject *args) {
                 cache.keys[cache.nkeys].m = found;
                 last = cache.nkeys++;
             }
-            m = &cache.keys[last].m;
         }
+        Metrics *m = &cache.keys[last].m;
         if (m->known == 2) continue;
-        if (m->tight) {
-            PyObject *box = PyObject_CallFunction(tight_box_of, "On", handle, (Py_ssize_t)i);
-            if (!box) { result = NULL; break; }
-            if (box == Py_None) { Py_DECREF(box); continue; }
-            int ok = PyArg_ParseTuple(box, "dddd", &left, &right, &bottom, &top);
-            Py_DECREF(box);
-            if (!ok) { result = NULL; break; }
+        if (m->tight) {  /* `pdf_chars._tight_box`: the glyph's own box */
+            if (!fns_.char_box(page, (int)i, &left, &right, &bottom, &top)) continue;
         } else if (m->vertical) {
             left = x; right = x + m->height; bottom = y; top = y + m->height;
         } else {

@@ -181,6 +181,12 @@ def _group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
     return lines
 
 
+def _height(g: Glyph) -> float:
+    """`max(0.1, g.bottom - g.top)` written out (hot): the same value, NaN included (0.1)."""
+    h = g.bottom - g.top
+    return h if h > 0.1 else 0.1
+
+
 def _yc_x0(g: Glyph) -> tuple[float, float]:
     return (g.top + g.bottom) / 2, g.x0
 
@@ -199,6 +205,8 @@ def _median(values: list[float]) -> float:
 
 def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
     """Glyphs of one run as text: a space for a word gap, a tab for a column gap (when `tab_gap`)."""
+    if len(glyphs) < 2:  # hot: most cells of a table row hold one glyph or none
+        return glyphs[0].text if glyphs else ""
     out: list[str] = []
     prev: Glyph | None = None
     prev_height = 0.0
@@ -239,7 +247,7 @@ def _cells(line: list[Glyph], xs: list[float], open_edges: list[bool] | None = N
                 while i > 0 and open_edges[i - 1]:
                     i -= 1
             cells[i].append(g)
-    parts = [_join(c, None) for c in cells]
+    parts = [_join(c, None) if c else "" for c in cells]
     if before:
         parts.insert(0, _join(before, None))
     if after:
@@ -288,7 +296,7 @@ def assemble(
 
     for line in _group_lines(glyphs):
         yc = _median([(g.top + g.bottom) / 2 for g in line])  # median of g.yc
-        size = _median([max(0.1, g.bottom - g.top) for g in line])  # median of g.height
+        size = _median([_height(g) for g in line])  # median of g.height
         ti = next((i for i, t in enumerate(tables) if t.top - 1 <= yc <= t.bottom + 1), None)
         if ti is None:
             flush()

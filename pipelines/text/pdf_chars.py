@@ -53,6 +53,11 @@ class _Bare:
             _libs["pdfium"]._name
         )  # a handle of our own: pypdfium2's prototypes stay as they are
         for name in (
+            "FPDFText_GetMatrix",  # these five only for the compiled loop's addresses (`char_functions`)
+            "FPDFText_GetFontSize",
+            "FPDFTextObj_GetFont",
+            "FPDFFont_GetDescent",
+            "FPDFText_GetCharBox",
             "FPDFText_GetLooseCharBox",
             "FPDFText_GetCharOrigin",
             "FPDFText_IsGenerated",
@@ -74,7 +79,9 @@ class _Bare:
         address = self.address
         # for the compiled loops: the functions' addresses, in the order `_pdfium_loops.c` takes them
         self.char_functions = tuple(address(name) for name in (
-            "FPDFText_GetLooseCharBox", "FPDFText_GetCharOrigin", "FPDFText_IsGenerated", "FPDFText_GetTextObject"))
+            "FPDFText_GetLooseCharBox", "FPDFText_GetCharOrigin", "FPDFText_IsGenerated", "FPDFText_GetTextObject",
+            "FPDFText_GetMatrix", "FPDFText_GetFontSize", "FPDFTextObj_GetFont", "FPDFFont_GetDescent",
+            "FPDFText_GetCharBox"))
         self.object_functions = tuple(address(name) for name in (
             "FPDFPage_CountObjects", "FPDFPage_GetObject", "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix",
             "FPDFPath_CountSegments", "FPDFPath_GetPathSegment", "FPDFPathSegment_GetType",
@@ -177,8 +184,7 @@ def read_chars(textpage, ctm: Matrix, marks: Marks, *, loops=compiled) -> None:
     lib = _lib()
     if loops is not None:
         page = ctypes.cast(handle, _VOID_P).value
-        loops.read_chars(lib.char_functions, page, handle, text, tuple(map(float, ctm)), _metrics, _tight_box,
-                         marks.chars)
+        loops.read_chars(lib.char_functions, page, text, tuple(map(float, ctm)), marks.chars)
         return
     rect = pdfium_c.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()

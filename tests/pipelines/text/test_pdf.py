@@ -224,3 +224,32 @@ def test_bomb_check_finds_a_stream_inside_what_looked_like_one(monkeypatch):
     assert (
         _stream_over_cap(b"%PDF-1.4\n% a comment that says stream\n" + corpus.pdf_plain()[header:]) is False
     )
+
+
+def _standard_inflater():
+    import zlib
+
+    return zlib.decompressobj(), zlib.error
+
+
+@pytest.mark.parametrize("inflater", ["isal", "zlib"])
+def test_bomb_check_answers_the_same_with_either_inflater(monkeypatch, inflater):
+    """ISA-L's inflate (when installed) and zlib's: the same verdict on a bomb, on a large stream of
+    ordinary data, on data that is not Flate, on a cut-off stream and on data after a stream's end."""
+    import os
+    import zlib
+
+    import pipelines.text.pdf as pdf_module
+
+    if inflater == "isal":
+        pytest.importorskip("isal")
+    else:
+        monkeypatch.setattr(pdf_module, "_inflater", _standard_inflater)
+    cap = 1 << 20
+    bomb = zlib.compress(b"\0" * (cap + 1), 9)
+    ordinary = zlib.compress(os.urandom(cap // 2) + b"\0" * (cap // 2 - 1))  # exactly the cap: not past it
+    assert pdf_module._inflates_past(memoryview(bomb), cap) is True
+    assert pdf_module._inflates_past(memoryview(ordinary), cap) is False
+    assert pdf_module._inflates_past(memoryview(os.urandom(50_000)), cap) is False
+    assert pdf_module._inflates_past(memoryview(bomb[: len(bomb) // 2]), cap) is False  # cut before the cap
+    assert pdf_module._inflates_past(memoryview(ordinary + bomb), cap) is False  # only the first stream counts
