@@ -378,9 +378,118 @@ static PyObject *read_objects(PyObject *self, PyObject *args) {
     return PyLong_FromLong(w.images);
 }
 
+/* ---------------------------------------------------------------- upright marks to layout input */
+
+typedef struct { PyTypeObject *type; Py_ssize_t n; PyObject *names[5]; } SlotsClass;
+
+static PyObject *instance(SlotsClass *cls, PyObject **values) {
+    /* cls(*values) for a dataclass with slots, its fields set as its __init__ sets them; steals values */
+    PyObject *obj = cls->type->tp_alloc(cls->type, 0);
+    int failed = obj == NULL;
+    for (Py_ssize_t k = 0; k < cls->n; k++) {
+        if (!failed && (values[k] == NULL || PyObject_GenericSetAttr(obj, cls->names[k], values[k]) < 0)) failed = 1;
+        Py_XDECREF(values[k]);
+    }
+    if (failed) { Py_XDECREF(obj); return NULL; }
+    return obj;
+}
+
+static int slots_class(PyObject *type, const char *const *names, Py_ssize_t n, SlotsClass *cls) {
+    if (!PyType_Check(type)) { PyErr_SetString(PyExc_TypeError, "a class"); return -1; }
+    cls->type = (PyTypeObject *)type;
+    cls->n = n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        cls->names[k] = PyUnicode_InternFromString(names[k]);
+        if (!cls->names[k]) return -1;
+    }
+    return 0;
+}
+
+static void slots_class_free(SlotsClass *cls) {
+    for (Py_ssize_t k = 0; k < cls->n; k++) Py_XDECREF(cls->names[k]);
+}
+
+static int append_new(PyObject *list, SlotsClass *cls, PyObject **values) {
+    PyObject *obj = instance(cls, values);
+    if (!obj) return -1;
+    int failed = PyList_Append(list, obj);
+    Py_DECREF(obj);
+    return failed;
+}
+
+/* orient_upright(chars, shapes, height, Glyph, Rule, HRule) -> (glyphs, rules, hrules)
+ * `pdf._oriented` for a page whose text runs left to right: the same objects, the same values. */
+static PyObject *orient_upright(PyObject *self, PyObject *args) {
+    PyObject *chars, *shapes, *glyph_type, *rule_type, *hrule_type;
+    double height;
+    if (!PyArg_ParseTuple(args, "O!O!dOOO", &PyList_Type, &chars, &PyList_Type, &shapes, &height, &glyph_type,
+                          &rule_type, &hrule_type))
+        return NULL;
+    static const char *const glyph_fields[] = {"x0", "x1", "top", "bottom", "text"};
+    static const char *const rule_fields[] = {"x", "top", "bottom"};
+    static const char *const hrule_fields[] = {"y", "x0", "x1"};
+    SlotsClass glyph = {0}, rule = {0}, hrule = {0};
+    PyObject *glyphs = NULL, *rules = NULL, *hrules = NULL, *result = NULL;
+    if (slots_class(glyph_type, glyph_fields, 5, &glyph) < 0 || slots_class(rule_type, rule_fields, 3, &rule) < 0 ||
+        slots_class(hrule_type, hrule_fields, 3, &hrule) < 0)
+        goto done;
+    Py_ssize_t n = PyList_GET_SIZE(chars);
+    glyphs = PyList_New(n);
+    rules = PyList_New(0);
+    hrules = PyList_New(0);
+    if (!glyphs || !rules || !hrules) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double y0, y1;
+        PyObject *x0, *x1, *text, *direction;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(chars, i), "OdOdOO", &x0, &y0, &x1, &y1, &text, &direction)) goto done;
+        Py_INCREF(x0); Py_INCREF(x1); Py_INCREF(text);  /* the same objects, as Glyph(x0, x1, ...) has them */
+        PyObject *values[5] = {x0, x1, PyFloat_FromDouble(height - y1), PyFloat_FromDouble(height - y0), text};
+        PyObject *g = instance(&glyph, values);
+        if (!g) goto done;
+        PyList_SET_ITEM(glyphs, i, g);
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(shapes); i++) {
+        double x0, y0, x1, y1;
+        PyObject *x0_obj, *x1_obj;
+        int is_rect;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(shapes, i), "OdOdp", &x0_obj, &y0, &x1_obj, &y1, &is_rect)) goto done;
+        x0 = PyFloat_AsDouble(x0_obj);
+        x1 = PyFloat_AsDouble(x1_obj);
+        if (PyErr_Occurred()) goto done;
+        double w = x1 - x0, h = y1 - y0;
+        if (w <= 2.5 && h > 4) {
+            PyObject *v[3] = {PyFloat_FromDouble((x0 + x1) / 2), PyFloat_FromDouble(height - y1),
+                              PyFloat_FromDouble(height - y0)};
+            if (append_new(rules, &rule, v) < 0) goto done;
+        } else if (h <= 2.5 && w > 4) {
+            Py_INCREF(x0_obj); Py_INCREF(x1_obj);
+            PyObject *v[3] = {PyFloat_FromDouble(height - (y0 + y1) / 2), x0_obj, x1_obj};
+            if (append_new(hrules, &hrule, v) < 0) goto done;
+        } else if (is_rect && w > 2.5 && h > 2.5) {
+            Py_INCREF(x0_obj); Py_INCREF(x0_obj); Py_INCREF(x0_obj);
+            Py_INCREF(x1_obj); Py_INCREF(x1_obj); Py_INCREF(x1_obj);
+            PyObject *left[3] = {x0_obj, PyFloat_FromDouble(height - y1), PyFloat_FromDouble(height - y0)};
+            PyObject *right[3] = {x1_obj, PyFloat_FromDouble(height - y1), PyFloat_FromDouble(height - y0)};
+            PyObject *upper[3] = {PyFloat_FromDouble(height - y1), x0_obj, x1_obj};
+            PyObject *lower[3] = {PyFloat_FromDouble(height - y0), x0_obj, x1_obj};
+            int failed = append_new(rules, &rule, left) < 0;
+            failed = append_new(rules, &rule, right) < 0 || failed;
+            failed = append_new(hrules, &hrule, upper) < 0 || failed;
+            failed = append_new(hrules, &hrule, lower) < 0 || failed;
+            if (failed) goto done;
+        }
+    }
+    result = PyTuple_Pack(3, glyphs, rules, hrules);
+done:
+    Py_XDECREF(glyphs); Py_XDECREF(rules); Py_XDECREF(hrules);
+    slots_class_free(&glyph); slots_class_free(&rule); slots_class_free(&hrule);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read_chars", read_chars, METH_VARARGS, "A text page's characters into a list (see pdf_chars.read_chars)."},
     {"read_objects", read_objects, METH_VARARGS, "A page's path subpaths into a list; returns its image count."},
+    {"orient_upright", orient_upright, METH_VARARGS, "pdf._oriented of a page read left to right."},
     {NULL, NULL, 0, NULL},
 };
 

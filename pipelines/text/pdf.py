@@ -183,11 +183,22 @@ def _quiet_pdfminer_debug() -> None:
             module.log = _DebugOff(log)  # type: ignore[assignment]
 
 
+def _compiled_loops():
+    """`pdf_chars.compiled` (None where the C loops were not built, or a test switched them off)."""
+    from pipelines.text import pdf_chars
+
+    return pdf_chars.compiled
+
+
 def _page_from_marks(marks: _Marks, height: float, source: str) -> _Page:
     """One page's lines from what it draws: turned upright when its text runs sideways or upside
     down, rows and cells rebuilt by `layout.assemble`."""
     rotation = _text_rotation(marks)
-    chars, rules, hrules = _oriented(marks, rotation, height)
+    compiled = _compiled_loops() if rotation == 0 and source == "pdfium" else None
+    if compiled is not None:  # the same objects, built in C
+        chars, rules, hrules = compiled.orient_upright(marks.chars, marks.shapes, height, Glyph, Rule, HRule)
+    else:
+        chars, rules, hrules = _oriented(marks, rotation, height)
     lines = assemble(chars, rules, hrules)
     return _Page(
         lines,
@@ -225,31 +236,31 @@ _INFLATE_STEP = 8192  # compressed bytes per step: at most about 8 MB of output 
 
 
 def _stream_over_cap(body: bytes) -> bool:
-    """Does a stream of this PDF unpack to more than NIANBAO_MAX_UNPACKED_MB? Only streams long enough
-    to exceed the cap at deflate's largest ratio are inflated (a step at a time, never held), so a
-    normal PDF costs a scan for the keyword; a large embedded font costs its inflation (about 20 ms
-    for a 3.4 MB TrueType font, which pdfium inflates again)."""
+    """Does a stream of this PDF unpack to more than NIANBAO_MAX_UNPACKED_MB? One pass over the file
+    for the keyword: every `stream` at a line end opens a span, every `endstream` closes the spans
+    open (so a stream hidden in what looked like one is checked too), and only spans long enough to
+    exceed the cap at deflate's largest ratio are inflated (a step at a time, never held). A normal
+    PDF costs the scan; a large embedded font its inflation (11 ms for a 4.4 MB TrueType font with
+    ISA-L, which pdfium inflates again)."""
     from pipelines.limits import limits
 
     cap = limits().unpacked_bytes
     shortest = cap // _DEFLATE_MAX_RATIO
     view = memoryview(body)
+    spans: list[int] = []  # where the data of each open span starts
     at = body.find(b"stream")
     while at >= 0:
-        start = at + 6  # `stream` then CRLF or LF; `endstream` is found here too, and skipped as short
-        if body.startswith(b"\r\n", start):
-            start += 2
-        elif body.startswith(b"\n", start):
-            start += 1
-        else:
-            at = body.find(b"stream", start)
-            continue
-        end = body.find(b"endstream", start)
-        end = len(body) if end < 0 else end
-        if end - start > shortest and _inflates_past(view[start:end], cap):
-            return True
-        at = body.find(b"stream", start)  # from here: what looked like a stream may hold the real one
-    return False
+        if at >= 3 and body.startswith(b"end", at - 3):  # `endstream`: the open spans end here
+            end = at - 3
+            if any(end - start > shortest and _inflates_past(view[start:end], cap) for start in spans):
+                return True
+            spans = []
+        elif body.startswith(b"\r\n", at + 6):  # `stream` then CRLF or LF
+            spans.append(at + 8)
+        elif body.startswith(b"\n", at + 6):
+            spans.append(at + 7)
+        at = body.find(b"stream", at + 6)
+    return any(len(body) - start > shortest and _inflates_past(view[start:], cap) for start in spans)
 
 
 def _inflater():

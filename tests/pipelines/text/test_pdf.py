@@ -253,3 +253,29 @@ def test_bomb_check_answers_the_same_with_either_inflater(monkeypatch, inflater)
     assert pdf_module._inflates_past(memoryview(os.urandom(50_000)), cap) is False
     assert pdf_module._inflates_past(memoryview(bomb[: len(bomb) // 2]), cap) is False  # cut before the cap
     assert pdf_module._inflates_past(memoryview(ordinary + bomb), cap) is False  # only the first stream counts
+
+
+def test_bomb_check_finds_a_bomb_in_a_cut_off_file_and_after_ordinary_streams(monkeypatch):
+    """Spans: the bomb after two ordinary streams is found, and so is one whose file was cut off
+    before its `endstream` (the span runs to the end of the file). A file of ordinary streams passes."""
+    import os
+    import zlib
+
+    from pipelines.text.pdf import _stream_over_cap
+    from tests.support import hostile_corpus as corpus
+
+    for name, value in corpus.HOSTILE_LIMITS.items():
+        monkeypatch.setenv(name, value)
+    from pipelines.limits import limits
+
+    cap = limits().unpacked_bytes
+    ordinary = zlib.compress(os.urandom(cap // 4))
+    bomb = zlib.compress(b"\0" * (cap + 1), 9)
+
+    def obj(n: int, data: bytes, end: bytes = b"\nendstream\nendobj\n") -> bytes:
+        return b"%d 0 obj\n<</Length %d/Filter/FlateDecode>>\nstream\r\n" % (n, len(data)) + data + end
+
+    head = b"%PDF-1.4\n" + obj(1, ordinary) + obj(2, ordinary)
+    assert _stream_over_cap(head) is False
+    assert _stream_over_cap(head + obj(3, bomb)) is True
+    assert _stream_over_cap(head + obj(3, bomb, end=b"")) is True

@@ -268,3 +268,38 @@ def test_compiled_loops_give_the_python_loops_marks(name):
         doc.close()
     if name == "drawn":  # the drawing reached every branch: curves, forms, an image, turned text
         assert pages == 2
+
+
+def _same_objects(a: list, b: list) -> bool:
+    """The same dataclass objects, field by field, of the same types."""
+    return len(a) == len(b) and all(
+        type(u) is type(v) and _same_marks([tuple(getattr(u, f) for f in u.__slots__)],
+                                           [tuple(getattr(v, f) for f in v.__slots__)])
+        for u, v in zip(a, b, strict=True)
+    )
+
+
+@pytest.mark.parametrize("name", COMPARED)
+def test_compiled_orientation_gives_the_python_glyphs_and_rules(name):
+    """`orient_upright` (C) against `pdf._oriented` at rotation 0, on every page of the same PDFs."""
+    from pipelines.text.layout import Glyph, HRule, Rule
+
+    if pdf_chars.compiled is None:
+        pytest.skip("the compiled loops are not built here")
+    try:
+        doc = pdfium.PdfDocument(_compared_pdf(name))
+    except pdfium.PdfiumError:
+        pytest.skip(f"pdfium cannot open {name}")
+    try:
+        for i in range(len(doc)):
+            marks = pdf._Marks()
+            try:
+                height = read_page(doc, i, marks)
+            except Exception:  # noqa: BLE001 - a page pdfium cannot read has nothing to orient
+                continue
+            expected = pdf._oriented(marks, 0, height)
+            got = pdf_chars.compiled.orient_upright(marks.chars, marks.shapes, height, Glyph, Rule, HRule)
+            for kind, want, have in zip(("glyphs", "rules", "hrules"), expected, got, strict=True):
+                assert _same_objects(have, want), f"page {i + 1}: {kind} differ"
+    finally:
+        doc.close()
