@@ -486,13 +486,293 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- layout: one run of glyphs as text */
+
+static PyObject *name_x0, *name_x1, *name_top, *name_bottom, *name_text;
+
+static int glyph_figures(PyObject *g, double *x0, double *x1, double *top, double *bottom) {
+    PyObject *v[4] = {PyObject_GetAttr(g, name_x0), PyObject_GetAttr(g, name_x1), PyObject_GetAttr(g, name_top),
+                      PyObject_GetAttr(g, name_bottom)};
+    double *out[4] = {x0, x1, top, bottom};
+    int failed = 0;
+    for (int k = 0; k < 4; k++) {
+        if (!v[k]) { failed = 1; continue; }
+        *out[k] = PyFloat_AsDouble(v[k]);
+        if (*out[k] == -1.0 && PyErr_Occurred()) failed = 1;
+        Py_DECREF(v[k]);
+    }
+    return failed ? -1 : 0;
+}
+
+static inline int is_cjk(Py_UCS4 o) {  /* `common.is_cjk` */
+    return (0x3400 <= o && o <= 0x4DBF) || (0x4E00 <= o && o <= 0x9FFF) || (0xF900 <= o && o <= 0xFAFF);
+}
+
+/* `layout._join_python` over items[0..n): a space for a word gap, a tab for a column gap */
+static PyObject *join_items(PyObject *const *items, Py_ssize_t n, int has_tab_gap, double tab_gap) {
+    if (n == 0) return PyUnicode_FromString("");
+    if (n == 1) return PyObject_GetAttr(items[0], name_text);
+    PyObject *parts = PyList_New(0);
+    if (!parts) return NULL;
+    PyObject *tab = NULL, *space = NULL, *prev_text = NULL, *result = NULL;
+    double prev_x1 = 0.0, prev_height = 0.0;
+    int have_prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *g = items[i];
+        double x0, x1, top, bottom;
+        if (glyph_figures(g, &x0, &x1, &top, &bottom) < 0) goto done;
+        PyObject *text = PyObject_GetAttr(g, name_text);
+        if (!text) goto done;
+        if (!PyUnicode_Check(text)) { Py_DECREF(text); PyErr_SetString(PyExc_TypeError, "glyph text"); goto done; }
+        double height = bottom - top;
+        if (!(height > 0.1)) height = 0.1;
+        if (have_prev && PyUnicode_GET_LENGTH(text) > 0) {
+            double gap = x0 - prev_x1;
+            double size = height < prev_height ? height : prev_height;
+            PyObject *sep = NULL;
+            if (has_tab_gap && gap > tab_gap) {
+                sep = tab ? tab : (tab = PyUnicode_FromString("\t"));
+            } else if (gap > 0.25 * size) {
+                int both_cjk = 0;
+                if (is_cjk(PyUnicode_READ_CHAR(text, 0))) {  /* then prev.text[-1], as Python evaluates it */
+                    Py_ssize_t prev_len = PyUnicode_GET_LENGTH(prev_text);
+                    if (prev_len == 0) {
+                        Py_DECREF(text);
+                        PyErr_SetString(PyExc_IndexError, "string index out of range");
+                        goto done;
+                    }
+                    both_cjk = is_cjk(PyUnicode_READ_CHAR(prev_text, prev_len - 1));
+                }
+                if (!(both_cjk && gap < 0.9 * size)) sep = space ? space : (space = PyUnicode_FromString(" "));
+            }
+            if (sep == NULL && PyErr_Occurred()) { Py_DECREF(text); goto done; }
+            if (sep && PyList_Append(parts, sep) < 0) { Py_DECREF(text); goto done; }
+        }
+        if (PyList_Append(parts, text) < 0) { Py_DECREF(text); goto done; }
+        Py_XDECREF(prev_text);
+        prev_text = text;  /* owned */
+        prev_x1 = x1;
+        prev_height = height;
+        have_prev = 1;
+    }
+    {
+        PyObject *empty = PyUnicode_FromString("");
+        if (empty) {
+            result = PyUnicode_Join(empty, parts);
+            Py_DECREF(empty);
+        }
+    }
+done:
+    Py_XDECREF(prev_text); Py_XDECREF(tab); Py_XDECREF(space);
+    Py_DECREF(parts);
+    return result;
+}
+
+/* join(glyphs, tab_gap) -> str: `layout._join_python` */
+static PyObject *join(PyObject *self, PyObject *args) {
+    PyObject *glyphs, *tab_gap_obj;
+    if (!PyArg_ParseTuple(args, "OO", &glyphs, &tab_gap_obj)) return NULL;
+    int has_tab_gap = tab_gap_obj != Py_None;
+    double tab_gap = has_tab_gap ? PyFloat_AsDouble(tab_gap_obj) : 0.0;
+    if (has_tab_gap && tab_gap == -1.0 && PyErr_Occurred()) return NULL;
+    PyObject *seq = PySequence_Fast(glyphs, "glyphs");
+    if (!seq) return NULL;
+    PyObject *result = join_items(PySequence_Fast_ITEMS(seq), PySequence_Fast_GET_SIZE(seq), has_tab_gap, tab_gap);
+    Py_DECREF(seq);
+    return result;
+}
+
+/* ---------------------------------------------------------------- layout: lines and cells */
+
+static int float_attr(PyObject *g, PyObject *name, double *out) {
+    /* 1: a float (not NaN) read; 0: not a float or NaN (the caller leaves the work to Python); -1: error */
+    PyObject *v = PyObject_GetAttr(g, name);
+    if (!v) return -1;
+    int ok = PyFloat_CheckExact(v);
+    if (ok) {
+        *out = PyFloat_AS_DOUBLE(v);
+        ok = !isnan(*out);
+    }
+    Py_DECREF(v);
+    return ok;
+}
+
+typedef struct { double yc, x0, top, bottom; Py_ssize_t index, order; } Placed;
+
+static int by_yc_x0(const void *p, const void *q) {  /* `layout._yc_x0`, ties kept in input order */
+    const Placed *a = p, *b = q;
+    if (a->yc != b->yc) return a->yc < b->yc ? -1 : 1;
+    if (a->x0 != b->x0) return a->x0 < b->x0 ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+static int by_x0(const void *p, const void *q) {  /* `layout._x0`, ties kept in line order */
+    const Placed *a = p, *b = q;
+    if (a->x0 != b->x0) return a->x0 < b->x0 ? -1 : 1;
+    return (a->order > b->order) - (a->order < b->order);
+}
+
+/* group_lines(glyphs) -> list of lines, or None when a figure is not a float or is NaN (then
+ * `layout._group_lines_python` decides, as Python's sort orders such keys its own way) */
+static PyObject *group_lines(PyObject *self, PyObject *args) {
+    PyObject *glyphs;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &glyphs)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(glyphs);
+    Placed *items = PyMem_Malloc((n ? n : 1) * sizeof(Placed));
+    Py_ssize_t *starts = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    PyObject *lines = NULL;
+    if (!items || !starts) { PyErr_NoMemory(); goto fail; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *g = PyList_GET_ITEM(glyphs, i);
+        Placed *it = &items[i];
+        int r;
+        if ((r = float_attr(g, name_top, &it->top)) <= 0 || (r = float_attr(g, name_bottom, &it->bottom)) <= 0 ||
+            (r = float_attr(g, name_x0, &it->x0)) <= 0) {
+            if (r < 0) goto fail;
+            PyMem_Free(items); PyMem_Free(starts);
+            Py_RETURN_NONE;
+        }
+        it->yc = (it->top + it->bottom) / 2;
+        if (isnan(it->yc)) { PyMem_Free(items); PyMem_Free(starts); Py_RETURN_NONE; }
+        it->index = i;
+    }
+    qsort(items, n, sizeof(Placed), by_yc_x0);
+    Py_ssize_t nlines = 0;
+    double top = 0, bottom = 0, centre = 0, reach = 0, height = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double g_top = items[i].top, g_bottom = items[i].bottom;
+        items[i].order = i;
+        if (nlines) {
+            double g_height = g_bottom - g_top;
+            if (!(g_height > 0.1)) g_height = 0.1;
+            double overlap = (g_bottom < bottom ? g_bottom : bottom) - (g_top > top ? g_top : top);
+            double gap = (g_top + g_bottom) / 2 - centre;
+            if (overlap >= 0.5 * (height < g_height ? height : g_height) && (gap >= 0 ? gap : -gap) < reach) continue;
+        }
+        starts[nlines++] = i;
+        top = g_top; bottom = g_bottom;
+        height = bottom - top; centre = (top + bottom) / 2;
+        reach = 0.7 * height;
+    }
+    starts[nlines] = n;
+    lines = PyList_New(nlines);
+    if (!lines) goto fail;
+    for (Py_ssize_t k = 0; k < nlines; k++) {
+        Py_ssize_t lo = starts[k], hi = starts[k + 1];
+        qsort(items + lo, hi - lo, sizeof(Placed), by_x0);
+        PyObject *line = PyList_New(hi - lo);
+        if (!line) goto fail;
+        for (Py_ssize_t i = lo; i < hi; i++) {
+            PyObject *g = PyList_GET_ITEM(glyphs, items[i].index);
+            Py_INCREF(g);
+            PyList_SET_ITEM(line, i - lo, g);
+        }
+        PyList_SET_ITEM(lines, k, line);
+    }
+    PyMem_Free(items); PyMem_Free(starts);
+    return lines;
+fail:
+    PyMem_Free(items); PyMem_Free(starts);
+    Py_XDECREF(lines);
+    return NULL;
+}
+
+/* cells(line, xs, open_edges) -> list[str], or None when a figure is not a float (then
+ * `layout._cells_python`): the line's text per column interval of `xs`, as `_cells_python` */
+static PyObject *cells(PyObject *self, PyObject *args) {
+    PyObject *line, *xs_list, *open_list;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &line, &PyList_Type, &xs_list, &open_list)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(line), m = PyList_GET_SIZE(xs_list);
+    if (m < 1) { PyErr_SetString(PyExc_IndexError, "list index out of range"); return NULL; }
+    int has_open = open_list != Py_None && PyObject_IsTrue(open_list);
+    if (has_open < 0) return NULL;
+    Py_ssize_t nopen = has_open ? PyList_Size(open_list) : 0;
+    if (nopen < 0) return NULL;
+    double *xs = PyMem_Malloc(m * sizeof(double));
+    char *open_edge = PyMem_Malloc(nopen + 1);
+    Py_ssize_t *column = PyMem_Malloc((n ? n : 1) * sizeof(Py_ssize_t));  /* -1 before, -2 after, -3 dropped */
+    PyObject **members = PyMem_Malloc((n ? n : 1) * sizeof(PyObject *));
+    PyObject *parts = NULL, *result = NULL;
+    if (!xs || !open_edge || !column || !members) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t k = 0; k < m; k++) {
+        PyObject *x = PyList_GET_ITEM(xs_list, k);
+        if (!PyFloat_CheckExact(x)) { result = Py_None; Py_INCREF(result); goto done; }
+        xs[k] = PyFloat_AS_DOUBLE(x);
+    }
+    for (Py_ssize_t k = 0; k < nopen; k++) {
+        int truth = PyObject_IsTrue(PyList_GET_ITEM(open_list, k));
+        if (truth < 0) goto done;
+        open_edge[k] = (char)truth;
+    }
+    double first = xs[0], last = xs[m - 1];
+    for (Py_ssize_t j = 0; j < n; j++) {
+        PyObject *g = PyList_GET_ITEM(line, j);
+        double x0, x1;
+        int r;
+        if ((r = float_attr(g, name_x0, &x0)) < 0 || (r >= 0 && (r = (r ? float_attr(g, name_x1, &x1) : 0)) < 0))
+            goto done;
+        if (r == 0) { result = Py_None; Py_INCREF(result); goto done; }  /* not floats, or NaN: Python decides */
+        double xc = (x0 + x1) / 2;
+        if (xc < first) column[j] = -1;
+        else if (xc > last) column[j] = -2;
+        else if (first <= xc) {
+            Py_ssize_t lo = 1, hi = m;  /* bisect_left(xs, xc, 1) */
+            while (lo < hi) {
+                Py_ssize_t mid = (lo + hi) / 2;
+                if (xs[mid] < xc) lo = mid + 1; else hi = mid;
+            }
+            Py_ssize_t i = lo - 1;
+            if (has_open) {
+                while (i > 0) {
+                    if (i - 1 >= nopen) { PyErr_SetString(PyExc_IndexError, "list index out of range"); goto done; }
+                    if (!open_edge[i - 1]) break;
+                    i--;
+                }
+            }
+            if (i >= m - 1) { PyErr_SetString(PyExc_IndexError, "list index out of range"); goto done; }
+            column[j] = i;
+        } else column[j] = -3;
+    }
+    parts = PyList_New(0);
+    if (!parts) goto done;
+    Py_ssize_t before = 0, after = 0;
+    for (Py_ssize_t j = 0; j < n; j++) { before += column[j] == -1; after += column[j] == -2; }
+    for (Py_ssize_t c = (before ? -1 : 0); c < m - 1 + (after ? 1 : 0); c++) {
+        Py_ssize_t want = c == -1 ? -1 : c == m - 1 ? -2 : c, count = 0;
+        for (Py_ssize_t j = 0; j < n; j++)
+            if (column[j] == want) members[count++] = PyList_GET_ITEM(line, j);
+        PyObject *text = join_items(members, count, 0, 0.0);
+        if (!text) goto done;
+        int failed = PyList_Append(parts, text);
+        Py_DECREF(text);
+        if (failed) goto done;
+    }
+    result = parts;
+    parts = NULL;
+done:
+    Py_XDECREF(parts);
+    PyMem_Free(xs); PyMem_Free(open_edge); PyMem_Free(column); PyMem_Free(members);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read_chars", read_chars, METH_VARARGS, "A text page's characters into a list (see pdf_chars.read_chars)."},
     {"read_objects", read_objects, METH_VARARGS, "A page's path subpaths into a list; returns its image count."},
     {"orient_upright", orient_upright, METH_VARARGS, "pdf._oriented of a page read left to right."},
+    {"join", join, METH_VARARGS, "layout._join_python: one run of glyphs as text."},
+    {"group_lines", group_lines, METH_VARARGS, "layout._group_lines_python, or None to leave it to Python."},
+    {"cells", cells, METH_VARARGS, "layout._cells_python, or None to leave it to Python."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pdfium_loops", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__pdfium_loops(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__pdfium_loops(void) {
+    name_x0 = PyUnicode_InternFromString("x0");
+    name_x1 = PyUnicode_InternFromString("x1");
+    name_top = PyUnicode_InternFromString("top");
+    name_bottom = PyUnicode_InternFromString("bottom");
+    name_text = PyUnicode_InternFromString("text");
+    if (!name_x0 || !name_x1 || !name_top || !name_bottom || !name_text) return NULL;
+    return PyModule_Create(&module);
+}

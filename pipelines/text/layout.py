@@ -16,6 +16,11 @@ from operator import attrgetter
 
 from pipelines.text.common import is_cjk
 
+try:
+    from pipelines.text import _pdfium_loops as _compiled
+except ImportError:  # not built (no C compiler at install): `_join` in Python
+    _compiled = None
+
 
 @dataclass(slots=True)
 class Glyph:
@@ -150,8 +155,18 @@ def tables_from_rules(
 
 def _group_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
     """Glyphs grouped into text lines: a glyph joins the current line when its vertical extent lies
-    mostly inside the line's (so low punctuation such as 、。， stays on its line). Hot: the
-    comparisons below are `min`/`max`/`abs` written out, with the line's figures kept."""
+    mostly inside the line's (so low punctuation such as 、。， stays on its line). Hot: compiled
+    where `_pdfium_loops` was built (for float figures without NaN, whose order C sorts the same)."""
+    if _compiled is not None:
+        lines = _compiled.group_lines(glyphs)
+        if lines is not None:
+            return lines
+    return _group_lines_python(glyphs)
+
+
+def _group_lines_python(glyphs: list[Glyph]) -> list[list[Glyph]]:
+    """`_group_lines` in Python (the reference and the fallback): the comparisons below are
+    `min`/`max`/`abs` written out, with the line's figures kept."""
     glyphs = sorted(glyphs, key=_yc_x0)
     lines: list[list[Glyph]] = []
     line: list[Glyph] = []
@@ -204,9 +219,17 @@ def _median(values: list[float]) -> float:
 
 
 def _join(glyphs: list[Glyph], tab_gap: float | None) -> str:
-    """Glyphs of one run as text: a space for a word gap, a tab for a column gap (when `tab_gap`)."""
-    if len(glyphs) < 2:  # hot: most cells of a table row hold one glyph or none
+    """Glyphs of one run as text: a space for a word gap, a tab for a column gap (when `tab_gap`).
+    Hot (once per cell): compiled where `pipelines/text/_pdfium_loops.c` was built."""
+    if len(glyphs) < 2:  # most cells of a table row hold one glyph or none
         return glyphs[0].text if glyphs else ""
+    if _compiled is not None:
+        return _compiled.join(glyphs, tab_gap)
+    return _join_python(glyphs, tab_gap)
+
+
+def _join_python(glyphs: list[Glyph], tab_gap: float | None) -> str:
+    """`_join` in Python: the reference the compiled one is tested against, and the fallback."""
     out: list[str] = []
     prev: Glyph | None = None
     prev_height = 0.0
@@ -230,7 +253,17 @@ def _cells(line: list[Glyph], xs: list[float], open_edges: list[bool] | None = N
     """The line's text per column interval of `xs`; text left/right of the table becomes an extra cell.
     A cell merged over several columns on this line (`open_edges`: no rule between them) is one
     cell: its text goes to the first column of the span and the others stay empty, so a justified
-    or spread label is not cut into pieces and the columns after it keep their positions."""
+    or spread label is not cut into pieces and the columns after it keep their positions. Hot:
+    compiled where `_pdfium_loops` was built (for float figures without NaN)."""
+    if _compiled is not None:
+        parts = _compiled.cells(line, xs, open_edges)
+        if parts is not None:
+            return parts
+    return _cells_python(line, xs, open_edges)
+
+
+def _cells_python(line: list[Glyph], xs: list[float], open_edges: list[bool] | None = None) -> list[str]:
+    """`_cells` in Python (the reference and the fallback)."""
     before: list[Glyph] = []
     after: list[Glyph] = []
     cells: list[list[Glyph]] = [[] for _ in range(len(xs) - 1)]
