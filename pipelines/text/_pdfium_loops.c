@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -380,15 +381,25 @@ static PyObject *read_objects(PyObject *self, PyObject *args) {
 
 /* ---------------------------------------------------------------- upright marks to layout input */
 
-typedef struct { PyTypeObject *type; Py_ssize_t n; PyObject *names[5]; } SlotsClass;
+typedef struct {
+    PyTypeObject *type; Py_ssize_t n; PyObject *names[5];
+    Py_ssize_t offsets[5];  /* where each slot is in the object (its member descriptor's), or -1 */
+} SlotsClass;
 
 static PyObject *instance(SlotsClass *cls, PyObject **values) {
     /* cls(*values) for a dataclass with slots, its fields set as its __init__ sets them; steals values */
     PyObject *obj = cls->type->tp_alloc(cls->type, 0);
     int failed = obj == NULL;
     for (Py_ssize_t k = 0; k < cls->n; k++) {
-        if (!failed && (values[k] == NULL || PyObject_GenericSetAttr(obj, cls->names[k], values[k]) < 0)) failed = 1;
-        Py_XDECREF(values[k]);
+        if (failed || values[k] == NULL) {
+            failed = 1;
+            Py_XDECREF(values[k]);
+        } else if (cls->offsets[k] >= 0) {  /* a fresh object's slot is empty: the value's reference moves in */
+            *(PyObject **)((char *)obj + cls->offsets[k]) = values[k];
+        } else {
+            failed = PyObject_GenericSetAttr(obj, cls->names[k], values[k]) < 0;
+            Py_DECREF(values[k]);
+        }
     }
     if (failed) { Py_XDECREF(obj); return NULL; }
     return obj;
@@ -401,6 +412,12 @@ static int slots_class(PyObject *type, const char *const *names, Py_ssize_t n, S
     for (Py_ssize_t k = 0; k < n; k++) {
         cls->names[k] = PyUnicode_InternFromString(names[k]);
         if (!cls->names[k]) return -1;
+        PyObject *descr = _PyType_Lookup(cls->type, cls->names[k]);  /* borrowed */
+        cls->offsets[k] = -1;
+        if (descr && Py_TYPE(descr) == &PyMemberDescr_Type) {
+            PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+            if (member->type == T_OBJECT_EX && !(member->flags & READONLY)) cls->offsets[k] = member->offset;
+        }
     }
     return 0;
 }
@@ -439,9 +456,11 @@ static PyObject *orient_upright(PyObject *self, PyObject *args) {
     hrules = PyList_New(0);
     if (!glyphs || !rules || !hrules) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
-        double y0, y1;
-        PyObject *x0, *x1, *text, *direction;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(chars, i), "OdOdOO", &x0, &y0, &x1, &y1, &text, &direction)) goto done;
+        PyObject *row = PyList_GET_ITEM(chars, i);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 6) { PyErr_SetString(PyExc_TypeError, "a mark"); goto done; }
+        PyObject *x0 = PyTuple_GET_ITEM(row, 0), *x1 = PyTuple_GET_ITEM(row, 2), *text = PyTuple_GET_ITEM(row, 4);
+        double y0 = PyFloat_AsDouble(PyTuple_GET_ITEM(row, 1)), y1 = PyFloat_AsDouble(PyTuple_GET_ITEM(row, 3));
+        if (PyErr_Occurred()) goto done;
         Py_INCREF(x0); Py_INCREF(x1); Py_INCREF(text);  /* the same objects, as Glyph(x0, x1, ...) has them */
         PyObject *values[5] = {x0, x1, PyFloat_FromDouble(height - y1), PyFloat_FromDouble(height - y0), text};
         PyObject *g = instance(&glyph, values);
