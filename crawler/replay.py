@@ -40,7 +40,7 @@ from pipelines.incremental import NOT_DUE, NOT_MODIFIED
 from pipelines.items import FetchedResponse, exchange_url
 from storage.models import url_key
 from storage.records import visited_fetches
-from storage.url_states import KnownUrl, StoredFetch, due_stored_urls, known_url, stored_fetch
+from storage.url_states import KnownUrl, StoredFetch, due_stored_urls, ever_fetched, known_url, stored_fetch
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -189,7 +189,7 @@ class RevalidationPolicy(ReplayPolicy):
         if request.meta.get("playwright"):  # a browser rendering wants the page itself, never a 304
             return None
         with storage.session() as session:
-            known = known_url(session, request.url)
+            known = known_url(session, request.url) if ever_fetched(session, request.url) else None
         return known if known is not None and known.ok else None
 
     def fresh(self, storage: Storage, stored: StoredFetch, request: Request) -> str | None:

@@ -26,17 +26,28 @@ from storage.models import (
     utcnow,
 )
 
+_INSERT_IGNORE: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
 
-def insert_ignore(session: Session, table: Table, values: dict[str, Any], conflict: list[str]) -> None:
-    """INSERT ... ON CONFLICT (conflict) DO NOTHING, for SQLite and PostgreSQL."""
+
+def insert_ignore(session: Session, table: Table, values: dict[str, Any], conflict: list[str]) -> bool:
+    """INSERT ... ON CONFLICT (conflict) DO NOTHING, for SQLite and PostgreSQL; whether a row was
+    inserted (False: one with the same key was there).
+
+    One statement per table, conflict target and dialect, its values passed as parameters: SQLAlchemy
+    then compiles it once and reuses it (a statement built with `.values(...)` is compiled again for
+    every row, most of the cost of a stored page)."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    else:  # pragma: no cover - other databases are not supported
-        raise NotImplementedError(f"unsupported database dialect {dialect!r}")
-    session.execute(stmt)
+    key = (dialect, table, tuple(conflict))
+    stmt = _INSERT_IGNORE.get(key)
+    if stmt is None:
+        if dialect == "postgresql":
+            stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict)
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict)
+        else:  # pragma: no cover - other databases are not supported
+            raise NotImplementedError(f"unsupported database dialect {dialect!r}")
+        _INSERT_IGNORE[key] = stmt
+    return session.execute(stmt, values).rowcount == 1
 
 
 def ensure_site(session: Session, host: str, seed_url: str, agency: str | None = None,

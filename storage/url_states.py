@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import DocumentFetch, Fetch, Report, Site, UrlState, url_key, utcnow
@@ -99,6 +99,16 @@ def fetch_role(session: Session, fetch: Fetch) -> str:
     if has_report:
         return "report"
     return "list" if (fetch.kind or "html") == "html" else "attachment"
+
+
+_ANY_FETCH = select(Fetch.id).where(Fetch.url_key == bindparam("url_key")).limit(1)
+
+
+def ever_fetched(session: Session, url: str) -> bool:
+    """Whether any fetch of `url` is recorded: one indexed look-up, so that a URL the corpus has never
+    seen (most URLs of a first crawl) costs no more (`known_url` would be None for it anyway: a URL
+    state exists only beside a fetch of its URL)."""
+    return session.execute(_ANY_FETCH, {"url_key": url_key(url)}).first() is not None
 
 
 def known_url(session: Session, url: str) -> KnownUrl | None:
@@ -203,18 +213,25 @@ def mark_stored(
     Report is a new version of the URL's earlier ones), "new_reports" (a first Report, created since
     `opened_at`)."""
     outcome: list[str] = []
-    state = session.get(UrlState, url_key(url))
-    if state is None:
-        state = url_state(session, url)
-    elif state.fetch_id is not None and state.fetch_id != fetch_id:
-        state.changed_at = now
-        outcome.append("changed_pages")
-    if state.removed_at is not None:
-        state.removed_at = None
-        restore_reports(session, fetch_id)
-    state.fetch_id = fetch_id
-    state.status = status
-    state.checked_at = now
+    key = url_key(url)
+    state = session.get(UrlState, key)
+    first_visit = state is None and insert_ignore(  # a URL seen for the first time: its row, complete
+        session, UrlState.__table__,
+        {"url_key": key, "url": url, "fetch_id": fetch_id, "status": status, "checked_at": now}, ["url_key"],
+    )
+    if not first_visit:
+        if state is None:  # another writer made the row meanwhile
+            state = session.get(UrlState, key)
+            assert state is not None
+        elif state.fetch_id is not None and state.fetch_id != fetch_id:
+            state.changed_at = now
+            outcome.append("changed_pages")
+        if state.removed_at is not None:
+            state.removed_at = None
+            restore_reports(session, fetch_id)
+        state.fetch_id = fetch_id
+        state.status = status
+        state.checked_at = now
     if report_id is None:
         return outcome
     report = session.get(Report, report_id)
