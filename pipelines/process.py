@@ -123,7 +123,11 @@ def settled_document(storage: Storage, source: DocumentSource) -> int | None:
     version = textify_version()
 
     def find(session: Session) -> int | None:
-        row = _stored(session, source.content_key)
+        row = session.execute(  # the versions only: not the stored text
+            select(Document.id, Document.extractor_version, Document.parsed_with).where(
+                Document.content_key == source.content_key
+            )
+        ).one_or_none()
         if row is None or row.extractor_version != version or row.parsed_with != EXTRACTOR_VERSION:
             return None
         _link(session, row.id, source.fetch_links)
