@@ -21,7 +21,8 @@ what is left here is two pdfium calls per character, and three per path point fo
 The two loops that run per character and per path point are also compiled
 (`_pdfium_loops.c`, built by `pip install`): the same calls and the same double arithmetic
 (`_metrics` and `_tight_box` included), handed the addresses of pypdfium2's loaded functions, five
-to ten times cheaper than the Python loops below. Where the module was not built, the Python loops run, giving the same marks
+to ten times cheaper than the Python loops below. Where the module was not built, the Python loops
+run, giving the same marks
 (`tests/pipelines/text/test_pdf_chars.py` compares them on every test and real PDF).
 """
 
