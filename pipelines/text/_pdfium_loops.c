@@ -32,12 +32,35 @@ typedef int (*DescentFn)(void *, float, float *);
 typedef int (*CharBoxFn)(void *, int, double *, double *, double *, double *);
 
 typedef struct {  /* the pdfium functions the character loop calls */
-    LooseBoxFn loose_box; void *origin_fn; IsGeneratedFn is_generated; TextObjectFn text_object_of;
+    LooseBoxFn loose_box; OriginFn origin; IsGeneratedFn is_generated; TextObjectFn text_object_of;
     CharMatrixFn char_matrix; FontSizeFn font_size; FontOfFn font_of; DescentFn descent_of; CharBoxFn char_box;
 } CharFns;
 
 static void *address(PyObject *value) {
     return value == Py_None ? NULL : PyLong_AsVoidPtr(value);
+}
+
+/* The n addresses of `fns` (a tuple of ints) into out; -1 with an error set when one is missing or null. */
+static int addresses(PyObject *fns, void **out, Py_ssize_t n) {
+    if (PyTuple_GET_SIZE(fns) != n) {
+        PyErr_Format(PyExc_ValueError, "%zd function addresses, not %zd", n, PyTuple_GET_SIZE(fns));
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        out[k] = address(PyTuple_GET_ITEM(fns, k));
+        if (!out[k]) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null function address");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The page handle `value` (an int); NULL with an error set when it is missing or null. */
+static void *page_address(PyObject *value) {
+    void *page = address(value);
+    if (!page && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null page address");
+    return page;
 }
 
 /* ---------------------------------------------------------------- characters */
@@ -127,23 +150,10 @@ static PyObject *read_chars(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!OU(dddddd)O!", &PyTuple_Type, &fns, &page_obj, &text, &a, &b, &c, &d, &e, &f,
                           &PyList_Type, &out))
         return NULL;
-    if (PyTuple_GET_SIZE(fns) != 9) { PyErr_SetString(PyExc_ValueError, "nine function addresses"); return NULL; }
-    void *fn[9];
-    for (int k = 0; k < 9; k++) {
-        fn[k] = address(PyTuple_GET_ITEM(fns, k));
-        if (!fn[k]) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null function address");
-            return NULL;
-        }
-    }
-    CharFns fns_ = {(LooseBoxFn)fn[0], fn[1], (IsGeneratedFn)fn[2], (TextObjectFn)fn[3], (CharMatrixFn)fn[4],
-                    (FontSizeFn)fn[5], (FontOfFn)fn[6], (DescentFn)fn[7], (CharBoxFn)fn[8]};
-    OriginFn origin = (OriginFn)fn[1];
-    void *page = address(page_obj);
-    if (!page) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null page address");
-        return NULL;
-    }
+    void *fn[9], *page;
+    if (addresses(fns, fn, 9) < 0 || !(page = page_address(page_obj))) return NULL;
+    CharFns fns_ = {(LooseBoxFn)fn[0], (OriginFn)fn[1], (IsGeneratedFn)fn[2], (TextObjectFn)fn[3],
+                    (CharMatrixFn)fn[4], (FontSizeFn)fn[5], (FontOfFn)fn[6], (DescentFn)fn[7], (CharBoxFn)fn[8]};
     int upright = a == 1 && b == 0 && c == 0 && d == 1;
     Py_ssize_t count = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
@@ -160,7 +170,7 @@ static PyObject *read_chars(PyObject *self, PyObject *args) {
         }
         RectF rect;
         double x, y;
-        if (!fns_.loose_box(page, (int)i, &rect) || !origin(page, (int)i, &x, &y)) continue;
+        if (!fns_.loose_box(page, (int)i, &rect) || !fns_.origin(page, (int)i, &x, &y)) continue;
         double left = rect.left, right = rect.right, bottom = rect.bottom, top = rect.top;
         double kt = (top - y) * 1024.0, kb = (bottom - y) * 1024.0;
         if (!isfinite(kt) || !isfinite(kb)) {  /* as Python's int() of such a float */
@@ -354,24 +364,12 @@ static PyObject *read_objects(PyObject *self, PyObject *args) {
                           &w.form_kind, &w.moveto, &w.bezierto, &page_obj, &ctm.a, &ctm.b, &ctm.c, &ctm.d,
                           &ctm.e, &ctm.f, &PyList_Type, &shapes))
         return NULL;
-    if (PyTuple_GET_SIZE(fns) != 10) { PyErr_SetString(PyExc_ValueError, "ten function addresses"); return NULL; }
-    void *f[10];
-    for (int k = 0; k < 10; k++) {
-        f[k] = address(PyTuple_GET_ITEM(fns, k));
-        if (!f[k]) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null function address");
-            return NULL;
-        }
-    }
+    void *f[10], *page;
+    if (addresses(fns, f, 10) < 0 || !(page = page_address(page_obj))) return NULL;
     w.count_objects = (CountFn)f[0]; w.object_at = (ObjectAtFn)f[1]; w.object_type = (TypeFn)f[2];
     w.matrix_of = (MatrixFn)f[3]; w.count_segments = (CountFn)f[4]; w.segment_at = (ObjectAtFn)f[5];
     w.segment_type = (TypeFn)f[6]; w.point_of = (PointFn)f[7]; w.count_form_objects = (CountFn)f[8];
     w.form_object_at = (FormObjectAtFn)f[9];
-    void *page = address(page_obj);
-    if (!page) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null page address");
-        return NULL;
-    }
     w.shapes = shapes;
     int failed = walk_objects(&w, page, 0, &ctm, 0);
     PyMem_Free(w.points);
@@ -727,9 +725,9 @@ static PyObject *cells(PyObject *self, PyObject *args) {
     for (Py_ssize_t j = 0; j < n; j++) {
         PyObject *g = PyList_GET_ITEM(line, j);
         double x0, x1;
-        int r;
-        if ((r = float_attr(g, name_x0, &x0)) < 0 || (r >= 0 && (r = (r ? float_attr(g, name_x1, &x1) : 0)) < 0))
-            goto done;
+        int r = float_attr(g, name_x0, &x0);
+        if (r > 0) r = float_attr(g, name_x1, &x1);
+        if (r < 0) goto done;
         if (r == 0) { result = Py_None; Py_INCREF(result); goto done; }  /* not floats, or NaN: Python decides */
         double xc = (x0 + x1) / 2;
         if (xc < first) column[j] = -1;
