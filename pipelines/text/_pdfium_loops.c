@@ -246,7 +246,7 @@ typedef struct {
     int path_kind, image_kind, form_kind, moveto, bezierto;
     PyObject *shapes;
     long images;
-    double *points; Py_ssize_t npoints, cappoints;  /* the subpath: x, y pairs */
+    double *points; Py_ssize_t npoints, cappoints;  /* the subpath: x, y pairs (counted in pairs) */
 } Walk;
 
 typedef struct { double a, b, c, d, e, f; } Matrix;
@@ -290,12 +290,7 @@ static int add_shape(Walk *w) {
 }
 
 static int add_point(Walk *w, double x, double y) {
-    if (w->npoints * 2 + 2 > w->cappoints) {
-        Py_ssize_t grown = w->cappoints ? w->cappoints * 2 : 64;
-        double *more = PyMem_Realloc(w->points, grown * sizeof(double));
-        if (!more) { PyErr_NoMemory(); return -1; }
-        w->points = more; w->cappoints = grown;
-    }
+    if (push((void **)&w->points, &w->npoints, &w->cappoints, 2 * sizeof(double)) < 0) return -1;
     w->points[2 * w->npoints] = x;
     w->points[2 * w->npoints + 1] = y;
     w->npoints++;
